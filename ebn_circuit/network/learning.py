@@ -1,0 +1,42 @@
+"""The discrete learning rule of SCIENCE.md §2, as one pure, vectorised decision.
+
+For a receiving neuron n and a spike of neuron k, with V_before the potential just before
+the spike arrives and jump = the signed membrane jump the present weight causes:
+
+    a = 2·(V_before - V_rest) + g·jump
+    INC (code + 1) if a < -δ/2 - margin + lo;  DEC (code - 1) if a > δ/2 + margin + hi
+
+δ is one weight step as a membrane jump, lo/hi the learning block's bound offsets (zero in
+the ideal model). g = 1 is the literal rule: a step is taken only if it lowers
+L = ½(V_before - V_rest + V_after - V_rest)². The fixed point is
+jump ≈ -(2/g)·E[V_before - V_rest]; see SCIENCE.md §2 "Where the rule converges".
+For n = k the same test moves the neuron's reset.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ebn_circuit.network.params import NetworkParams
+
+INC, SL, DEC = 1, 0, -1
+
+
+def rule_decision(
+    v_before: np.ndarray,
+    jump: np.ndarray,
+    params: NetworkParams,
+    bound_lo: np.ndarray | float = 0.0,
+    bound_hi: np.ndarray | float = 0.0,
+) -> np.ndarray:
+    """+1 (INC), 0 (stop learning) or -1 (DEC) per receiving neuron; broadcasts."""
+    a = 2.0 * (np.asarray(v_before) - params.v_rest) + params.gain_g * np.asarray(jump)
+    half = 0.5 * params.delta + params.margin
+    inc = a < -half + bound_lo
+    dec = a > half + bound_hi
+    return inc.astype(np.int64) - dec.astype(np.int64)
+
+
+def apply_decision(codes_col: np.ndarray, decision: np.ndarray, params: NetworkParams) -> np.ndarray:
+    """New codes of one column after the decisions; the counter saturates."""
+    return np.clip(codes_col + decision, params.code_min, params.code_max)

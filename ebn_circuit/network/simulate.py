@@ -1,0 +1,162 @@
+"""Event-driven NumPy simulation of one EBN trial, optionally learning.
+
+Time steps of dt, at most one spike per step: the neuron furthest above threshold fires.
+Per step t, with v the potential relative to rest and a = 1 - λV·dt:
+
+    v_t = a·v_{t-1} + gain·dt·Dᵀc_t + σ·ξ_t;   if max(v_t - T) > 0: neuron k spikes,
+    the rule updates column k (every receiving neuron, v_t as V_before), v_t += jump[:, k],
+    and v_k drops by the neuron's own fixed reset (params.reset)
+
+The spike-free part of v is a linear filter of the input, computed for a whole chunk of
+steps at once (scipy lfilter); the spikes' part decays geometrically between spikes. So
+the Python loop runs once per spike, not once per step. `batch.run_batch` is the
+step-by-step loop (with a leading batch axis) and serves as the reference in the tests.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.signal import lfilter
+
+from ebn_circuit.errors import ConfigError
+from ebn_circuit.network.inputs import target_signal
+from ebn_circuit.network.learning import rule_decision
+from ebn_circuit.network.params import NetworkParams, check_network, thresholds
+from ebn_circuit.network.substrate import Substrate
+
+
+@dataclass(frozen=True, eq=False)
+class TrialResult:
+    """One simulated trial. spike_steps/spike_ids: step index and neuron of each spike.
+    x, x_hat: target and decoded signal (J × n_steps); v: membrane potentials
+    (n_steps × N, after each step's spike) if recorded; codes: weight codes at the end."""
+
+    spike_steps: np.ndarray
+    spike_ids: np.ndarray
+    x: np.ndarray
+    x_hat: np.ndarray
+    codes: np.ndarray
+    v: np.ndarray | None = None
+
+    @property
+    def n_spikes(self) -> int:
+        return int(self.spike_steps.size)
+
+
+def check_command(command: np.ndarray, params: NetworkParams) -> np.ndarray:
+    command = np.asarray(command, dtype=float)
+    if command.ndim != 2 or command.shape[0] != params.n_dims:
+        raise ConfigError(f"command has shape {command.shape}, expected (J, n_steps) with J = {params.n_dims}")
+    if not np.all(np.isfinite(command)):
+        raise ConfigError("command signal contains non-finite values")
+    return command
+
+
+def readout(spike_steps, spike_ids, decoder: np.ndarray, n_steps: int, params: NetworkParams) -> np.ndarray:
+    """x̂ = D·r with r_t = (1 - λd·dt)·r_{t-1} + s_t (J × n_steps)."""
+    impulses = np.zeros((decoder.shape[0], n_steps))
+    np.add.at(impulses, (slice(None), spike_steps), decoder[:, spike_ids])
+    a = 1.0 - params.lambda_d * params.dt
+    return lfilter([1.0], [1.0, -a], impulses, axis=1)
+
+
+def _free_run(u: np.ndarray, a: np.ndarray, f_prev: np.ndarray) -> np.ndarray:
+    """f_t = a·f_{t-1} + u_t along axis 0, per-neuron a."""
+    if np.all(a == a[0]):
+        return lfilter([1.0], [1.0, -a[0]], u, axis=0, zi=(a[0] * f_prev)[None, :])[0]
+    out = np.empty_like(u)
+    for i in range(u.shape[1]):
+        out[:, i] = lfilter([1.0], [1.0, -a[i]], u[:, i], zi=[a[i] * f_prev[i]])[0]
+    return out
+
+
+def run_trial(
+    params: NetworkParams,
+    decoder: np.ndarray,
+    codes: np.ndarray,
+    command: np.ndarray,
+    *,
+    rng: np.random.Generator | None = None,
+    noise: np.ndarray | None = None,
+    substrate: Substrate | None = None,
+    learn: bool = False,
+    record_v: bool = False,
+    chunk: int = 2048,
+    max_block: int = 512,
+) -> TrialResult:
+    """Simulate one trial from rest. Noise is `noise` (n_steps × N standard normals, scaled
+    by σ here) or drawn from `rng` chunk by chunk; one of the two is required."""
+    check_network(decoder, codes, params)
+    command = check_command(command, params)
+    n_steps = command.shape[1]
+    if noise is None and rng is None:
+        raise ConfigError("run_trial needs a numpy Generator `rng` or a pre-drawn `noise` array")
+    if noise is not None and np.shape(noise) != (n_steps, params.n_neurons):
+        raise ConfigError(f"noise has shape {np.shape(noise)}, expected ({n_steps}, {params.n_neurons})")
+    sub = substrate if substrate is not None else Substrate.ideal(params)
+    sub.check(params)
+
+    n = params.n_neurons
+    codes = np.array(codes, dtype=np.int64, copy=True)
+    thr = thresholds(decoder, params)
+    a = 1.0 - sub.lambda_v * params.dt
+    jumps = sub.jumps(codes, params)
+    lo, hi = sub.offsets()
+    decay = a[None, :] ** np.arange(1, max_block + 1)[:, None]  # decay[i] = a^(i+1)
+    ff = (decoder * sub.gain[None, :]).T * params.dt  # N × J feed-forward
+
+    spikes_t: list[int] = []
+    spikes_k: list[int] = []
+    v_rec = np.empty((n_steps, n)) if record_v else None
+    f_prev = np.zeros(n)  # spike-free part of v at the previous step
+    e = np.zeros(n)  # spikes' part of v at the previous step
+    for t0 in range(0, n_steps, chunk):
+        c_len = min(chunk, n_steps - t0)
+        xi = noise[t0 : t0 + c_len] if noise is not None else rng.standard_normal((c_len, n))
+        u = command[:, t0 : t0 + c_len].T @ ff.T + params.sigma_noise * xi
+        f = _free_run(u, a, f_prev)
+        f_prev = f[-1].copy()
+        e_start = e.copy()
+        chunk_spikes: list[tuple[int, np.ndarray]] = []
+        pos, block = 0, 8
+        while pos < c_len:
+            m = min(block, c_len - pos)
+            over = f[pos : pos + m] + decay[:m] * e - thr
+            hit = np.flatnonzero(over.max(axis=1) > 0.0)
+            if hit.size == 0:
+                e = decay[m - 1] * e
+                pos += m
+                block = min(2 * block, max_block)
+                continue
+            i = int(hit[0])
+            k = int(np.argmax(over[i]))
+            v_before = decay[i] * e + f[pos + i]
+            if learn:
+                dec = rule_decision(v_before, jumps[:, k], params, lo[:, k], hi[:, k])
+                if dec.any():
+                    codes[:, k] = np.clip(codes[:, k] + dec, params.code_min, params.code_max)
+                    jumps[:, k] = sub.jump_column(codes[:, k], k, params)
+            e = decay[i] * e + jumps[:, k]
+            e[k] -= params.reset
+            spikes_t.append(t0 + pos + i)
+            spikes_k.append(k)
+            if record_v:
+                jump = jumps[:, k].copy()
+                jump[k] -= params.reset
+                chunk_spikes.append((pos + i, jump))
+            pos += i + 1
+            block = 8
+        if record_v:
+            imp = np.zeros((c_len, n))
+            for row, jump in chunk_spikes:
+                imp[row] += jump
+            v_rec[t0 : t0 + c_len] = f + _free_run(imp, a, e_start)
+
+    steps = np.asarray(spikes_t, dtype=np.int64)
+    ids = np.asarray(spikes_k, dtype=np.int64)
+    x = target_signal(command, params)
+    x_hat = readout(steps, ids, decoder, n_steps, params)
+    v_out = None if v_rec is None else v_rec + params.v_rest
+    return TrialResult(steps, ids, x, x_hat, codes, v_out)
