@@ -1,0 +1,116 @@
+"""A testbench: circuit text + technology + analysis → one complete ngspice netlist."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from ebn_circuit.errors import ConfigError
+from ebn_circuit.spice.analysis import Analysis
+from ebn_circuit.spice.safety import check_netlist_safe
+from ebn_circuit.technology.core import Technology
+
+
+@dataclass(frozen=True)
+class Testbench:
+    """Everything one simulation needs, as plain data.
+
+    body: device, source and subcircuit lines (SPICE text, no title, no ``.end``).
+    analysis: the analysis to run; None when ``body`` carries its own analysis card.
+    technology: model includes for its corner and mismatch setting (None: no models).
+    seed: ngspice's random seed (Monte-Carlo mismatch instance), None for none set.
+    options: extra ``.option`` settings, e.g. (("reltol", "1e-4"),).
+    saves: vectors to ``.save`` (empty: ngspice's default, all node voltages and branch currents).
+    """
+
+    __test__ = False  # not a pytest class
+
+    name: str
+    body: str
+    analysis: Analysis | None
+    technology: Technology | None = None
+    seed: int | None = None
+    options: tuple[tuple[str, str], ...] = ()
+    saves: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.name or "\n" in self.name:
+            raise ConfigError(f"testbench name must be one non-empty line, got {self.name!r}")
+        if self.seed is not None and not (0 <= self.seed < 2**31):
+            raise ConfigError(f"testbench {self.name}: seed must be in [0, 2^31), got {self.seed}")
+
+    @classmethod
+    def from_circuit(cls, circuit, analysis: Analysis | None, technology: Technology | None = None,
+                     **kwargs) -> "Testbench":
+        """From a PySpice Circuit (its title becomes the name)."""
+        text = str(circuit)
+        lines = text.splitlines()
+        name = circuit.title
+        if lines and lines[0].lower().startswith(".title"):
+            lines = lines[1:]
+        return cls(name=name, body="\n".join(lines), analysis=analysis, technology=technology, **kwargs)
+
+    @classmethod
+    def from_file(cls, path: str | Path, technology: Technology | None = None,
+                  allow_commands: bool = False) -> "Testbench":
+        """A user netlist file, checked so that it cannot run external commands. Relative
+        includes are made absolute so that the netlist runs from any folder."""
+        path = Path(path)
+        try:
+            text = path.read_text()
+        except OSError as exc:
+            raise ConfigError(f"{path}: cannot read netlist: {exc.strerror}") from None
+        check_netlist_safe(text, str(path), allow_commands=allow_commands, base_dir=path.parent)
+        lines = text.splitlines()
+        if not lines:
+            raise ConfigError(f"{path}: netlist is empty")
+        name, body = lines[0].lstrip("*").strip() or path.stem, []
+        for line in lines[1:]:
+            if line.strip().lower() == ".end":
+                break
+            body.append(_absolute_include(line, path.parent))
+        return cls(name=name, body="\n".join(body), analysis=None, technology=technology)
+
+    def netlist(self, portable: bool = False, header: str = "", prints: tuple[str, ...] = ()) -> str:
+        """The complete netlist text, as ngspice reads it.
+
+        portable: model includes relative to the netlist's folder (see Technology.include_text).
+        header: comment lines placed after the title (generator, parameters).
+        prints: vectors for a ``.print`` line, so that plain ``ngspice -b FILE`` shows results.
+        """
+        parts = [f"* {self.name}"]
+        if header:
+            parts.append("\n".join(f"* {line}" if not line.startswith("*") else line
+                                   for line in header.splitlines()))
+        if self.technology is not None:
+            parts.append(self.technology.include_text(portable=portable))
+        if self.seed is not None:
+            parts.append(f".option seed={self.seed}")
+        if self.options:
+            parts.append(".option " + " ".join(f"{k}={v}" for k, v in self.options))
+        parts.append(self.body.rstrip())
+        if self.saves:
+            parts.append(".save " + " ".join(self.saves))
+        if self.analysis is not None:
+            parts.append(self.analysis.card())
+            if prints:
+                kind = self.analysis.card().split()[0][1:]
+                parts.append(f".print {kind} " + " ".join(prints))
+        parts.append(".end")
+        return "\n".join(parts) + "\n"
+
+    def netlist_hash(self) -> str:
+        return hashlib.sha256(self.netlist().encode()).hexdigest()
+
+
+def _absolute_include(line: str, base: Path) -> str:
+    parts = line.split(None, 1)
+    if len(parts) == 2 and parts[0].lower() in (".include", ".inc", ".lib"):
+        rest = parts[1].strip()
+        quoted = rest[:1] in "'\""
+        target = rest.strip("'\"").split()[0] if rest else ""
+        tail = rest.strip("'\"")[len(target):] if not quoted else ""
+        if target and not Path(target).is_absolute():
+            return f'{parts[0]} "{(base / target).resolve()}"{tail}'
+    return line
