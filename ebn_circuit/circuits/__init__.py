@@ -1,0 +1,1 @@
+"""Circuits layer (see DESIGN.md)."""

@@ -1,0 +1,1 @@
+"""Experiments layer (see DESIGN.md)."""
