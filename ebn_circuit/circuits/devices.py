@@ -55,3 +55,9 @@ def idvg_testbench(params: IdVgParams, tech: Technology) -> Testbench:
     name = f"idvg_{params.kind}fet_w{params.w * 1e6:g}u_l{params.l * 1e6:g}u"
     return Testbench(name=name, body="\n".join(lines), analysis=DcSweep("vgs", 0.0, vdd, params.vg_step),
                      technology=tech)
+
+
+NETLISTS = {
+    "device_idvg_nfet": (IdVgParams(kind="n"), idvg_testbench, ("i(vdrain)",)),
+    "device_idvg_pfet": (IdVgParams(kind="p"), idvg_testbench, ("i(vdrain)",)),
+}

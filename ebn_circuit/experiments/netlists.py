@@ -2,21 +2,35 @@
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import asdict
 from pathlib import Path
 from typing import Callable
 
 from ebn_circuit import __version__
-from ebn_circuit.circuits.devices import IdVgParams, idvg_testbench
 from ebn_circuit.spice.simulator import write_netlist
 from ebn_circuit.spice.testbench import Testbench
 from ebn_circuit.technology.core import Technology
 
-# name → (params, builder, vectors to .print); written as netlists/<name>.spice at tt.
-CATALOGUE: dict[str, tuple[object, Callable[[object, Technology], Testbench], tuple[str, ...]]] = {
-    "device_idvg_nfet": (IdVgParams(kind="n"), idvg_testbench, ("i(vdrain)",)),
-    "device_idvg_pfet": (IdVgParams(kind="p"), idvg_testbench, ("i(vdrain)",)),
-}
+Entry = tuple[object, Callable[[object, Technology], Testbench], tuple[str, ...]]
+
+# Circuit modules that contribute netlists: each may define NETLISTS, a dict
+# name → (params, testbench builder, vectors to .print); written as netlists/<name>.spice.
+CIRCUIT_MODULES = ("devices", "synapse", "neuron", "dac", "comparator", "sample_hold", "counter",
+                   "learning_block")
+
+
+def catalogue() -> dict[str, Entry]:
+    entries: dict[str, Entry] = {}
+    for module_name in CIRCUIT_MODULES:
+        try:
+            module = importlib.import_module(f"ebn_circuit.circuits.{module_name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"ebn_circuit.circuits.{module_name}":
+                continue  # block not built yet
+            raise
+        entries.update(getattr(module, "NETLISTS", {}))
+    return entries
 
 
 def netlist_header(name: str, params: object, tech: Technology) -> str:
@@ -30,7 +44,7 @@ def netlist_header(name: str, params: object, tech: Technology) -> str:
 def render_catalogue(tech: Technology) -> dict[str, str]:
     """name → portable netlist text."""
     texts = {}
-    for name, (params, builder, prints) in CATALOGUE.items():
+    for name, (params, builder, prints) in catalogue().items():
         texts[name] = builder(params, tech).netlist(portable=True, header=netlist_header(name, params, tech),
                                                     prints=prints)
     return texts
@@ -39,7 +53,7 @@ def render_catalogue(tech: Technology) -> dict[str, str]:
 def write_catalogue(folder: Path, tech: Technology) -> list[Path]:
     """Write every catalogue netlist (and the machine's pdk include) under ``folder``."""
     written = []
-    for name, (params, builder, prints) in CATALOGUE.items():
+    for name, (params, builder, prints) in catalogue().items():
         written.append(write_netlist(builder(params, tech), Path(folder) / f"{name}.spice",
                                      header=netlist_header(name, params, tech), prints=prints))
     return written

@@ -1,0 +1,38 @@
+"""Shared fixtures: the real sky130 technology and a real ngspice simulator."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+from ebn_circuit.spice import Simulator
+from ebn_circuit.technology import get_technology
+
+SHARED_REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference" / "cadence-sim1"
+
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+
+@pytest.fixture(scope="session")
+def sky130_tt():
+    return get_technology("sky130", corner="tt")
+
+
+@pytest.fixture(scope="session")
+def simulator(tmp_path_factory):
+    """A shared-library simulator with a private cache (tests never read a user's cache)."""
+    with Simulator(backend="shared", cache_dir=tmp_path_factory.mktemp("simcache")) as sim:
+        yield sim
+
+
+@pytest.fixture(scope="session")
+def batch_simulator(tmp_path_factory):
+    with Simulator(backend="batch", cache_dir=tmp_path_factory.mktemp("simcache_batch")) as sim:
+        yield sim
+
+
+@pytest.fixture
+def reference_dir():
+    if not SHARED_REFERENCE.is_dir():
+        pytest.skip(f"reference waveforms not available: {SHARED_REFERENCE} is absent (needs ../shared beside the repo)")
+    return SHARED_REFERENCE
