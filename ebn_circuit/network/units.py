@@ -1,0 +1,63 @@
+"""The one place where the network's dimensionless quantities meet chip quantities.
+
+    I_mem   = i_rest + (V - V_rest)·i_per_unit        [A]   (V in potential units)
+    jump    = ΔI_mem / i_per_unit                      the membrane jump a synaptic spike causes
+    code    = weight / ω                               (weight in weight units, code an integer)
+    I_SL    = (δ/4 + margin/2)·i_per_unit              half-width of the stop-learning band
+    bounds  I_rest - g·I_Ω/2 ± I_SL  ⇔  2(V - V_rest) + g·jump ≶ ±(δ/2 + margin)
+    a bound offset of ΔI [A] moves the rule's comparison level by 2·ΔI/i_per_unit
+
+Defaults: i_rest = 9 nA (SCIENCE.md §3); i_per_unit = 5 nA keeps I_mem positive over the
+potentials the network visits (|V - V_rest| ≲ 1.5 → 1.5…16.5 nA). With ω = 2, w_scale = 50
+and margin 0 this gives I_SL = 0.05 nA; the chip's I_SL = 0.3 nA is margin = 0.1.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ebn_circuit.errors import ConfigError
+from ebn_circuit.network.params import NetworkParams
+
+
+@dataclass(frozen=True)
+class Units:
+    """i_rest: I_mem at rest [A]; i_per_unit: amperes of I_mem per unit of potential [A]."""
+
+    i_rest: float = 9e-9
+    i_per_unit: float = 5e-9
+
+    def __post_init__(self) -> None:
+        for name in ("i_rest", "i_per_unit"):
+            value = getattr(self, name)
+            if not np.isfinite(value) or value <= 0:
+                raise ConfigError(f"Units.{name} must be a finite positive current in amperes, got {value!r}")
+
+    def i_mem(self, v, params: NetworkParams):
+        return self.i_rest + (np.asarray(v) - params.v_rest) * self.i_per_unit
+
+    def potential(self, i_mem, params: NetworkParams):
+        return params.v_rest + (np.asarray(i_mem) - self.i_rest) / self.i_per_unit
+
+    def jump_from_current(self, delta_i):
+        return np.asarray(delta_i) / self.i_per_unit
+
+    def current_from_jump(self, jump):
+        return np.asarray(jump) * self.i_per_unit
+
+    @staticmethod
+    def code(weight, params: NetworkParams):
+        return np.asarray(weight) / params.omega
+
+    @staticmethod
+    def weight(code, params: NetworkParams):
+        return np.asarray(code) * params.omega
+
+    def i_sl(self, params: NetworkParams) -> float:
+        return (params.delta / 4 + params.margin / 2) * self.i_per_unit
+
+    def bound_offset(self, delta_i):
+        """Offset of a learning-block bound [A] → offset of the rule's comparison level."""
+        return 2.0 * np.asarray(delta_i) / self.i_per_unit
