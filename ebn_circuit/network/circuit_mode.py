@@ -96,3 +96,40 @@ def circuit_substrates(
                 bound_lo=synth.bound_lo, bound_hi=synth.bound_hi)
         subs.append(synth)
     return subs
+
+
+MODES = ("ideal", "circuit")
+
+
+def substrate_for_mode(
+    mode: str,
+    params: NetworkParams,
+    rng: np.random.Generator,
+    *,
+    mismatch: SyntheticMismatch = SyntheticMismatch(),
+    units: Units = Units(),
+    dac_table: pd.DataFrame | None = None,
+) -> Substrate:
+    """'ideal' → the ideal substrate; 'circuit' → one chip instance (synthetic or table)."""
+    if mode == "ideal":
+        return Substrate.ideal(params)
+    if mode == "circuit":
+        return circuit_substrates(params, 1, rng, mismatch=mismatch, units=units, dac_table=dac_table)[0]
+    raise ConfigError(f"unknown network mode {mode!r}; choose one of {', '.join(MODES)}")
+
+
+def read_dac_table(path) -> pd.DataFrame:
+    """A DAC table from CSV or Parquet (columns instance, code, current [A])."""
+    from pathlib import Path
+
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"DAC table file {path} does not exist")
+    try:
+        table = pd.read_parquet(path) if path.suffix in (".parquet", ".pq") else pd.read_csv(path)
+    except Exception as exc:  # pandas raises many types for a bad file
+        raise ConfigError(f"cannot read DAC table {path}: {exc}") from exc
+    missing = [c for c in DAC_COLUMNS if c not in table.columns]
+    if missing:
+        raise ConfigError(f"DAC table {path} lacks column(s) {missing}; expected {list(DAC_COLUMNS)}")
+    return table

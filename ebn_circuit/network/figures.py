@@ -26,7 +26,8 @@ def figure1(run, path: str | Path, window: tuple[float, float] = (0.3, 0.6)) -> 
     plt = _plt()
     p = run.params
     names = ("initial", "learned", "optimal")
-    fig, axes = plt.subplots(3, 3, figsize=(12, 9), gridspec_kw={"height_ratios": [1.2, 1, 1.4]})
+    fig, axes = plt.subplots(3, 3, figsize=(12, 10), layout="constrained",
+                             gridspec_kw={"height_ratios": [1.2, 1, 1.4]})
     i0, i1 = (int(round(w / p.dt)) for w in window)
     t_ms = np.arange(i0, i1) * p.dt * 1e3
     weights = {n: run.codes[n] * p.omega for n in names}
@@ -48,14 +49,14 @@ def figure1(run, path: str | Path, window: tuple[float, float] = (0.3, 0.6)) -> 
         sel = (res.spike_steps >= i0) & (res.spike_steps < i1)
         ax.plot(res.spike_steps[sel] * p.dt * 1e3, res.spike_ids[sel], "|", color="k", ms=4)
         ax.set_ylim(-0.5, p.n_neurons - 0.5)
-        ax.set_title(f"{m['n_spikes']} spikes in {res.x.shape[1] * p.dt:g} s")
+        ax.set_title(f"{m['n_spikes']} spikes / {res.x.shape[1] * p.dt:g} s", fontsize=10)
         ax.set_xlabel("time [ms]")
         if col == 0:
             ax.set_ylabel("neuron")
         ax = axes[2, col]
         im = ax.imshow(weights[name], cmap="RdBu_r", vmin=-vmax, vmax=vmax)
         corr = m["offdiag_correlation"]
-        ax.set_title(f"weights (corr. with optimal {corr:.2f})")
+        ax.set_title(f"weights, r(optimal) = {corr:.2f}")
         ax.set_xlabel("presynaptic k")
         if col == 0:
             ax.set_ylabel("postsynaptic n")

@@ -1,0 +1,109 @@
+"""Circuit-derived mode: substrates from DAC tables and synthetic mismatch, batch over chips."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ebn_circuit.errors import ConfigError
+from ebn_circuit.network.batch import run_batch
+from ebn_circuit.network.circuit_mode import (
+    circuit_substrates,
+    substrate_for_mode,
+    substrate_from_dac_table,
+)
+from ebn_circuit.network.inputs import command_signal
+from ebn_circuit.network.metrics import offdiag_correlation, offdiag_slope
+from ebn_circuit.network.mismatch import SyntheticMismatch, synthetic_dac_table
+from ebn_circuit.network.params import NetworkParams, initial_codes, make_decoder, optimal_weights, to_codes
+from ebn_circuit.network.simulate import run_trial
+from ebn_circuit.network.substrate import Substrate
+from ebn_circuit.network.training import train
+from ebn_circuit.network.units import Units
+
+PARAMS = NetworkParams()
+UNITS = Units()
+
+
+def linear_table(gains, params=PARAMS, units=UNITS, codes=None):
+    """A small DAC table: one linear curve per instance, measured at a few codes only."""
+    codes = np.array([params.code_min, -20, 0, 20, params.code_max]) if codes is None else codes
+    rows = [(i, c, units.current_from_jump(g * c * params.delta)) for i, g in enumerate(gains) for c in codes]
+    return pd.DataFrame(rows, columns=["instance", "code", "current"])
+
+
+def test_units_map_potentials_codes_and_band():
+    v = np.array([-1.0, 0.0, 1.05])
+    i_mem = UNITS.i_mem(v, PARAMS)
+    assert i_mem[1] == pytest.approx(UNITS.i_rest)
+    np.testing.assert_allclose(UNITS.potential(i_mem, PARAMS), v)
+    assert np.all(i_mem > 0)  # the default scale keeps I_mem physical over the visited range
+    assert UNITS.code(UNITS.weight(7, PARAMS), PARAMS) == pytest.approx(7)
+    # I_SL is the current equivalent of the rule's band: (δ/2)·i_per_unit/2
+    assert UNITS.i_sl(PARAMS) == pytest.approx(PARAMS.delta / 4 * UNITS.i_per_unit)
+
+
+def test_dac_table_drives_the_jumps():
+    table = linear_table([2.0, 2.0, 2.0])  # fewer instances than synapses: drawn with replacement
+    sub = substrate_from_dac_table(table, PARAMS, np.random.default_rng(0))
+    codes = np.random.default_rng(1).integers(-30, 30, (PARAMS.n_neurons,) * 2)
+    np.testing.assert_allclose(sub.jumps(codes, PARAMS), 2.0 * Substrate.ideal(PARAMS).jumps(codes, PARAMS))
+    # saturation beyond the measured codes
+    short = linear_table([1.0], codes=np.array([-10, 10]))
+    sat = substrate_from_dac_table(short, PARAMS, np.random.default_rng(0))
+    assert sat.jumps(np.full((20, 20), 40), PARAMS)[0, 0] == pytest.approx(10 * PARAMS.delta)
+
+
+def test_dac_table_errors():
+    rng = np.random.default_rng(0)
+    with pytest.raises(ConfigError, match="column"):
+        substrate_from_dac_table(pd.DataFrame({"instance": [0], "code": [0]}), PARAMS, rng)
+    bad = linear_table([1.0])
+    bad.loc[0, "current"] = np.nan
+    with pytest.raises(ConfigError, match="non-finite"):
+        substrate_from_dac_table(bad, PARAMS, rng)
+    with pytest.raises(ConfigError, match="unknown network mode"):
+        substrate_for_mode("analog", PARAMS, rng)
+
+
+def test_zero_mismatch_chip_behaves_like_the_ideal_network():
+    zero = SyntheticMismatch().scaled(0.0)
+    chip = circuit_substrates(PARAMS, 1, np.random.default_rng(0), mismatch=zero)[0]
+    rng = np.random.default_rng(5)
+    decoder = make_decoder(PARAMS, rng)
+    codes = to_codes(optimal_weights(decoder, PARAMS), PARAMS)
+    command = command_signal(PARAMS, rng, 3000)
+    ideal = run_trial(PARAMS, decoder, codes, command, rng=np.random.default_rng(9))
+    on_chip = run_trial(PARAMS, decoder, codes, command, rng=np.random.default_rng(9), substrate=chip)
+    np.testing.assert_array_equal(ideal.spike_steps, on_chip.spike_steps)
+
+
+def test_batch_over_chips_equals_per_chip_runs():
+    rng = np.random.default_rng(6)
+    decoder = make_decoder(PARAMS, rng)
+    codes0 = initial_codes(PARAMS, rng)
+    table = synthetic_dac_table(PARAMS, SyntheticMismatch(), 50, rng)
+    chips = circuit_substrates(PARAMS, 2, rng) + circuit_substrates(PARAMS, 1, rng, dac_table=table)
+    command = command_signal(PARAMS, rng, 2000)
+    seeds = [1, 2, 3]
+    batch = run_batch(PARAMS, decoder, np.repeat(codes0[None], 3, 0), command, substrates=chips,
+                      rngs=[np.random.default_rng(s) for s in seeds], learn=True)
+    for chip, s, res in zip(chips, seeds, batch):
+        single = run_trial(PARAMS, decoder, codes0, command, rng=np.random.default_rng(s), substrate=chip, learn=True)
+        assert single.n_spikes > 50
+        np.testing.assert_array_equal(res.spike_steps, single.spike_steps)
+        np.testing.assert_array_equal(res.codes, single.codes)
+
+
+def test_learning_on_chip_compensates_dac_gain():
+    """A chip whose DACs all have gain 2 should learn codes about half the ideal ones, so that
+    the membrane jumps (what the rule sees) end up alike."""
+    rng = np.random.default_rng(8)
+    decoder = make_decoder(PARAMS, rng)
+    codes0 = initial_codes(PARAMS, rng)
+    chip = substrate_from_dac_table(linear_table([2.0]), PARAMS, rng)
+    ideal = train(PARAMS, decoder, codes0, np.random.default_rng(1), 10).codes
+    doubled = train(PARAMS, decoder, codes0, np.random.default_rng(1), 10, substrate=chip).codes
+    assert offdiag_correlation(2 * doubled, ideal) > 0.85
+    assert 0.35 < offdiag_slope(doubled, ideal) < 0.65

@@ -1,0 +1,70 @@
+"""`ebn-circuit network …` end to end on tiny runs."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from ebn_circuit.cli import main
+from ebn_circuit.network.mismatch import SyntheticMismatch, synthetic_dac_table
+from ebn_circuit.network.params import NetworkParams
+
+
+@pytest.fixture(autouse=True)
+def _agg(monkeypatch):
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+
+
+def test_train_writes_figures_metrics_and_grid_weights(tmp_path):
+    assert main(["network", "train", "--trials", "2", "--seed", "3", "--out", str(tmp_path), "--quiet"]) == 0
+    for name in ("figure1.png", "learning_curve.png", "metrics.json", "learned_weights.npy", "learned_weights.csv"):
+        assert (tmp_path / name).is_file()
+    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    assert set(metrics["metrics"]) == {"initial", "learned", "optimal"}
+    assert len(metrics["history"]["n_spikes"]) == 2
+    w = np.load(tmp_path / "learned_weights.npy")
+    omega = NetworkParams().omega
+    np.testing.assert_array_equal(w, np.rint(w / omega) * omega)
+    # the learned weights read back as initial weights
+    out2 = tmp_path / "again"
+    assert main(["network", "train", "--trials", "0", "--initial-weights", str(tmp_path / "learned_weights.csv"),
+                 "--seed", "3", "--out", str(out2), "--quiet"]) == 0
+    np.testing.assert_array_equal(np.load(out2 / "learned_weights.npy"), w)
+
+
+def test_circuit_mode_with_a_dac_table(tmp_path):
+    table = synthetic_dac_table(NetworkParams(), SyntheticMismatch(), 12, np.random.default_rng(0))
+    table.to_csv(tmp_path / "dac.csv", index=False)
+    assert main(["network", "train", "--mode", "circuit", "--dac-table", str(tmp_path / "dac.csv"),
+                 "--trials", "1", "--out", str(tmp_path / "o"), "--quiet"]) == 0
+    assert json.loads((tmp_path / "o" / "metrics.json").read_text())["mode"] == "circuit"
+
+
+def test_study_runs_and_summarises(tmp_path):
+    assert main(["network", "study", "--instances", "2", "--trials", "1", "--mismatch-scale", "1",
+                 "--out", str(tmp_path), "--quiet"]) == 0
+    summary = json.loads((tmp_path / "mismatch_study.json").read_text())["summary"]
+    assert "ratio_b_over_c" in summary["mismatch_x1"]
+    assert (tmp_path / "mismatch_study.png").is_file()
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--mode", "quantum"], "--mode"),
+        (["--initial-weights", "{tmp}/w.csv"], "shape"),
+        (["--initial-weights", "{tmp}/nan.npy"], "non-finite"),
+        (["--initial-weights", "{tmp}/missing.npy"], "does not exist"),
+        (["--g", "0"], "gain_g"),
+        (["--trials", "-1"], "--trials"),
+    ],
+)
+def test_bad_input_is_one_clear_line(tmp_path, capsys, argv, message):
+    np.savetxt(tmp_path / "w.csv", np.zeros((3, 4)), delimiter=",")
+    np.save(tmp_path / "nan.npy", np.full((20, 20), np.nan))
+    argv = [a.replace("{tmp}", str(tmp_path)) for a in argv]
+    assert main(["network", "train", "--out", str(tmp_path / "o"), "--quiet", *argv]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("ebn-circuit: error:") and message in err and "\n" not in err
