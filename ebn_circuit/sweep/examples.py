@@ -1,0 +1,77 @@
+"""Small technology-free testbenches for sweeps: an RC ladder transient (benchmarks, fault
+tests) and a behavioural source that can be made not to converge (failure handling)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ebn_circuit.errors import ConfigError
+from ebn_circuit.spice.analysis import Transient
+from ebn_circuit.spice.result import SimResult
+from ebn_circuit.spice.testbench import Testbench
+from ebn_circuit.technology.core import Technology
+
+
+@dataclass(frozen=True)
+class RcLadderParams:
+    """``sections`` RC sections (r ohms, c farads each) driven by a 1 V pulse train of ``period``
+    seconds; transient to ``stop`` seconds with internal steps of at most ``max_step`` seconds
+    (the run time in ngspice grows as stop / max_step)."""
+
+    sections: int = 10
+    r: float = 1e3
+    c: float = 1e-12
+    period: float = 10e-6
+    stop: float = 20e-6
+    max_step: float = 1e-9
+
+    def __post_init__(self) -> None:
+        if self.sections < 1 or self.r <= 0 or self.c <= 0:
+            raise ConfigError(f"RcLadderParams: need sections >= 1, r > 0 ohm, c > 0 F; got {self}")
+        if not 0 < self.max_step < self.stop or self.period <= 0:
+            raise ConfigError(f"RcLadderParams: need 0 < max_step < stop and period > 0 s; got {self}")
+
+
+def rc_ladder_testbench(params: RcLadderParams, tech: Technology) -> Testbench:
+    """Input ``in``, sections ``n1 … n<k>``, output ``out`` (the last node); saves v(out) only."""
+    nodes = ["in"] + [f"n{k}" for k in range(1, params.sections)] + ["out"]
+    half = params.period / 2
+    lines = [f"vin in 0 pulse(0 1 0 1n 1n {half:g} {params.period:g})"]
+    for k in range(params.sections):
+        lines.append(f"r{k + 1} {nodes[k]} {nodes[k + 1]} {params.r:g}")
+        lines.append(f"c{k + 1} {nodes[k + 1]} 0 {params.c:g}")
+    return Testbench(name=f"rc_ladder_{params.sections}", body="\n".join(lines),
+                     analysis=Transient(step=params.max_step, stop=params.stop, max_step=params.max_step),
+                     technology=None, saves=("v(out)",))
+
+
+def rc_ladder_metrics(result: SimResult, params: RcLadderParams) -> dict[str, float]:
+    """t50: first time v(out) reaches 0.5 V (s, NaN if never); v_max: its peak (V)."""
+    time, out = result.time, np.real(result.v("out"))
+    above = np.flatnonzero(out >= 0.5)
+    t50 = float(np.interp(0.5, out[above[0] - 1:above[0] + 1], time[above[0] - 1:above[0] + 1])) \
+        if above.size and above[0] > 0 else float("nan")
+    return {"t50": t50, "v_max": float(out.max())}
+
+
+@dataclass(frozen=True)
+class RunawayParams:
+    """A behavioural current source ``gain·exp(exponent·v(b))`` (A) into node b, which has
+    ``r`` ohms and 1 fF to ground. gain=1e3, exponent=200, r=1e12 never converges."""
+
+    gain: float = 1e-12
+    exponent: float = 1.0
+    r: float = 1e3
+
+
+def runaway_testbench(params: RunawayParams, tech: Technology) -> Testbench:
+    body = "\n".join([
+        "v1 a 0 pulse(0 1 0 1p 1p 1n 2n)",
+        "ra a 0 1k",
+        f"b1 0 b i={params.gain:g}*exp(v(b)*{params.exponent:g})",
+        f"r1 b 0 {params.r:g}",
+        "c1 b 0 1f",
+    ])
+    return Testbench(name="runaway_source", body=body, analysis=Transient(1e-12, 1e-8), technology=None)

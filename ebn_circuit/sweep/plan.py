@@ -1,0 +1,119 @@
+"""Expand a SweepSpec into point tasks: plain, picklable data that any worker can run.
+
+Every testbench is built here, in the caller, before anything runs: a bad parameter value
+fails now with the builder's own message, and each point gets its content hash.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from ebn_circuit.errors import ConfigError, EbnCircuitError
+from ebn_circuit.spice.simulator import BACKENDS
+from ebn_circuit.spice.testbench import Testbench
+from ebn_circuit.sweep.spec import SweepSpec, make_params, params_class_of, resolve
+from ebn_circuit.technology import get_technology
+
+POINT_FORMAT = 1  # bump when the meaning of a point key changes
+
+
+@dataclass(frozen=True)
+class PointTask:
+    """One simulation of a sweep, as plain data (sent to process-pool or Dask workers).
+
+    key: content hash of (builder, measurement, params, corner, mismatch, seed, netlist);
+        the point's identity in the dataset, independent of grid order.
+    index: position in the spec's expansion order (grid → corner → Monte-Carlo run).
+    mc_run: Monte-Carlo instance number, -1 when mismatch is off.
+    seed: ngspice's random seed (None without Monte-Carlo).
+    """
+
+    key: str
+    index: int
+    builder: str
+    measure: str
+    params: tuple[tuple[str, Any], ...]
+    technology: str
+    corner: str
+    mismatch: bool
+    mc_run: int
+    seed: int | None
+    backend: str = "shared"
+    timeout: float = 600.0
+    cache: bool = False
+    retry: bool = False
+
+
+def mc_seed(base: int, run: int) -> int:
+    """ngspice seed of Monte-Carlo instance ``run``: a hash of (base, run), in [1, 2^31)."""
+    digest = hashlib.sha256(f"ebn_circuit.sweep seed {base} {run}".encode()).digest()
+    return int.from_bytes(digest[:4], "little") % (2**31 - 1) + 1
+
+
+def point_key(builder: str, measure: str, params: tuple, corner: str, mismatch: bool,
+              seed: int | None, netlist_hash: str) -> str:
+    payload = json.dumps([POINT_FORMAT, builder, measure, [list(p) for p in params], corner,
+                          mismatch, seed, netlist_hash], sort_keys=True, default=repr)
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def build_testbench(builder, params, tech, seed: int | None, where: str) -> Testbench:
+    testbench = builder(params, tech)
+    if not isinstance(testbench, Testbench):
+        raise ConfigError(f"{where}: the builder returned {type(testbench).__name__}, not a Testbench")
+    return dataclasses.replace(testbench, seed=seed) if seed is not None else testbench
+
+
+def plan_sweep(spec: SweepSpec) -> list[PointTask]:
+    """All points of the spec, checked; raises ConfigError before anything runs."""
+    builder = resolve(spec.builder, "builder")
+    resolve(spec.measure, "measurement function")
+    cls = params_class_of(builder, spec.builder)
+    known = [f.name for f in dataclasses.fields(cls)]
+    where = spec.source or f"sweep {spec.name!r}"
+    for table, names in (("grid", dict(spec.grid)), ("params", dict(spec.params))):
+        unknown = sorted(set(names) - set(known))
+        if unknown:
+            raise ConfigError(f"{where}: unknown parameter(s) in [{table}]: {', '.join(unknown)}; "
+                              f"{spec.builder} takes {cls.__name__} with: {', '.join(known)}")
+    if spec.backend not in BACKENDS:
+        raise ConfigError(f"{where}: unknown simulator backend {spec.backend!r}; choose one of {', '.join(BACKENDS)}")
+    tech = get_technology(spec.technology)
+    bad = [c for c in spec.corners if c not in tech.corners]
+    if bad:
+        raise ConfigError(f"{where}: technology {tech.name!r} has no corner(s) {', '.join(bad)}; "
+                          f"known corners: {', '.join(tech.corners)}")
+    mismatch = spec.mc_runs > 0
+    if mismatch and not tech.mismatch_param:
+        raise ConfigError(f"{where}: technology {tech.name!r} has no mismatch switch; set monte_carlo runs = 0")
+    runs = [(k, mc_seed(spec.seed, k)) for k in range(spec.mc_runs)] or [(-1, None)]
+    techs = {c: tech.with_corner(c).with_mismatch(mismatch) for c in spec.corners}
+    tasks: list[PointTask] = []
+    for values in spec.grid_points():
+        params = make_params(cls, values, where)
+        items = tuple((f.name, getattr(params, f.name)) for f in dataclasses.fields(cls))
+        for corner in spec.corners:
+            for run, seed in runs:
+                label = f"{where}: point {len(tasks)} ({_describe(values)}, corner {corner})"
+                try:
+                    netlist_hash = build_testbench(builder, params, techs[corner], seed, label).netlist_hash()
+                except EbnCircuitError as exc:
+                    raise ConfigError(f"{label}: {exc}") from None
+                key = point_key(spec.builder, spec.measure, items, corner, mismatch, seed, netlist_hash)
+                tasks.append(PointTask(key=key, index=len(tasks), builder=spec.builder,
+                                       measure=spec.measure, params=items, technology=spec.technology,
+                                       corner=corner, mismatch=mismatch, mc_run=run, seed=seed,
+                                       backend=spec.backend, timeout=spec.timeout, cache=spec.cache,
+                                       retry=spec.retry))
+    keys = {t.key for t in tasks}
+    if len(keys) != len(tasks):
+        raise ConfigError(f"{where}: some points are identical (repeated grid values?); each point must differ")
+    return tasks
+
+
+def _describe(values: dict) -> str:
+    return ", ".join(f"{k}={v}" for k, v in values.items()) or "default params"

@@ -1,0 +1,129 @@
+"""The sweep's Parquet dataset: one part file per finished point, written atomically.
+
+Layout of the dataset folder::
+
+    parts/<key>.parquet     one row per point (ok or failed), named by the point's content hash
+    failed/<key>.spice      the netlist of each failed point
+    summary.json            counts of the last run
+
+A part is written to a temporary name and renamed into place, so a reader never sees half a
+file; a part that cannot be read (corrupted on disk, truncated copy) is found by `scan`,
+deleted, and its point computed again.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Any, Iterable
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from ebn_circuit.errors import ConfigError
+
+PART_SUFFIX = ".parquet"
+
+
+class SweepStore:
+    """Reads and writes the dataset folder ``root``."""
+
+    def __init__(self, root: str | Path):
+        self.root = Path(root)
+        self.parts = self.root / "parts"
+        self.failed = self.root / "failed"
+
+    def prepare(self) -> None:
+        try:
+            self.parts.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConfigError(f"cannot create the sweep output folder {self.root}: {exc.strerror}") from None
+        for stale in self.parts.glob("*.tmp"):  # left by an interrupted write
+            stale.unlink(missing_ok=True)
+
+    def part_path(self, key: str) -> Path:
+        return self.parts / f"{key}{PART_SUFFIX}"
+
+    def part_keys(self) -> list[str]:
+        if not self.parts.is_dir():
+            return []
+        return sorted(p.name[:-len(PART_SUFFIX)] for p in self.parts.glob(f"*{PART_SUFFIX}"))
+
+    def write(self, row: dict[str, Any]) -> Path:
+        """Write one finished point; the failed netlist (``row["netlist"]``) goes to failed/."""
+        row = dict(row)
+        netlist = row.pop("netlist", None)
+        key = row["key"]
+        if netlist is not None:
+            self.failed.mkdir(parents=True, exist_ok=True)
+            target = self.failed / f"{key}.spice"
+            _atomic_write(target, netlist.encode())
+            row["netlist_path"] = str(target.resolve())
+        table = pa.Table.from_pylist([row])
+        target = self.part_path(key)
+        tmp = target.with_name(target.name + f".{os.getpid()}.tmp")
+        pq.write_table(table, tmp)
+        os.replace(tmp, target)
+        return target
+
+    def read_part(self, key: str) -> dict[str, Any] | None:
+        """The row of one part, or None when the file is unreadable or not this point's."""
+        try:
+            rows = pq.read_table(self.part_path(key)).to_pylist()
+        except (OSError, pa.ArrowException, ValueError):
+            return None
+        if len(rows) != 1 or rows[0].get("key") != key:
+            return None
+        return rows[0]
+
+    def scan(self, keys: Iterable[str], delete_corrupted: bool = True) -> tuple[dict[str, dict], list[str]]:
+        """Rows of the given points found on disk, and the keys whose part is corrupted
+        (deleted, unless ``delete_corrupted`` is False, so that those points run again)."""
+        present = set(self.part_keys())
+        rows, corrupted = {}, []
+        for key in keys:
+            if key not in present:
+                continue
+            row = self.read_part(key)
+            if row is None:
+                corrupted.append(key)
+                if delete_corrupted:
+                    self.part_path(key).unlink(missing_ok=True)
+            else:
+                rows[key] = row
+        return rows, corrupted
+
+    def load(self, keys: Iterable[str] | None = None) -> pd.DataFrame:
+        """The readable rows as one table sorted by point index (only ``keys`` when given)."""
+        rows, _ = self.scan(self.part_keys() if keys is None else keys, delete_corrupted=False)
+        frame = pd.DataFrame(list(rows.values()))
+        return frame.sort_values("index", ignore_index=True) if len(frame) else frame
+
+    def clear(self) -> None:
+        """Delete the dataset's parts, failed netlists and summary (a fresh run)."""
+        for folder in (self.parts, self.failed):
+            if folder.is_dir():
+                shutil.rmtree(folder)
+        (self.root / "summary.json").unlink(missing_ok=True)
+
+    def write_summary(self, summary: dict) -> Path:
+        self.root.mkdir(parents=True, exist_ok=True)
+        target = self.root / "summary.json"
+        _atomic_write(target, (json.dumps(summary, indent=2, sort_keys=True) + "\n").encode())
+        return target
+
+    def read_summary(self) -> dict:
+        try:
+            return json.loads((self.root / "summary.json").read_text())
+        except (OSError, ValueError):
+            return {}
+
+
+def _atomic_write(target: Path, data: bytes) -> None:
+    tmp = target.with_name(target.name + f".{os.getpid()}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, target)
+
