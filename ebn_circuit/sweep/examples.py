@@ -59,7 +59,8 @@ def rc_ladder_metrics(result: SimResult, params: RcLadderParams) -> dict[str, fl
 @dataclass(frozen=True)
 class RunawayParams:
     """A behavioural current source ``gain·exp(exponent·v(b))`` (A) into node b, which has
-    ``r`` ohms and 1 fF to ground. gain=1e3, exponent=200, r=1e12 never converges."""
+    ``r`` ohms and 1 fF to ground. With gain=1e3 and exponent=200 the transient never
+    converges (ngspice: "timestep too small"); gain ≤ 1e-9 with r=1e3 runs."""
 
     gain: float = 1e-12
     exponent: float = 1.0

@@ -203,7 +203,7 @@ class DaskExecutor:
                                         pure=False)
             futures[future] = task
         try:
-            for future in as_completed(list(futures)):
+            for future in as_completed(list(futures), loop=self.client.loop):
                 task = futures.pop(future)
                 if future.status == "finished":
                     on_done(task, future.result())
@@ -232,7 +232,8 @@ class DaskExecutor:
         self.close()
 
 
-def make_executor(kind: str = "process", workers: int | None = None, scheduler: str | None = None):
+def make_executor(kind: str = "process", workers: int | None = None, scheduler: str | None = None,
+                  connect_timeout: float = 5.0):
     """``"process"`` or ``"dask"``; a scheduler address implies Dask."""
     if scheduler:
         kind = "dask"
@@ -242,4 +243,4 @@ def make_executor(kind: str = "process", workers: int | None = None, scheduler: 
         return ProcessExecutor(workers)
     if scheduler and workers:
         raise ConfigError("--workers applies to local execution; an existing Dask cluster has its own workers")
-    return DaskExecutor(scheduler=scheduler, workers=workers)
+    return DaskExecutor(scheduler=scheduler, workers=workers, connect_timeout=connect_timeout)
