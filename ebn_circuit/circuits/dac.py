@@ -1,0 +1,182 @@
+"""Signed 6-bit weight DAC: two's-complement code (−32…31) → signed synaptic weight current.
+
+Convention: the output pin ``iout`` carries I_w = code · I_lsb, *positive = sourced into* the
+node it is connected to (excitatory: raises the neuron's input and so I_mem), *negative = sunk
+from* it (inhibitory). Code bits ``b0``…``b5`` are node voltages at 0 / vdd (b5 is the sign bit,
+weight −32), so a counter drives them directly.
+
+Topology (offset binary; 2 + 63 + 32 unit nFETs, 6 + 1 switch groups, 1 pFET mirror, 1 inverter)::
+
+    iref ─ mref (nFET diode, 1 unit; its gate node iref biases every unit)  (ideal I_lsb into iref)
+    bit k: mcs_k (2^k units, gate iref) ─ msw_k (switch, gate b_k)     → isum   k = 0…4
+    bit 5: mcs_5 (32 units)            ─ msw_5 (gate b5_n = NOT b5)   → isum
+    isum ─ mp_in (pFET diode) ; mp_out (pFET copy) sources I_sum      → iout
+    iout ─ msw_off (always on) ─ mcs_off (32 units) sinks 32·I_lsb
+
+so I_out = (code + 32)·I_lsb − 32·I_lsb. The offset code is built from identical unit devices,
+which keeps the DNL small (no sign-magnitude mid-scale glitch); the pFET mirror gain error
+shows up as a code-0 offset and a gain error, reported by ``dac_linearity``.
+Settling: the isum node (pFET diode + gate) has a time constant C·U_T/(κ·I_sum) ≈ tens of µs
+at a few LSB; a code change once per presynaptic pulse (ms apart) settles well in time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from PySpice.Spice.Netlist import SubCircuit
+
+from ebn_circuit.circuits.primitives import SWITCH, Size, add, diode, inverter, mirror_out, switch
+from ebn_circuit.errors import ConfigError
+from ebn_circuit.spice.analysis import DcSweep
+from ebn_circuit.spice.result import SimResult
+from ebn_circuit.spice.testbench import Testbench
+from ebn_circuit.technology.core import Technology
+
+BITS = 6
+CODE_MIN, CODE_MAX = -(2 ** (BITS - 1)), 2 ** (BITS - 1) - 1
+PINS = tuple(f"b{k}" for k in range(BITS)) + ("iref", "iout", "vdd", "vss")
+
+
+def code_bits(code: int) -> tuple[int, ...]:
+    """Two's-complement bits (b0 first) of a code in −32…31."""
+    if not (CODE_MIN <= code <= CODE_MAX) or int(code) != code:
+        raise ConfigError(f"DAC code must be an integer in {CODE_MIN}…{CODE_MAX}, got {code}")
+    u = int(code) % 2 ** BITS
+    return tuple((u >> k) & 1 for k in range(BITS))
+
+
+@dataclass(frozen=True)
+class DacParams:
+    """Weight DAC: i_lsb (A) is the unit current, forced into ``iref`` by the reference source;
+    unit_w, unit_l (m): the unit nFET current source; mirror_w, mirror_l (m): the output pFET mirror."""
+
+    i_lsb: float = 100e-12
+    unit_w: float = 1e-6
+    unit_l: float = 4e-6
+    mirror_w: float = 1e-6
+    mirror_l: float = 4e-6
+
+    def __post_init__(self) -> None:
+        if not self.i_lsb > 0:
+            raise ConfigError(f"DacParams.i_lsb must be > 0 A, got {self.i_lsb}")
+        if self.i_lsb > 10e-9:
+            raise ConfigError(f"DacParams.i_lsb={self.i_lsb} A: full scale 63·i_lsb leaves subthreshold; "
+                              "use ≤ 10 nA")
+        for field in ("unit_w", "unit_l", "mirror_w", "mirror_l"):
+            if not getattr(self, field) > 0:
+                raise ConfigError(f"DacParams.{field} must be > 0 m, got {getattr(self, field)}")
+
+
+def dac_subckt(params: DacParams, tech: Technology, name: str = "weight_dac") -> SubCircuit:
+    """The DAC as a PySpice SubCircuit with pins ``PINS`` (b0…b5 iref iout vdd vss)."""
+    unit = Size(params.unit_w, params.unit_l)
+    mirror = Size(params.mirror_w, params.mirror_l)
+    sub = SubCircuit(name, *PINS)
+    add(sub, diode(tech, "mref", "n", "iref", "vss", unit))
+    for k in range(BITS):
+        weight = 2 ** k if k < BITS - 1 else 2 ** (BITS - 1)
+        gate = f"b{k}" if k < BITS - 1 else f"b{k}_n"
+        add(sub,
+            mirror_out(tech, f"mcs_{k}", "n", f"cs_{k}", "iref", "vss", unit.times(weight)),
+            switch(tech, f"msw_{k}", "n", "isum", f"cs_{k}", gate, SWITCH.times(weight)))
+    add(sub,
+        inverter(tech, "inv_sign", f"b{BITS - 1}", f"b{BITS - 1}_n"),
+        diode(tech, "mp_in", "p", "isum", "vdd", mirror),
+        mirror_out(tech, "mp_out", "p", "iout", "isum", "vdd", mirror),
+        switch(tech, "msw_off", "n", "iout", "cs_off", "vdd", SWITCH.times(2 ** (BITS - 1))),
+        mirror_out(tech, "mcs_off", "n", "cs_off", "iref", "vss", unit.times(2 ** (BITS - 1))))
+    return sub
+
+
+@dataclass(frozen=True)
+class DacSweepParams:
+    """All 64 codes in one .dc sweep: v(code) steps −32…31 and behavioural sources decode it
+    into b0…b5 (0 / vdd). The output pin is held at v_out (V), the neuron-input node voltage."""
+
+    dac: DacParams = DacParams()
+    v_out: float = 0.9
+    gmin: float = 1e-15
+
+    def __post_init__(self) -> None:
+        if not 0 < self.v_out < 1.8:
+            raise ConfigError(f"DacSweepParams.v_out must be inside the 1.8 V supply, got {self.v_out}")
+        if not 0 < self.gmin <= 1e-12:
+            raise ConfigError(f"DacSweepParams.gmin must be in (0, 1e-12] S, got {self.gmin}")
+
+
+def dac_sweep_testbench(params: DacSweepParams, tech: Technology) -> Testbench:
+    """Output current (sourced into the node, A) is i(vout) over the swept code v(v-sweep).
+    gmin is lowered from ngspice's 1e-12 S, which alone would leak ~1 pA per junction (1 % of an LSB)."""
+    vdd = tech.vdd
+    sub = dac_subckt(params.dac, tech)
+    w = "(v(code)+32.25)"  # offset code + margin against rounding, 0.25…63.25
+    bits = [f"bb{k} b{k} 0 v={vdd:g}*(floor({w}/{2 ** k})-2*floor({w}/{2 ** (k + 1)}))" for k in range(BITS - 1)]
+    bits.append(f"bb{BITS - 1} b{BITS - 1} 0 v={vdd:g}*(1-floor({w}/{2 ** (BITS - 1)}))")
+    body = [str(sub).rstrip(),
+            f"vdd vdd 0 {vdd:g}",
+            "vss vss 0 0",
+            "vcode code 0 0",
+            *bits,
+            "* ideal unit reference current into the diode mref",
+            f"iref_src vdd iref {params.dac.i_lsb:.6g}",
+            "* the neuron-input node: current sourced by the DAC enters vout's + terminal",
+            f"vout iout 0 {params.v_out:g}",
+            f"xdac {' '.join(PINS[:BITS])} iref iout vdd vss {sub.name}"]
+    return Testbench(name="dac_code_sweep", body="\n".join(body), technology=tech,
+                     analysis=DcSweep("vcode", CODE_MIN, CODE_MAX, 1.0), options=(("gmin", f"{params.gmin:g}"),))
+
+
+def dac_table(result: SimResult, instance: int | str = 0) -> pd.DataFrame:
+    """The code → current table of a sweep result: columns instance, code, current (A, signed,
+    positive = sourced into the output node), the format the network layer reads."""
+    sweep = next(v for k, v in result.vectors.items() if k.startswith("v(v-sweep)") or k == "v(code)")
+    return pd.DataFrame({"instance": instance, "code": np.rint(sweep).astype(int),
+                         "current": np.asarray(result.i("vout"), dtype=float)})
+
+
+def measure_dac_table(simulator, params: DacSweepParams, tech: Technology, instance: int | str = 0) -> pd.DataFrame:
+    """Run the 64-code sweep and return its table (see ``dac_table``)."""
+    return dac_table(simulator.run(dac_sweep_testbench(params, tech)), instance)
+
+
+@dataclass(frozen=True)
+class DacLinearity:
+    """lsb: endpoint LSB (A); offset: current at code 0 (A); dnl, inl: per code step / code in LSB."""
+
+    lsb: float
+    offset: float
+    dnl: np.ndarray
+    inl: np.ndarray
+
+    @property
+    def dnl_max(self) -> float:
+        return float(np.max(np.abs(self.dnl)))
+
+    @property
+    def inl_max(self) -> float:
+        return float(np.max(np.abs(self.inl)))
+
+    @property
+    def monotonic(self) -> bool:
+        return bool(np.all(self.dnl > -1.0))
+
+
+def dac_linearity(table: pd.DataFrame) -> DacLinearity:
+    """Endpoint-fit DNL and INL of one instance's code → current table."""
+    table = table.sort_values("code")
+    codes, current = table["code"].to_numpy(), table["current"].to_numpy()
+    if len(codes) < 2:
+        raise ConfigError("dac_linearity needs at least two codes")
+    lsb = (current[-1] - current[0]) / (codes[-1] - codes[0])
+    dnl = np.diff(current) / np.diff(codes) / lsb - 1.0
+    inl = (current - (current[0] + (codes - codes[0]) * lsb)) / lsb
+    offset = float(np.interp(0, codes, current))
+    return DacLinearity(lsb=float(lsb), offset=offset, dnl=dnl, inl=inl)
+
+
+NETLISTS = {
+    "dac_code_sweep": (DacSweepParams(), dac_sweep_testbench, ("i(vout)",)),
+}

@@ -1,0 +1,104 @@
+"""Small shared pieces of the current-mode blocks: sizes, diodes, mirrors, switches, inverters.
+
+Each helper returns SPICE device lines (``tech.device_line``), so a block builder reads like
+its schematic: ``add(sub, diode(tech, "min", "n", "iin", "vss", size), ...)``. Bulks go to the
+device's rail (nFET → vss, pFET → vdd) unless given. Sizes are in metres.
+
+Bias convention: a bias voltage comes from an explicit ideal reference current forced into a
+diode-connected device (``diode`` or ``diode_stack``); the block exposes that node as a pin, so
+the testbench (or the chip's bias generator) decides the reference current.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable
+
+from ebn_circuit.errors import ConfigError
+from ebn_circuit.technology.core import Technology
+
+
+@dataclass(frozen=True)
+class Size:
+    """One transistor's width and length in metres, and its multiplier (parallel copies)."""
+
+    w: float
+    l: float
+    m: int = 1
+
+    def __post_init__(self) -> None:
+        if not (self.w > 0 and self.l > 0):
+            raise ConfigError(f"Size: w and l must be > 0 m, got w={self.w}, l={self.l}")
+        if int(self.m) != self.m or self.m < 1:
+            raise ConfigError(f"Size.m must be an integer >= 1, got {self.m}")
+
+    def times(self, m: int) -> "Size":
+        """The same device with ``m`` times as many parallel copies."""
+        return Size(self.w, self.l, self.m * m)
+
+
+# Minimum-length switch and full-swing logic devices (sky130 1.8 V minimum w = 0.42 µm, l = 0.15 µm).
+SWITCH = Size(0.42e-6, 0.15e-6)
+LOGIC_N = Size(0.42e-6, 0.15e-6)
+LOGIC_P = Size(0.84e-6, 0.15e-6)
+
+
+def _rail(kind: str, bulk: str | None) -> str:
+    return bulk if bulk is not None else ("vss" if kind == "n" else "vdd")
+
+
+def device(tech: Technology, name: str, kind: str, drain: str, gate: str, source: str, size: Size,
+           bulk: str | None = None) -> str:
+    """One transistor. ``size.m`` parallel copies: ``Technology.device_line`` writes ``mult=`` (which
+    the sky130 subcircuits use only to scale mismatch), so the instance multiplier ``m=`` is added
+    here for subcircuit devices (the xschem convention ``mult=N m=N``)."""
+    line = tech.device_line(name, kind, drain, gate, source, _rail(kind, bulk), size.w, size.l, size.m)
+    if size.m != 1 and tech.devices_are_subcircuits:
+        line += f" m={size.m}"
+    return line
+
+
+def diode(tech: Technology, name: str, kind: str, node: str, rail: str, size: Size) -> str:
+    """Diode-connected transistor (gate = drain = ``node``, source at ``rail``): the input of a
+    mirror, or a bias generator when an ideal reference current is forced into ``node``."""
+    return device(tech, name, kind, node, node, rail, size)
+
+
+def mirror_out(tech: Technology, name: str, kind: str, out: str, gate: str, rail: str, size: Size) -> str:
+    """Mirror output (current source/sink) with its gate on a diode's node."""
+    return device(tech, name, kind, out, gate, rail, size)
+
+
+def diode_stack(tech: Technology, name: str, kind: str, top: str, rail: str, size: Size, n: int = 2) -> list[str]:
+    """``n`` diode-connected devices in series from ``rail`` up to ``top`` (bulks at the rail):
+    a bias voltage of about n·V_gs at the reference current forced into ``top`` (e.g. a
+    cascode gate bias)."""
+    if n < 1:
+        raise ConfigError(f"diode_stack {name}: n must be >= 1, got {n}")
+    nodes = [rail] + [f"{name}_{k}" for k in range(1, n)] + [top]
+    return [device(tech, f"{name}{k}", kind, nodes[k + 1], nodes[k + 1], nodes[k], size) for k in range(n)]
+
+
+def switch(tech: Technology, name: str, kind: str, a: str, b: str, gate: str, size: Size = SWITCH) -> str:
+    """Pass transistor between ``a`` (drain) and ``b`` (source); on when gate is high (nFET) / low (pFET)."""
+    return device(tech, name, kind, a, gate, b, size)
+
+
+def inverter(tech: Technology, name: str, inp: str, out: str, n_size: Size = LOGIC_N, p_size: Size = LOGIC_P,
+             vdd: str = "vdd", vss: str = "vss") -> list[str]:
+    """Static CMOS inverter, full swing vss/vdd."""
+    return [device(tech, f"{name}p", "p", out, inp, vdd, p_size, bulk=vdd),
+            device(tech, f"{name}n", "n", out, inp, vss, n_size, bulk=vss)]
+
+
+def ideal_capacitor(name: str, a: str, b: str, value: float) -> list[str]:
+    if value <= 0:
+        raise ConfigError(f"capacitor {name}: value must be > 0 F, got {value}")
+    return ["* ideal capacitor", f"C{name} {a} {b} {value:.6g}"]
+
+
+def add(subckt, *groups: str | Iterable[str]) -> None:
+    """Append device lines (strings or lists of strings) to a PySpice SubCircuit."""
+    for group in groups:
+        for line in ([group] if isinstance(group, str) else group):
+            subckt.raw_spice += line + "\n"
