@@ -1,0 +1,5 @@
+import sys
+
+from ebn_circuit.cli import main
+
+sys.exit(main())
