@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from ebn_circuit.sweep import ProcessExecutor, SweepSpec, SweepStore, load_results, run_sweep
+from ebn_circuit.sweep import DaskExecutor, ProcessExecutor, SweepSpec, SweepStore, load_results, run_sweep
 
 RC = dict(builder="ebn_circuit.sweep.examples:rc_ladder_testbench",
           measure="ebn_circuit.sweep.examples:rc_ladder_metrics")
@@ -66,6 +66,36 @@ def test_sigkilled_worker_loses_no_finished_point_and_its_point_is_rerun(tmp_pat
         assert key not in seen["finished"]
         assert rows.loc[key, "worker"] != killed_worker
     assert killed_worker not in set(rows.worker[~rows.index.isin(list(seen["finished"]))])
+
+
+def test_sigkilled_dask_worker_loses_no_finished_point(tmp_path):
+    """Dask re-runs the task of a dead worker itself (its nanny restarts the worker)."""
+    spec = rc_spec(tmp_path / "out", 6)
+    store = SweepStore(spec.out)
+    seen = {}
+
+    def kill_a_worker_mid_sweep(executor):
+        if not wait_for(lambda: len(store.part_keys()) >= 1):
+            return
+        seen["finished"] = {key: store.read_part(key) for key in store.part_keys()}
+        pid = next(iter(executor.worker_pids().values()))
+        os.kill(pid, signal.SIGKILL)
+        seen["pid"] = pid
+
+    with DaskExecutor(workers=2) as executor:
+        executor.worker_pids()  # cluster up
+        killer = threading.Thread(target=kill_a_worker_mid_sweep, args=(executor,))
+        killer.start()
+        summary = run_sweep(spec, executor=executor, progress=False)
+        killer.join()
+    assert "pid" in seen, "the sweep ended before a worker could be killed"
+    assert (summary.total, summary.simulated, summary.ok, summary.failed) == (6, 6, 6, 0)
+    rows = load_results(spec).set_index("key")
+    assert len(rows) == 6 and (rows.status == "ok").all()
+    for key, before in seen["finished"].items():
+        assert rows.loc[key, "worker"] == before["worker"]
+    later = rows[~rows.index.isin(list(seen["finished"]))]
+    assert f"{os.uname().nodename}:{seen['pid']}" not in set(later.worker)
 
 
 def test_sigint_then_resume_simulates_only_the_missing_points(tmp_path):
