@@ -1,0 +1,69 @@
+"""Signed 6-bit weight DAC: construction checks and the 64-code sweep (sky130 tt)."""
+
+import numpy as np
+import pytest
+
+from ebn_circuit.circuits.dac import (CODE_MAX, CODE_MIN, PINS, DacParams, DacSweepParams, code_bits, dac_linearity,
+                                      dac_subckt, dac_sweep_testbench, measure_dac_table)
+from ebn_circuit.errors import ConfigError
+
+
+@pytest.mark.parametrize("kwargs, field", [({"i_lsb": -1e-10}, "i_lsb"), ({"i_lsb": 0.0}, "i_lsb"),
+                                           ({"unit_l": 0.0}, "unit_l"), ({"mirror_w": -1e-6}, "mirror_w")])
+def test_bad_params_fail_at_construction(kwargs, field):
+    with pytest.raises(ConfigError, match=field):
+        DacParams(**kwargs)
+
+
+def test_bad_bench_params_fail_at_construction():
+    with pytest.raises(ConfigError, match="v_out"):
+        DacSweepParams(v_out=2.5)
+
+
+@pytest.mark.parametrize("code", [CODE_MIN - 1, CODE_MAX + 1, 1.5])
+def test_code_outside_range_fails(code):
+    with pytest.raises(ConfigError, match="code"):
+        code_bits(code)
+
+
+def test_code_bits_are_twos_complement():
+    assert code_bits(0) == (0,) * 6
+    assert code_bits(-1) == (1,) * 6
+    assert code_bits(CODE_MIN) == (0, 0, 0, 0, 0, 1)
+    assert code_bits(5) == (1, 0, 1, 0, 0, 0)
+    for code in range(CODE_MIN, CODE_MAX + 1):
+        bits = code_bits(code)
+        assert sum(b << k for k, b in enumerate(bits[:5])) - 32 * bits[5] == code
+
+
+def test_subcircuit_pins_and_unit_counts(sky130_tt):
+    text = str(dac_subckt(DacParams(), sky130_tt))
+    assert text.splitlines()[0].split()[2:] == list(PINS)
+    # binary-weighted sources: 1, 2, 4, 8, 16 units and 32 for the (inverted) sign bit and the offset sink
+    for k, m in enumerate((1, 2, 4, 8, 16, 32)):
+        assert f"Xmcs_{k} cs_{k} iref vss vss" in text and (m == 1 or f" m={m}" in text.split(f"Xmcs_{k} ")[1].splitlines()[0])
+    assert "Xmsw_5 isum b5_n cs_5" in text
+
+
+def test_all_codes_monotonic_small_dnl(simulator, sky130_tt):
+    params = DacSweepParams()
+    table = measure_dac_table(simulator, params, sky130_tt)
+    assert list(table["code"]) == list(range(CODE_MIN, CODE_MAX + 1))
+    lin = dac_linearity(table)
+    current = table.set_index("code")["current"]
+    print(f"\nDAC tt: LSB {lin.lsb * 1e12:.1f} pA (nominal {params.dac.i_lsb * 1e12:.0f} pA), "
+          f"offset {lin.offset / lin.lsb:+.2f} LSB, DNL max {lin.dnl_max:.3f} LSB, INL max {lin.inl_max:.3f} LSB")
+    assert lin.monotonic
+    assert lin.dnl_max < 0.5
+    assert lin.inl_max < 1.0
+    assert abs(lin.offset) < 0.5 * lin.lsb
+    assert 0.8 < lin.lsb / params.dac.i_lsb < 1.25      # reference diode vs unit V_ds (DIBL): a gain error
+    # sign convention: positive codes source current into the node, negative codes sink it
+    assert (current[current.index > 0] > 0).all() and (current[current.index < 0] < 0).all()
+    assert np.isclose(current[CODE_MIN], CODE_MIN * lin.lsb, rtol=0.03)
+
+
+def test_sweep_netlist_decodes_all_bits(sky130_tt):
+    text = dac_sweep_testbench(DacSweepParams(), sky130_tt).netlist()
+    assert ".dc vcode -32 31 1" in text and ".option gmin=1e-15" in text
+    assert all(f"bb{k} b{k} 0 v=" in text for k in range(6))
