@@ -1,0 +1,100 @@
+"""Benchmarks of the NumPy EBN (not tests): 51-trial training, scaling in N, batch mode.
+
+    .venv/bin/python benchmarks/bench_network.py [--repeats 3] [--json FILE]
+
+Prints a table of wall times; the numbers in docs/network.md come from here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import time
+
+import numpy as np
+
+from ebn_circuit.network.batch import run_batch
+from ebn_circuit.network.circuit_mode import circuit_substrates
+from ebn_circuit.network.inputs import command_signal
+from ebn_circuit.network.params import NetworkParams, initial_codes, make_decoder, optimal_weights, to_codes
+from ebn_circuit.network.simulate import run_trial
+from ebn_circuit.network.training import train
+
+
+def best_of(fn, repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+def bench_training(repeats: int, seed: int = 0) -> dict:
+    """Full §5.2 training, N = 20, 51 trials × 10 000 steps, inputs and noise included."""
+    p = NetworkParams()
+    rng = np.random.default_rng(seed)
+    decoder, codes0 = make_decoder(p, rng), initial_codes(p, rng)
+    t = best_of(lambda: train(p, decoder, codes0, np.random.default_rng(seed), 51), repeats)
+    return {"n_neurons": 20, "trials": 51, "steps": 510_000, "seconds": t}
+
+
+def bench_scaling(sizes, repeats: int, seed: int = 0) -> list[dict]:
+    """Seconds of wall time per simulated second (10 000 steps), optimal weights, with and
+    without learning."""
+    rows = []
+    for n in sizes:
+        p = NetworkParams(n_neurons=n)
+        rng = np.random.default_rng(seed)
+        decoder = make_decoder(p, rng)
+        codes = to_codes(optimal_weights(decoder, p), p)
+        command = command_signal(p, rng)
+        fixed = best_of(lambda: run_trial(p, decoder, codes, command, rng=np.random.default_rng(1)), repeats)
+        res = run_trial(p, decoder, codes, command, rng=np.random.default_rng(1))
+        learn = best_of(lambda: run_trial(p, decoder, codes, command, rng=np.random.default_rng(1), learn=True),
+                        repeats)
+        rows.append({"n_neurons": n, "spikes": res.n_spikes, "s_per_sim_s": fixed, "s_per_sim_s_learning": learn})
+    return rows
+
+
+def bench_batch(n_instances: int, repeats: int, seed: int = 0) -> dict:
+    """One learning trial on n_instances mismatched chips: batch axis vs a loop of run_trial."""
+    p = NetworkParams()
+    rng = np.random.default_rng(seed)
+    decoder, codes0 = make_decoder(p, rng), initial_codes(p, rng)
+    chips = circuit_substrates(p, n_instances, rng)
+    command = command_signal(p, rng)
+    codes = np.repeat(codes0[None], n_instances, 0)
+    batch = best_of(lambda: run_batch(p, decoder, codes, command, substrates=chips,
+                                      rngs=[np.random.default_rng(i) for i in range(n_instances)], learn=True), repeats)
+    loop = best_of(lambda: [run_trial(p, decoder, codes0, command, substrate=c, rng=np.random.default_rng(i),
+                                      learn=True) for i, c in enumerate(chips)], repeats)
+    return {"instances": n_instances, "batch_s": batch, "loop_event_driven_s": loop}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--sizes", type=int, nargs="+", default=[20, 100, 500, 2000])
+    ap.add_argument("--json", default=None, help="also write the results here")
+    args = ap.parse_args()
+    out = {"machine": platform.processor() or platform.machine(), "numpy": np.__version__}
+    out["training"] = bench_training(args.repeats)
+    print(f"51-trial training, N = 20 (510 000 steps): {out['training']['seconds']:.3f} s")
+    out["scaling"] = bench_scaling(args.sizes, args.repeats)
+    print("\n| N | spikes / s | wall s per simulated s | with learning |")
+    print("|---|---|---|---|")
+    for r in out["scaling"]:
+        print(f"| {r['n_neurons']} | {r['spikes']} | {r['s_per_sim_s']:.4f} | {r['s_per_sim_s_learning']:.4f} |")
+    out["batch"] = bench_batch(10, args.repeats)
+    b = out["batch"]
+    print(f"\nbatch mode, {b['instances']} chips × 1 learning trial: batch axis {b['batch_s']:.3f} s, "
+          f"loop of event-driven runs {b['loop_event_driven_s']:.3f} s")
+    if args.json:
+        with open(args.json, "w") as fh:
+            json.dump(out, fh, indent=2)
+
+
+if __name__ == "__main__":
+    main()
