@@ -212,13 +212,22 @@ def load_spec(path: str | Path, out: str | Path | None = None) -> SweepSpec:
         if key not in sweep:
             raise ConfigError(f"{path}: [sweep] needs {key} = \"package.module:function\"")
     mc, sim = data.get("monte_carlo", {}), data.get("simulator", {})
+    timeout = sim.get("timeout", 600.0)
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
+        raise ConfigError(f"{path}: [simulator] timeout must be a number of seconds, got {timeout!r}")
+    for key in ("retry", "cache"):
+        if not isinstance(sim.get(key, False), bool):
+            raise ConfigError(f"{path}: [simulator] {key} must be true or false, got {sim[key]!r}")
+    for key in ("name", "builder", "measure", "technology", "out"):
+        if key in sweep and not isinstance(sweep[key], str):
+            raise ConfigError(f"{path}: [sweep] {key} must be a string, got {sweep[key]!r}")
     return SweepSpec(
         name=sweep.get("name", path.stem), builder=sweep["builder"], measure=sweep["measure"],
         grid=data.get("grid", {}), params=data.get("params", {}),
         corners=sweep.get("corners", ("tt",)), technology=sweep.get("technology", "sky130"),
         out=Path(out) if out is not None else Path(sweep.get("out", f"results/sweeps/{path.stem}")),
         mc_runs=mc.get("runs", 0), seed=mc.get("seed", 0),
-        backend=sim.get("backend", "shared"), timeout=float(sim.get("timeout", 600.0)),
-        cache=bool(sim.get("cache", False)), retry=bool(sim.get("retry", False)),
+        backend=sim.get("backend", "shared"), timeout=float(timeout),
+        cache=sim.get("cache", False), retry=sim.get("retry", False),
         source=str(path),
     )

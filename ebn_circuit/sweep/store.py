@@ -57,16 +57,18 @@ class SweepStore:
         row = dict(row)
         netlist = row.pop("netlist", None)
         key = row["key"]
-        if netlist is not None:
-            self.failed.mkdir(parents=True, exist_ok=True)
-            target = self.failed / f"{key}.spice"
-            _atomic_write(target, netlist.encode())
-            row["netlist_path"] = str(target.resolve())
-        table = pa.Table.from_pylist([row])
-        target = self.part_path(key)
-        tmp = target.with_name(target.name + f".{os.getpid()}.tmp")
-        pq.write_table(table, tmp)
-        os.replace(tmp, target)
+        try:
+            if netlist is not None:
+                self.failed.mkdir(parents=True, exist_ok=True)
+                target = self.failed / f"{key}.spice"
+                _atomic_write(target, netlist.encode())
+                row["netlist_path"] = str(target.resolve())
+            target = self.part_path(key)
+            tmp = target.with_name(target.name + f".{os.getpid()}.tmp")
+            pq.write_table(pa.Table.from_pylist([row]), tmp)
+            os.replace(tmp, target)
+        except OSError as exc:
+            raise ConfigError(f"cannot write sweep results into {self.root}: {exc.strerror or exc}") from None
         return target
 
     def read_part(self, key: str) -> dict[str, Any] | None:
