@@ -1,0 +1,91 @@
+"""Foundation benchmarks: wrapper overhead, per-run overhead, sky130 model load, cached re-run.
+
+Prints a table; targets (from the foundation issue) in the last column. Run: make bench,
+or .venv/bin/python benchmarks/bench_spice.py. Timings on a shared machine are noisy:
+compare ratios within one run.
+"""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+from ebn_circuit.spice import Op, Simulator, Testbench, Transient
+from ebn_circuit.spice.locate import ngspice_program
+from ebn_circuit.technology import get_technology
+
+
+def inverter_chain(tech, stages: int = 3, stop: float = 0.1e-6) -> Testbench:
+    """A sky130 inverter chain driven by a fast pulse: a long, stiff transient."""
+    lines = ["vdd vdd 0 1.8", "vin n0 0 pulse(0 1.8 0 50p 50p 1n 2n)"]
+    for k in range(stages):
+        lines.append(tech.device_line(f"p{k}", "p", f"n{k + 1}", f"n{k}", "vdd", "vdd", 1e-6, 0.15e-6))
+        lines.append(tech.device_line(f"n{k}", "n", f"n{k + 1}", f"n{k}", "0", "0", 0.5e-6, 0.15e-6))
+    return Testbench("inverter_chain", "\n".join(lines), Transient(10e-12, stop, max_step=10e-12), tech)
+
+
+def timed(func, repeat: int = 1) -> list[float]:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        func()
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def raw_ngspice(netlist: str) -> float:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "deck.spice"
+        path.write_text(netlist)
+        start = time.perf_counter()
+        subprocess.run([ngspice_program(), "-b", "-r", str(Path(tmp) / "out.raw"), str(path)],
+                       check=True, capture_output=True)
+        return time.perf_counter() - start
+
+
+def main() -> None:
+    tech = get_technology("sky130")
+    rows = []
+    long_tb = inverter_chain(tech)
+    raw = min(raw_ngspice(long_tb.netlist()) for _ in range(3))
+    for backend in ("shared", "batch"):
+        with Simulator(backend=backend, cache=False) as sim:
+            sim.run(Testbench("warm", "v1 a 0 1\nr1 a 0 1k", Op()))
+            wrapped = min(timed(lambda: sim.run(long_tb), repeat=3))
+        rows.append((f"long transient, {backend} / raw ngspice -b", f"{wrapped:.2f} s / {raw:.2f} s",
+                     f"{wrapped / raw:.3f}", "<= 1.05"))
+
+    tiny = Testbench("tiny", "v1 a 0 1\nr1 a 0 1k", Op())
+    for backend in ("shared", "batch"):
+        with Simulator(backend=backend, cache=False) as sim:
+            sim.run(tiny)
+            overhead = statistics.median(timed(lambda: sim.run(tiny), repeat=30))
+        rows.append((f"per-run overhead, tiny circuit, warm ({backend})", f"{overhead * 1e3:.1f} ms",
+                     "", "<= 50 ms median"))
+
+    one_fet = "vd d 0 1.8\nvg g 0 0.5\n" + tech.device_line("n", "n", "d", "g", "0", "0", 1e-6, 1e-6)
+    with Simulator(backend="shared", cache=False) as sim:
+        sim.run(tiny)
+        with_models = statistics.median(timed(lambda: sim.run(Testbench("fet", one_fet, Op(), tech)), repeat=9))
+        without = statistics.median(timed(lambda: sim.run(tiny), repeat=9))
+    rows.append(("sky130 model load (op with models - without)", f"{with_models - without:.3f} s", "",
+                 "<= 0.3 s"))
+
+    with tempfile.TemporaryDirectory() as cache_dir, Simulator(backend="shared", cache_dir=Path(cache_dir)) as sim:
+        sim.run(tiny)
+        first = timed(lambda: sim.run(long_tb))[0]
+        cached = statistics.median(timed(lambda: sim.run(long_tb), repeat=5))
+    rows.append(("cached re-run / first run", f"{cached * 1e3:.1f} ms / {first:.2f} s",
+                 f"{cached / first * 100:.2f} %", "<= 1 %"))
+
+    width = max(len(r[0]) for r in rows)
+    print(f"{'measure':<{width}}  {'time':>24}  {'ratio':>8}  target")
+    for name, value, ratio, target in rows:
+        print(f"{name:<{width}}  {value:>24}  {ratio:>8}  {target}")
+
+
+if __name__ == "__main__":
+    main()
