@@ -132,3 +132,18 @@ def test_bad_input_is_a_config_error(net):
         NetworkParams(dt=0.06)
     with pytest.raises(ConfigError, match="n_neurons"):
         NetworkParams(n_neurons=0)
+
+
+def test_resting_potential_only_shifts_v(net):
+    params, decoder, codes0, _ = net
+    shifted = NetworkParams(v_rest=0.3)
+    rng = np.random.default_rng(4)
+    command = command_signal(params, rng, 2000)
+    noise = rng.standard_normal((2000, params.n_neurons))
+    a = run_trial(params, decoder, codes0, command, noise=noise, learn=True, record_v=True)
+    b = run_trial(shifted, decoder, codes0, command, noise=noise, learn=True, record_v=True)
+    c = run_batch(shifted, decoder, codes0[None], command, noise=noise[None], learn=True)[0]
+    np.testing.assert_array_equal(a.spike_steps, b.spike_steps)
+    np.testing.assert_array_equal(a.codes, b.codes)
+    np.testing.assert_array_equal(b.codes, c.codes)
+    np.testing.assert_allclose(b.v - a.v, 0.3, atol=1e-9)

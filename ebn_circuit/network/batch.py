@@ -14,7 +14,7 @@ import numpy as np
 
 from ebn_circuit.errors import ConfigError
 from ebn_circuit.network.inputs import target_signal
-from ebn_circuit.network.learning import rule_decision
+from ebn_circuit.network.learning import decide
 from ebn_circuit.network.params import NetworkParams, check_network, thresholds
 from ebn_circuit.network.simulate import TrialResult, check_command, readout
 from ebn_circuit.network.substrate import Substrate
@@ -102,7 +102,9 @@ def run_batch(
             b = np.flatnonzero(spk)
             kk = k[b]
             if learn:
-                dec = rule_decision(v[b], jumps[b, :, kk], params, lo[b, :, kk], hi[b, :, kk])
+                # v holds V - V_rest
+                dec = decide(v[b], jumps[b, :, kk], params.gain_g, 0.5 * params.delta + params.margin,
+                             lo[b, :, kk], hi[b, :, kk])
                 new = np.clip(codes[b, :, kk] + dec, params.code_min, params.code_max)
                 codes[b, :, kk] = new
                 if dac is None:

@@ -22,6 +22,13 @@ from ebn_circuit.network.params import NetworkParams
 INC, SL, DEC = 1, 0, -1
 
 
+def decide(deviation, jump, gain_g: float, half_band: float, bound_lo=0.0, bound_hi=0.0) -> np.ndarray:
+    """The rule on the deviation V_before - V_rest; half_band = δ/2 + margin. The inner
+    loops call this with precomputed constants."""
+    a = 2.0 * deviation + gain_g * jump
+    return (a < bound_lo - half_band).astype(np.int64) - (a > bound_hi + half_band)
+
+
 def rule_decision(
     v_before: np.ndarray,
     jump: np.ndarray,
@@ -30,11 +37,9 @@ def rule_decision(
     bound_hi: np.ndarray | float = 0.0,
 ) -> np.ndarray:
     """+1 (INC), 0 (stop learning) or -1 (DEC) per receiving neuron; broadcasts."""
-    a = 2.0 * (np.asarray(v_before) - params.v_rest) + params.gain_g * np.asarray(jump)
-    half = 0.5 * params.delta + params.margin
-    inc = a < -half + bound_lo
-    dec = a > half + bound_hi
-    return inc.astype(np.int64) - dec.astype(np.int64)
+    deviation = np.asarray(v_before, dtype=float) - params.v_rest
+    return decide(deviation, np.asarray(jump, dtype=float), params.gain_g, 0.5 * params.delta + params.margin,
+                  bound_lo, bound_hi)
 
 
 def apply_decision(codes_col: np.ndarray, decision: np.ndarray, params: NetworkParams) -> np.ndarray:

@@ -22,7 +22,7 @@ from scipy.signal import lfilter
 
 from ebn_circuit.errors import ConfigError
 from ebn_circuit.network.inputs import target_signal
-from ebn_circuit.network.learning import rule_decision
+from ebn_circuit.network.learning import decide
 from ebn_circuit.network.params import NetworkParams, check_network, thresholds
 from ebn_circuit.network.substrate import Substrate
 
@@ -107,6 +107,8 @@ def run_trial(
     decay = a[None, :] ** np.arange(1, max_block + 1)[:, None]  # decay[i] = a^(i+1)
     ff = (decoder * sub.gain[None, :]).T * params.dt  # N × J feed-forward
 
+    g, half = params.gain_g, 0.5 * params.delta + params.margin
+    cmin, cmax, reset = params.code_min, params.code_max, params.reset
     spikes_t: list[int] = []
     spikes_k: list[int] = []
     v_rec = np.empty((n_steps, n)) if record_v else None
@@ -120,26 +122,27 @@ def run_trial(
         f_prev = f[-1].copy()
         e_start = e.copy()
         chunk_spikes: list[tuple[int, np.ndarray]] = []
-        pos, block = 0, 8
+        pos, block = 0, 16
         while pos < c_len:
             m = min(block, c_len - pos)
             over = f[pos : pos + m] + decay[:m] * e - thr
-            hit = np.flatnonzero(over.max(axis=1) > 0.0)
-            if hit.size == 0:
+            above = over.max(axis=1) > 0.0
+            i = int(above.argmax())
+            if not above[i]:
                 e = decay[m - 1] * e
                 pos += m
                 block = min(2 * block, max_block)
                 continue
-            i = int(hit[0])
-            k = int(np.argmax(over[i]))
-            v_before = decay[i] * e + f[pos + i]
+            k = int(over[i].argmax())
+            e = decay[i] * e  # spikes' part at the spike's step, before it arrives
             if learn:
-                dec = rule_decision(v_before, jumps[:, k], params, lo[:, k], hi[:, k])
+                dec = decide(e + f[pos + i], jumps[:, k], g, half, lo[:, k], hi[:, k])
                 if dec.any():
-                    codes[:, k] = np.clip(codes[:, k] + dec, params.code_min, params.code_max)
+                    col = codes[:, k] + dec
+                    codes[:, k] = np.minimum(np.maximum(col, cmin), cmax)
                     jumps[:, k] = sub.jump_column(codes[:, k], k, params)
-            e = decay[i] * e + jumps[:, k]
-            e[k] -= params.reset
+            e += jumps[:, k]
+            e[k] -= reset
             spikes_t.append(t0 + pos + i)
             spikes_k.append(k)
             if record_v:
@@ -147,7 +150,7 @@ def run_trial(
                 jump[k] -= params.reset
                 chunk_spikes.append((pos + i, jump))
             pos += i + 1
-            block = 8
+            block = 16
         if record_v:
             imp = np.zeros((c_len, n))
             for row, jump in chunk_spikes:
