@@ -1,0 +1,1 @@
+"""Behavioural models fitted to transistor-level (or any simulator's) waveforms."""
