@@ -107,6 +107,8 @@ def g_sweep_figure(table: pd.DataFrame, path: str | Path) -> Path:
         if goal is not None:
             ax.axhline(goal, color="r", ls=":", label="goal")
             ax.legend()
+        if col in ("err_ratio", "spike_ratio"):
+            ax.set_yscale("log")
         ax.set_xlabel("comparison gain g")
         ax.set_ylabel(label)
     fig.tight_layout()
