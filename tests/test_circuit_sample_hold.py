@@ -63,3 +63,39 @@ def test_held_current_independent_of_output_voltage(simulator, sky130_tt):
     low = _check(SampleHoldBenchParams(v_out=0.7), simulator, sky130_tt)
     high = _check(SampleHoldBenchParams(v_out=1.6), simulator, sky130_tt)
     assert np.all(np.abs(high.held / low.held - 1) < SAMPLING_ERROR_LIMIT)
+
+
+def _pwl(points):
+    return "pwl(" + " ".join(f"{t:.9g} {v:.9g}" for t, v in points) + ")"
+
+
+@pytest.mark.slow
+def test_held_current_drives_a_comparator(simulator, sky130_tt):
+    """The S&H output sinks from a comparator input directly; the comparator, released 20 µs
+    after the hold edge, decides I_held against I_b = I_in ∓ 0.1 nA correctly although the input
+    has meanwhile jumped by 30 %."""
+    from ebn_circuit.circuits.comparator import SIM_OPTIONS, ComparatorParams, comparator_subckt
+    from ebn_circuit.spice import Testbench, Transient
+
+    sh, cmp = sample_hold_subckt(SampleHoldParams(), sky130_tt), comparator_subckt(ComparatorParams(), sky130_tt)
+    cases = [(9e-9, 0.1e-9), (9e-9, -0.1e-9), (12e-9, 0.1e-9), (12e-9, -0.1e-9)]
+    track, period = 300e-6, 500e-6
+    hold, rst, iin, ib = [], [], [], []
+    for k, (current, delta) in enumerate(cases):
+        t0, end = k * period, (k + 1) * period - 0.1e-6
+        hold += [(t0, 0), (t0 + track, 0), (t0 + track + 0.1e-6, 1.8), (end, 1.8)]
+        rst += [(t0, 1.8), (t0 + track + 20e-6, 1.8), (t0 + track + 20.05e-6, 0), (end, 0)]
+        iin += [(t0, current), (t0 + track + 5e-6, current), (t0 + track + 6e-6, 1.3 * current), (end, 1.3 * current)]
+        ib += [(t0, current - delta), (end, current - delta)]
+    body = [str(sh), str(cmp), "vdd vdd 0 1.8", "vss vss 0 0", "ibias_src vdd vcas 2n",
+            f"iin_src vdd iin {_pwl(iin)}", f"vhold hold 0 {_pwl(hold)}", f"vrst rst 0 {_pwl(rst)}",
+            f"ib_sink ib 0 {_pwl(ib)}", "vspare iout2 0 1.0",
+            f"xsh iin ia iout2 hold vcas vdd vss {sh.name}",
+            f"xcmp ia ib rst out outb vdd vss {cmp.name}"]
+    tb = Testbench("sample_hold_into_comparator", "\n".join(body), Transient(1e-6, len(cases) * period, max_step=0.5e-6),
+                   sky130_tt, options=SIM_OPTIONS + (("gmin", "1e-15"),), saves=("v(out)", "v(outb)"))
+    result = simulator.run(tb)
+    for k, (_, delta) in enumerate(cases):
+        t_read = (k + 1) * period - 5e-6
+        out, outb = np.interp(t_read, result.time, result.v("out")), np.interp(t_read, result.time, result.v("outb"))
+        assert (out > 1.5 and outb < 0.3) if delta > 0 else (outb > 1.5 and out < 0.3)

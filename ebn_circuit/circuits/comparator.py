@@ -89,6 +89,7 @@ class ComparatorBenchParams:
 
     i_common: mean input current; I_a = i_common + ΔI/2, I_b = i_common − ΔI/2.
     deltas: ΔI per cycle (both signs should appear). t_reset, t_eval: phase lengths in s.
+    seed: Monte-Carlo instance (with ``tech.with_mismatch(True)``); None for none.
     """
 
     comparator: ComparatorParams = ComparatorParams()
@@ -97,6 +98,7 @@ class ComparatorBenchParams:
     t_reset: float = 5e-6
     t_eval: float = 10e-6
     t_edge: float = 50e-9
+    seed: int | None = None
 
     def __post_init__(self) -> None:
         if not self.i_common > 0:
@@ -146,6 +148,7 @@ def comparator_testbench(params: ComparatorBenchParams, tech: Technology) -> Tes
             f"ib_sink ib 0 {_pwl(ib_pts)}",
             f"xcmp ia ib rst out outb vdd vss {sub.name}"]
     return Testbench(name="comparator_decisions", body="\n".join(body), technology=tech, options=SIM_OPTIONS,
+                     seed=params.seed,
                      analysis=Transient(step=params.t_edge, stop=stop, max_step=params.t_eval / 40),
                      saves=("v(rst)", "v(out)", "v(outb)", "v(ia)", "v(ib)"))
 

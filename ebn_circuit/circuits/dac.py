@@ -101,11 +101,13 @@ def dac_subckt(params: DacParams, tech: Technology, name: str = "weight_dac") ->
 @dataclass(frozen=True)
 class DacSweepParams:
     """All 64 codes in one .dc sweep: v(code) steps −32…31 and behavioural sources decode it
-    into b0…b5 (0 / vdd). The output pin is held at v_out (V), the neuron-input node voltage."""
+    into b0…b5 (0 / vdd). The output pin is held at v_out (V), the neuron-input node voltage.
+    seed: Monte-Carlo instance (with ``tech.with_mismatch(True)``); None for none."""
 
     dac: DacParams = DacParams()
     v_out: float = 0.9
     gmin: float = 1e-15
+    seed: int | None = None
 
     def __post_init__(self) -> None:
         if not 0 < self.v_out < 1.8:
@@ -133,7 +135,8 @@ def dac_sweep_testbench(params: DacSweepParams, tech: Technology) -> Testbench:
             f"vout iout 0 {params.v_out:g}",
             f"xdac {' '.join(PINS[:BITS])} iref iout vdd vss {sub.name}"]
     return Testbench(name="dac_code_sweep", body="\n".join(body), technology=tech,
-                     analysis=DcSweep("vcode", CODE_MIN, CODE_MAX, 1.0), options=(("gmin", f"{params.gmin:g}"),))
+                     analysis=DcSweep("vcode", CODE_MIN, CODE_MAX, 1.0), options=(("gmin", f"{params.gmin:g}"),),
+                     seed=params.seed)
 
 
 def dac_table(result: SimResult, instance: int | str = 0) -> pd.DataFrame:

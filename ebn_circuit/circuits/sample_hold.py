@@ -89,7 +89,8 @@ def sample_hold_subckt(params: SampleHoldParams, tech: Technology, name: str = "
 class SampleHoldBenchParams:
     """Track/hold cycles, one per input current (A): the input tracks ``currents[k]`` for t_track,
     ``hold`` rises (edge t_edge) and, t_jump_delay later, the input jumps by ``jump`` (fraction)
-    as the synaptic current would; the hold lasts t_hold. Outputs held at v_out (V)."""
+    as the synaptic current would; the hold lasts t_hold. Outputs held at v_out (V).
+    seed: Monte-Carlo instance (with ``tech.with_mismatch(True)``); None for none."""
 
     sample_hold: SampleHoldParams = SampleHoldParams()
     currents: tuple[float, ...] = (5e-9, 9e-9, 20e-9)
@@ -100,6 +101,7 @@ class SampleHoldBenchParams:
     jump: float = 0.3
     v_out: float = 1.0
     gmin: float = 1e-15
+    seed: int | None = None
 
     def __post_init__(self) -> None:
         if not self.currents or any(not i > 0 for i in self.currents):
@@ -157,7 +159,8 @@ def sample_hold_testbench(params: SampleHoldBenchParams, tech: Technology) -> Te
             f"xsh iin {' '.join(outputs)} hold vcas vdd vss {sub.name}"]
     stop = len(params.currents) * params.period
     return Testbench(name="sample_hold_droop", body="\n".join(body), technology=tech,
-                     analysis=Transient(step=1e-6, stop=stop, max_step=2e-6), options=(("gmin", f"{params.gmin:g}"),),
+                     analysis=Transient(step=1e-6, stop=stop, max_step=2e-6),
+                     options=(("gmin", f"{params.gmin:g}"),), seed=params.seed,
                      saves=("v(hold)", "v(iin)", *(f"i(v{out})" for out in outputs)))
 
 
