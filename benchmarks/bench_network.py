@@ -14,6 +14,7 @@ import time
 
 import numpy as np
 
+from ebn_circuit.network import compiled
 from ebn_circuit.network.batch import run_batch
 from ebn_circuit.network.circuit_mode import circuit_substrates
 from ebn_circuit.network.inputs import command_signal
@@ -33,13 +34,15 @@ def best_of(fn, repeats: int) -> tuple[float, float]:
     return min(times)
 
 
-def bench_training(repeats: int, seed: int = 0) -> dict:
+def bench_training(repeats: int, engine: str, seed: int = 0) -> dict:
     """Full §5.2 training, N = 20, 51 trials × 10 000 steps, inputs and noise included."""
     p = NetworkParams()
     rng = np.random.default_rng(seed)
     decoder, codes0 = make_decoder(p, rng), initial_codes(p, rng)
-    t, cpu = best_of(lambda: train(p, decoder, codes0, np.random.default_rng(seed), 51), repeats)
-    return {"n_neurons": 20, "trials": 51, "steps": 510_000, "seconds": t, "cpu_seconds": cpu}
+    run = lambda: train(p, decoder, codes0, np.random.default_rng(seed), 51, engine=engine)  # noqa: E731
+    run()  # warm-up (numba compiles on first use)
+    t, cpu = best_of(run, repeats)
+    return {"engine": engine, "n_neurons": 20, "trials": 51, "steps": 510_000, "seconds": t, "cpu_seconds": cpu}
 
 
 def bench_scaling(sizes, repeats: int, seed: int = 0) -> list[dict]:
@@ -52,11 +55,11 @@ def bench_scaling(sizes, repeats: int, seed: int = 0) -> list[dict]:
         decoder = make_decoder(p, rng)
         codes = to_codes(optimal_weights(decoder, p), p)
         command = command_signal(p, rng)
-        fixed, fixed_cpu = best_of(lambda: run_trial(p, decoder, codes, command, rng=np.random.default_rng(1)),
-                                   repeats)
+        fixed, fixed_cpu = best_of(lambda: run_trial(p, decoder, codes, command, rng=np.random.default_rng(1),
+                                                     engine="numpy"), repeats)
         res = run_trial(p, decoder, codes, command, rng=np.random.default_rng(1))
-        learn, learn_cpu = best_of(lambda: run_trial(p, decoder, codes, command, rng=np.random.default_rng(1), learn=True),
-                        repeats)
+        learn, learn_cpu = best_of(lambda: run_trial(p, decoder, codes, command, rng=np.random.default_rng(1),
+                                                     learn=True, engine="numpy"), repeats)
         rows.append({"n_neurons": n, "spikes": res.n_spikes, "s_per_sim_s": fixed, "cpu_s_per_sim_s": fixed_cpu,
                      "s_per_sim_s_learning": learn, "cpu_s_per_sim_s_learning": learn_cpu})
     return rows
@@ -73,7 +76,7 @@ def bench_batch(n_instances: int, repeats: int, seed: int = 0) -> dict:
     batch, _ = best_of(lambda: run_batch(p, decoder, codes, command, substrates=chips,
                                       rngs=[np.random.default_rng(i) for i in range(n_instances)], learn=True), repeats)
     loop, _ = best_of(lambda: [run_trial(p, decoder, codes0, command, substrate=c, rng=np.random.default_rng(i),
-                                      learn=True) for i, c in enumerate(chips)], repeats)
+                                         learn=True, engine="numpy") for i, c in enumerate(chips)], repeats)
     return {"instances": n_instances, "batch_s": batch, "loop_event_driven_s": loop}
 
 
@@ -84,9 +87,11 @@ def main() -> None:
     ap.add_argument("--json", default=None, help="also write the results here")
     args = ap.parse_args()
     out = {"machine": platform.processor() or platform.machine(), "numpy": np.__version__}
-    out["training"] = bench_training(args.repeats)
-    print(f"51-trial training, N = 20 (510 000 steps): {out['training']['seconds']:.3f} s wall, "
-          f"{out['training']['cpu_seconds']:.3f} s CPU")
+    engines = ["numpy"] + (["numba"] if compiled.available() else [])
+    out["training"] = [bench_training(args.repeats, e) for e in engines]
+    for r in out["training"]:
+        print(f"51-trial training, N = 20 (510 000 steps), {r['engine']}: {r['seconds']:.3f} s wall, "
+              f"{r['cpu_seconds']:.3f} s CPU")
     out["scaling"] = bench_scaling(args.sizes, args.repeats)
     print("\n| N | spikes / s | wall (CPU) s per simulated s | with learning |")
     print("|---|---|---|---|")

@@ -90,7 +90,8 @@ def test_batch_over_chips_equals_per_chip_runs():
     batch = run_batch(PARAMS, decoder, np.repeat(codes0[None], 3, 0), command, substrates=chips,
                       rngs=[np.random.default_rng(s) for s in seeds], learn=True)
     for chip, s, res in zip(chips, seeds, batch):
-        single = run_trial(PARAMS, decoder, codes0, command, rng=np.random.default_rng(s), substrate=chip, learn=True)
+        single = run_trial(PARAMS, decoder, codes0, command, rng=np.random.default_rng(s), substrate=chip,
+                           learn=True, engine="numpy")
         assert single.n_spikes > 50
         np.testing.assert_array_equal(res.spike_steps, single.spike_steps)
         np.testing.assert_array_equal(res.codes, single.codes)

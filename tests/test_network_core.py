@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from ebn_circuit.errors import ConfigError
+from ebn_circuit.network import compiled
 from ebn_circuit.network.batch import run_batch
 from ebn_circuit.network.inputs import command_signal
 from ebn_circuit.network.learning import DEC, INC, SL, rule_decision
@@ -64,7 +65,7 @@ def test_event_driven_equals_step_loop(net):
     rng = np.random.default_rng(1)
     command = command_signal(params, rng, 3000)
     noise = rng.standard_normal((3000, params.n_neurons))
-    fast = run_trial(params, decoder, codes0, command, noise=noise, learn=True, record_v=True)
+    fast = run_trial(params, decoder, codes0, command, noise=noise, learn=True, record_v=True, engine="numpy")
     slow = run_batch(params, decoder, codes0[None], command, noise=noise[None], learn=True, record_v=True)[0]
     assert fast.n_spikes > 100
     np.testing.assert_array_equal(fast.spike_steps, slow.spike_steps)
@@ -81,7 +82,8 @@ def test_batch_equals_per_instance_loop(net):
     seeds = [11, 12, 13]
     batch = run_batch(params, decoder, codes, command, rngs=[np.random.default_rng(s) for s in seeds], learn=True)
     for i, s in enumerate(seeds):
-        single = run_trial(params, decoder, codes[i], command, rng=np.random.default_rng(s), learn=True)
+        single = run_trial(params, decoder, codes[i], command, rng=np.random.default_rng(s), learn=True,
+                           engine="numpy")
         np.testing.assert_array_equal(batch[i].spike_steps, single.spike_steps)
         np.testing.assert_array_equal(batch[i].codes, single.codes)
 
@@ -147,3 +149,27 @@ def test_resting_potential_only_shifts_v(net):
     np.testing.assert_array_equal(a.codes, b.codes)
     np.testing.assert_array_equal(b.codes, c.codes)
     np.testing.assert_allclose(b.v - a.v, 0.3, atol=1e-9)
+
+
+@pytest.mark.skipif(not compiled.available(), reason="numba not installed (optional: ebn_circuit[fast])")
+def test_compiled_loop_equals_numpy_path(net):
+    from ebn_circuit.network.circuit_mode import circuit_substrates
+
+    params, decoder, codes0, _ = net
+    rng = np.random.default_rng(12)
+    command = command_signal(params, rng, 4000)
+    for sub in (None, circuit_substrates(params, 1, rng)[0]):
+        a = run_trial(params, decoder, codes0, command, rng=np.random.default_rng(1), substrate=sub,
+                      learn=True, record_v=True, engine="numpy")
+        b = run_trial(params, decoder, codes0, command, rng=np.random.default_rng(1), substrate=sub,
+                      learn=True, record_v=True, engine="numba")
+        np.testing.assert_array_equal(a.spike_steps, b.spike_steps)
+        np.testing.assert_array_equal(a.spike_ids, b.spike_ids)
+        np.testing.assert_array_equal(a.codes, b.codes)
+        np.testing.assert_allclose(a.v, b.v, atol=1e-9)
+
+
+def test_unknown_engine_is_a_config_error(net):
+    params, decoder, codes0, _ = net
+    with pytest.raises(ConfigError, match="engine"):
+        run_trial(params, decoder, codes0, np.zeros((2, 10)), rng=np.random.default_rng(0), engine="gpu")

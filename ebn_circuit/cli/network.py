@@ -21,6 +21,7 @@ def register(subparsers) -> None:
         p.add_argument("--g", type=float, default=None, help="comparison gain g of the rule (default 2.5; 1 = literal)")
         p.add_argument("--out", type=Path, default=Path("results/network"), help="output directory")
         p.add_argument("--quiet", action="store_true", help="no progress bar")
+        p.add_argument("--engine", default="auto", help="numpy | numba | auto (numba if installed)")
 
     train = sub.add_parser("train", help="train on the §5.2 protocol; figures, metrics JSON, learned weights")
     common(train, 51)
@@ -89,7 +90,8 @@ def _train(args: argparse.Namespace) -> int:
     out = _out_dir(args.out)
     with _bar(args.trials, args.quiet, "training") as bar:
         run = reproduce_figure1(args.seed, params, args.trials, initial=initial,
-                                substrate=None if args.mode == "ideal" else substrate, progress=bar.update)
+                                substrate=None if args.mode == "ideal" else substrate, progress=bar.update,
+                                engine=args.engine)
     figures.figure1(run, out / "figure1.png")
     figures.learning_curve(run.history, out / "learning_curve.png")
     write_weights(out / "learned_weights.npy", run.codes["learned"], params)
@@ -162,7 +164,7 @@ def _sweep(args: argparse.Namespace) -> int:
     out = _out_dir(args.out)
     seeds = list(range(args.seed, args.seed + args.seeds))
     with _bar(len(args.gains) * len(seeds), args.quiet, "g sweep") as bar:
-        table = g_sweep(args.gains, seeds, _params(args), args.trials, progress=bar.update)
+        table = g_sweep(args.gains, seeds, _params(args), args.trials, progress=bar.update, engine=args.engine)
     table.to_csv(out / "g_sweep.csv", index=False)
     figures.g_sweep_figure(table, out / "g_sweep.png")
     med = table.groupby("g").median(numeric_only=True).drop(columns="seed")

@@ -72,6 +72,20 @@ def _free_run(u: np.ndarray, a: np.ndarray, f_prev: np.ndarray) -> np.ndarray:
     return out
 
 
+def _pick_engine(engine: str) -> bool:
+    from ebn_circuit.network import compiled
+
+    if engine == "numpy":
+        return False
+    if engine == "numba":
+        if not compiled.available():
+            raise ConfigError("engine='numba' needs numba: pip install 'ebn_circuit[fast]' (or use engine='numpy')")
+        return True
+    if engine == "auto":
+        return compiled.available()
+    raise ConfigError(f"unknown simulation engine {engine!r}; choose numpy, numba or auto")
+
+
 def run_trial(
     params: NetworkParams,
     decoder: np.ndarray,
@@ -85,9 +99,12 @@ def run_trial(
     record_v: bool = False,
     chunk: int = 2048,
     max_block: int = 512,
+    engine: str = "auto",
 ) -> TrialResult:
     """Simulate one trial from rest. Noise is `noise` (n_steps × N standard normals, scaled
-    by σ here) or drawn from `rng` chunk by chunk; one of the two is required."""
+    by σ here) or drawn from `rng` chunk by chunk; one of the two is required.
+    engine: "numpy" (event-driven), "numba" (compiled step loop, optional dependency) or
+    "auto" (numba if it imports, else numpy); both give the same spikes (tested)."""
     check_network(decoder, codes, params)
     command = check_command(command, params)
     n_steps = command.shape[1]
@@ -97,6 +114,7 @@ def run_trial(
         raise ConfigError(f"noise has shape {np.shape(noise)}, expected ({n_steps}, {params.n_neurons})")
     sub = substrate if substrate is not None else Substrate.ideal(params)
     sub.check(params)
+    use_numba = _pick_engine(engine)
 
     n = params.n_neurons
     codes = np.array(codes, dtype=np.int64, copy=True)
@@ -104,20 +122,46 @@ def run_trial(
     a = 1.0 - sub.lambda_v * params.dt
     jumps = sub.jumps(codes, params)
     lo, hi = sub.offsets()
-    decay = a[None, :] ** np.arange(1, max_block + 1)[:, None]  # decay[i] = a^(i+1)
     ff = (decoder * sub.gain[None, :]).T * params.dt  # N × J feed-forward
 
+    v_rec = np.empty((n_steps, n)) if record_v else None
+    chunks = _input_chunks(command, ff, params.sigma_noise, noise, rng, chunk)
+    loop = _loop_compiled if use_numba else _loop_events
+    spikes_t, spikes_k = loop(chunks, params, sub, codes, jumps, thr, a, lo, hi, learn, v_rec, max_block)
+    steps = np.asarray(spikes_t, dtype=np.int64)
+    ids = np.asarray(spikes_k, dtype=np.int64)
+    x = target_signal(command, params)
+    x_hat = readout(steps, ids, decoder, n_steps, params)
+    v_out = None if v_rec is None else v_rec + params.v_rest
+    return TrialResult(steps, ids, x, x_hat, codes, v_out)
+
+
+def _input_chunks(command, ff, sigma, noise, rng, chunk):
+    """(t0, u) per chunk: u = feed-forward drive + σ·noise of each step (c_len × N)."""
+    n_steps, n = command.shape[1], ff.shape[0]
+    for t0 in range(0, n_steps, chunk):
+        c_len = min(chunk, n_steps - t0)
+        if noise is None:
+            u = rng.standard_normal((c_len, n))
+            u *= sigma
+        else:
+            u = sigma * noise[t0 : t0 + c_len]
+        u += command[:, t0 : t0 + c_len].T @ ff.T
+        yield t0, u
+
+
+def _loop_events(chunks, params, sub, codes, jumps, thr, a, lo, hi, learn, v_rec, max_block):
+    """Event-driven loop: Python runs once per spike; codes, jumps and v_rec in place."""
+    n = a.size
+    decay = a[None, :] ** np.arange(1, max_block + 1)[:, None]  # decay[i] = a^(i+1)
     g, half = params.gain_g, 0.5 * params.delta + params.margin
     cmin, cmax, reset = params.code_min, params.code_max, params.reset
     spikes_t: list[int] = []
     spikes_k: list[int] = []
-    v_rec = np.empty((n_steps, n)) if record_v else None
     f_prev = np.zeros(n)  # spike-free part of v at the previous step
     e = np.zeros(n)  # spikes' part of v at the previous step
-    for t0 in range(0, n_steps, chunk):
-        c_len = min(chunk, n_steps - t0)
-        xi = noise[t0 : t0 + c_len] if noise is not None else rng.standard_normal((c_len, n))
-        u = command[:, t0 : t0 + c_len].T @ ff.T + params.sigma_noise * xi
+    for t0, u in chunks:
+        c_len = u.shape[0]
         f = _free_run(u, a, f_prev)
         f_prev = f[-1].copy()
         e_start = e.copy()
@@ -145,21 +189,38 @@ def run_trial(
             e[k] -= reset
             spikes_t.append(t0 + pos + i)
             spikes_k.append(k)
-            if record_v:
+            if v_rec is not None:
                 jump = jumps[:, k].copy()
-                jump[k] -= params.reset
+                jump[k] -= reset
                 chunk_spikes.append((pos + i, jump))
             pos += i + 1
             block = 16
-        if record_v:
+        if v_rec is not None:
             imp = np.zeros((c_len, n))
             for row, jump in chunk_spikes:
                 imp[row] += jump
             v_rec[t0 : t0 + c_len] = f + _free_run(imp, a, e_start)
+    return spikes_t, spikes_k
 
-    steps = np.asarray(spikes_t, dtype=np.int64)
-    ids = np.asarray(spikes_k, dtype=np.int64)
-    x = target_signal(command, params)
-    x_hat = readout(steps, ids, decoder, n_steps, params)
-    v_out = None if v_rec is None else v_rec + params.v_rest
-    return TrialResult(steps, ids, x, x_hat, codes, v_out)
+
+def _loop_compiled(chunks, params, sub, codes, jumps, thr, a, lo, hi, learn, v_rec, max_block):
+    """The numba step loop (compiled.py); same contract as _loop_events."""
+    from ebn_circuit.network import compiled
+
+    kern = compiled.kernel()
+    use_dac, dac = compiled.dac_argument(sub, params)
+    n = a.size
+    v = np.zeros(n)
+    spikes_t: list[int] = []
+    spikes_k: list[int] = []
+    dummy = np.empty((1, n))
+    for t0, u in chunks:
+        c_len = u.shape[0]
+        out_t, out_k = np.empty(c_len, np.int64), np.empty(c_len, np.int64)
+        rec = v_rec[t0 : t0 + c_len] if v_rec is not None else dummy
+        count = kern(u, v, a, thr, jumps, codes, dac, sub.gain, lo, hi, learn, use_dac, params.gain_g,
+                     0.5 * params.delta + params.margin, params.code_min, params.code_max, params.reset,
+                     out_t, out_k, rec, v_rec is not None)
+        spikes_t.extend((out_t[:count] + t0).tolist())
+        spikes_k.extend(out_k[:count].tolist())
+    return spikes_t, spikes_k

@@ -76,6 +76,7 @@ def g_sweep(
     params: NetworkParams | None = None,
     n_trials: int = 51,
     progress: Callable[[int], None] | None = None,
+    engine: str = "auto",
 ) -> pd.DataFrame:
     """§5.2 reproduction for each comparison gain g and seed: one row of metrics each."""
     base = params or NetworkParams()
@@ -83,7 +84,7 @@ def g_sweep(
     for g in gains:
         p = NetworkParams(**{**base.__dict__, "gain_g": float(g)})
         for seed in seeds:
-            run = reproduce_figure1(seed, p, n_trials)
+            run = reproduce_figure1(seed, p, n_trials, engine=engine)
             m = run.metrics
             rows.append({
                 "g": float(g), "seed": seed,

@@ -45,6 +45,7 @@ def train(
     substrate: Substrate | None = None,
     n_steps: int = 10_000,
     progress: Callable[[int], None] | None = None,
+    engine: str = "auto",
 ) -> TrainingHistory:
     """Run n_trials trials of fresh §5.2 input with the rule on; returns the history."""
     if n_trials < 0:
@@ -55,7 +56,8 @@ def train(
     rows: list[tuple[int, float, float, float]] = []
     for _ in range(n_trials):
         command = command_signal(params, rng, n_steps)
-        res = run_trial(params, decoder, codes, command, rng=rng, substrate=substrate, learn=True)
+        res = run_trial(params, decoder, codes, command, rng=rng, substrate=substrate, learn=True,
+                        engine=engine)
         codes = res.codes
         w = codes * params.omega
         rows.append((res.n_spikes, reconstruction_error(res.x, res.x_hat),
@@ -113,6 +115,7 @@ def reproduce_figure1(
     substrate: Substrate | None = None,
     n_steps: int = 10_000,
     progress: Callable[[int], None] | None = None,
+    engine: str = "auto",
 ) -> Figure1Run:
     """§5.2: random D and initial weights from `seed`, train, evaluate initial / learned /
     optimal networks on one fresh trial with identical input and noise."""
@@ -123,14 +126,15 @@ def reproduce_figure1(
     check_network(decoder, codes0, params)
     w_opt = optimal_weights(decoder, params)
     history = train(params, decoder, codes0, rng, n_trials, substrate=substrate,
-                    n_steps=n_steps, progress=progress)
+                    n_steps=n_steps, progress=progress, engine=engine)
     codes = {"initial": codes0, "learned": history.codes, "optimal": to_codes(w_opt, params)}
     command = command_signal(params, rng, n_steps)
     noise = rng.standard_normal((n_steps, params.n_neurons))
     results, metrics = {}, {}
     for name, c in codes.items():
         # the optimal network runs on the substrate too: that is case (a) of the mismatch study
-        res = run_trial(params, decoder, c, command, noise=noise, substrate=substrate, record_v=True)
+        res = run_trial(params, decoder, c, command, noise=noise, substrate=substrate, record_v=True,
+                        engine=engine)
         results[name] = res
         metrics[name] = evaluate(res, c * params.omega, w_opt, params.v_rest)
     metrics["learned"]["distinct_values"] = int(np.unique(history.codes).size)
