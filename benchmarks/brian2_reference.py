@@ -102,11 +102,11 @@ def outer(args) -> None:
     codes = to_codes(optimal_weights(decoder, p), p)
     command = command_signal(p, rng)
     noise = rng.standard_normal((command.shape[1], p.n_neurons))
-    mine = run_trial(p, decoder, codes, command, noise=noise)
+    mine = run_trial(p, decoder, codes, command, noise=noise, engine="numpy")
     t_mine, c_mine = [], []
     for _ in range(args.repeats):
         t0, c0 = time.perf_counter(), time.process_time()
-        run_trial(p, decoder, codes, command, noise=noise)
+        run_trial(p, decoder, codes, command, noise=noise, engine="numpy")  # the pure NumPy path
         t_mine.append(time.perf_counter() - t0)
         c_mine.append(time.process_time() - c0)
     u = (decoder.T @ command).T * p.dt + p.sigma_noise * noise
