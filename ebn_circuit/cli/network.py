@@ -20,7 +20,7 @@ def register(subparsers) -> None:
         p.add_argument("--trials", type=int, default=trials, help="training trials of 1 s (default %(default)s)")
         p.add_argument("--g", type=float, default=None, help="comparison gain g of the rule (default 2.5; 1 = literal)")
         p.add_argument("--out", type=Path, default=Path("results/network"), help="output directory")
-        p.add_argument("--quiet", action="store_true", help="no progress bar")
+        p.add_argument("--quiet", action="store_true", help="no progress bar (the summary still prints)")
         p.add_argument("--engine", default="auto", help="numpy | numba | auto (numba if installed)")
 
     train = sub.add_parser("train", help="train on the §5.2 protocol; figures, metrics JSON, learned weights")
@@ -105,12 +105,12 @@ def _train(args: argparse.Namespace) -> int:
                     "relative_frobenius": run.history.relative_frobenius},
     })
     m = run.metrics
-    if not args.quiet:
-        print(f"learned/optimal off-diagonal correlation {m['learned']['offdiag_correlation']:.3f}; "
-              f"error initial/learned/optimal {m['initial']['reconstruction_error']:.3f}/"
-              f"{m['learned']['reconstruction_error']:.3f}/{m['optimal']['reconstruction_error']:.3f}; "
-              f"spikes {m['initial']['n_spikes']}/{m['learned']['n_spikes']}/{m['optimal']['n_spikes']}")
-        print(f"wrote {out}/figure1.png, learning_curve.png, metrics.json, learned_weights.npy/.csv")
+    # the summary always prints; --quiet only drops the progress bar
+    print(f"learned/optimal off-diagonal correlation {m['learned']['offdiag_correlation']:.3f}; "
+          f"error initial/learned/optimal {m['initial']['reconstruction_error']:.3f}/"
+          f"{m['learned']['reconstruction_error']:.3f}/{m['optimal']['reconstruction_error']:.3f}; "
+          f"spikes {m['initial']['n_spikes']}/{m['learned']['n_spikes']}/{m['optimal']['n_spikes']}")
+    print(f"wrote {out}/figure1.png, learning_curve.png, metrics.json, learned_weights.npy/.csv")
     return 0
 
 
@@ -143,13 +143,12 @@ def _study(args: argparse.Namespace) -> int:
     figures.mismatch_figure(full, out / "mismatch_study.png")
     write_json(out / "mismatch_study.json", {"seed": args.seed, "trials": args.trials,
                                              "instances": args.instances, "summary": summary})
-    if not args.quiet:
-        for key, s in summary.items():
-            print(f"{key}: error (a) {s['a_optimal_deployed']['reconstruction_error']:.3f} "
-                  f"(b) {s['b_learned_on_chip']['reconstruction_error']:.3f} "
-                  f"(c) {s['c_ideal_optimal']['reconstruction_error']:.3f}; b/c {s['ratio_b_over_c']:.2f}, "
-                  f"a/c {s['ratio_a_over_c']:.2f}")
-        print(f"wrote {out}/mismatch_study.csv, .json, .png")
+    for key, s in summary.items():
+        print(f"{key}: error (a) {s['a_optimal_deployed']['reconstruction_error']:.3f} "
+              f"(b) {s['b_learned_on_chip']['reconstruction_error']:.3f} "
+              f"(c) {s['c_ideal_optimal']['reconstruction_error']:.3f}; b/c {s['ratio_b_over_c']:.2f}, "
+              f"a/c {s['ratio_a_over_c']:.2f}")
+    print(f"wrote {out}/mismatch_study.csv, .json, .png")
     return 0
 
 
@@ -172,7 +171,6 @@ def _sweep(args: argparse.Namespace) -> int:
     med["spike_ratio"] = med.spikes_learned / med.spikes_optimal
     write_json(out / "g_sweep.json", {"seeds": seeds, "trials": args.trials,
                                       "median_per_g": med.reset_index().to_dict(orient="records")})
-    if not args.quiet:
-        print(med.round(3).to_string())
-        print(f"wrote {out}/g_sweep.csv, .json, .png")
+    print(med.round(3).to_string())
+    print(f"wrote {out}/g_sweep.csv, .json, .png")
     return 0
