@@ -166,9 +166,9 @@ def _sweep(args: argparse.Namespace) -> int:
         table = g_sweep(args.gains, seeds, _params(args), args.trials, progress=bar.update, engine=args.engine)
     table.to_csv(out / "g_sweep.csv", index=False)
     figures.g_sweep_figure(table, out / "g_sweep.png")
-    med = table.groupby("g").median(numeric_only=True).drop(columns="seed")
-    med["error_ratio"] = med.error_learned / med.error_optimal
-    med["spike_ratio"] = med.spikes_learned / med.spikes_optimal
+    ratios = table.assign(error_ratio=table.error_learned / table.error_optimal,
+                          spike_ratio=table.spikes_learned / table.spikes_optimal)
+    med = ratios.groupby("g").median(numeric_only=True).drop(columns="seed")  # medians over seeds
     write_json(out / "g_sweep.json", {"seeds": seeds, "trials": args.trials,
                                       "median_per_g": med.reset_index().to_dict(orient="records")})
     print(med.round(3).to_string())

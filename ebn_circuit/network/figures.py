@@ -73,8 +73,11 @@ def learning_curve(history, path: str | Path) -> Path:
     plt = _plt()
     trials = np.arange(1, history.n_spikes.size + 1)
     fig, (ax1, ax2, ax3) = plt.subplots(1, 3, figsize=(12, 3.5))
-    ax1.plot(trials, history.script_distance, label="script distance")
-    ax1.plot(trials, history.relative_frobenius, label="relative Frobenius")
+    # trial 0: the initial weights
+    ax1.plot(np.r_[0, trials], np.r_[history.initial_script_distance, history.script_distance],
+             label="script distance")
+    ax1.plot(np.r_[0, trials], np.r_[history.initial_relative_frobenius, history.relative_frobenius],
+             label="relative Frobenius")
     ax1.set_xlabel("trial")
     ax1.set_ylabel("distance to optimal")
     ax1.legend()

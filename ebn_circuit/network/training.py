@@ -33,6 +33,8 @@ class TrainingHistory:
     script_distance: np.ndarray
     relative_frobenius: np.ndarray
     codes: np.ndarray
+    initial_script_distance: float = float("nan")
+    initial_relative_frobenius: float = float("nan")
 
 
 def train(
@@ -52,6 +54,7 @@ def train(
         raise ConfigError(f"train: n_trials must be >= 0, got {n_trials}")
     check_network(decoder, codes, params)
     w_opt = optimal_weights(decoder, params)
+    codes_in = codes
     codes = np.array(codes, dtype=np.int64, copy=True)
     rows: list[tuple[int, float, float, float]] = []
     for _ in range(n_trials):
@@ -65,7 +68,9 @@ def train(
         if progress is not None:
             progress(1)
     cols = np.array(rows, dtype=float).reshape(-1, 4).T
-    return TrainingHistory(cols[0].astype(int), cols[1], cols[2], cols[3], codes)
+    w0 = np.asarray(codes_in) * params.omega
+    return TrainingHistory(cols[0].astype(int), cols[1], cols[2], cols[3], codes,
+                           script_distance(w0, w_opt), relative_frobenius(w0, w_opt))
 
 
 def train_batch(
