@@ -130,6 +130,14 @@ def _worker_main(library: str) -> None:
     out = os.fdopen(os.dup(1), "wb")
     inp = os.fdopen(os.dup(0), "rb")
     os.dup2(2, 1)
+    # ngspice writes side files (bsim4v5.out model checks) into the working directory.
+    import atexit
+    import shutil
+    import tempfile
+
+    workdir = tempfile.mkdtemp(prefix="ebn_ngspice_worker_")
+    atexit.register(shutil.rmtree, workdir, True)
+    os.chdir(workdir)
     os.environ["NGSPICE_LIBRARY_PATH"] = library
     import logging
 
