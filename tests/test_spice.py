@@ -1,13 +1,16 @@
 """Spice layer: analytic RC, backend agreement, cache behaviour, and every typed error."""
 
+import os
 import shutil
+import signal
+import threading
 import time
 
 import numpy as np
 import pytest
 
 from ebn_circuit.errors import (ConvergenceError, NetlistError, SimulationTimeoutError,
-                                SimulatorMissingError, UnsafeNetlistError)
+                                SimulatorCrashError, SimulatorMissingError, UnsafeNetlistError)
 from ebn_circuit.spice import DcSweep, Op, Simulator, Testbench, Transient
 from ebn_circuit.spice.cache import ResultCache, cache_key
 
@@ -124,12 +127,15 @@ def test_missing_program_is_a_clear_error(monkeypatch):
         Simulator(backend="batch")
 
 
-def test_worker_crash_is_reported_and_the_next_run_works():
-    with Simulator(backend="shared", cache=False) as sim:
+def test_worker_crash_mid_run_is_reported_and_the_next_run_works():
+    slow = Testbench("slow", "v1 a 0 sin(0 1 1meg)\nr1 a b 1k\nc1 b 0 1n", Transient(1e-12, 1.0, max_step=1e-12))
+    with Simulator(backend="shared", cache=False, timeout=120) as sim:
         sim.run(rc_testbench())
-        sim._worker._process.kill()  # a dead libngspice process, as after a segfault
-        result = sim.run(rc_testbench())  # detected before sending: restarted
-        assert result.kind == "tran"
+        # SIGKILL the libngspice process while it simulates, as a segfault would end it
+        threading.Timer(1.0, os.kill, (sim.worker_pid, signal.SIGKILL)).start()
+        with pytest.raises(SimulatorCrashError, match="crashed"):
+            sim.run(slow)
+        assert sim.run(rc_testbench()).kind == "tran"  # a fresh worker serves the next run
 
 
 def test_worker_is_recycled_after_n_runs():
@@ -137,7 +143,7 @@ def test_worker_is_recycled_after_n_runs():
         pids = []
         for index in range(5):
             sim.run(Testbench(f"tiny{index}", "v1 a 0 1\nr1 a 0 1k", Op()))
-            pids.append(sim._worker._process.pid)
+            pids.append(sim.worker_pid)
     assert len(set(pids)) == 3, pids
 
 

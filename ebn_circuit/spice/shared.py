@@ -57,6 +57,11 @@ class SharedWorker:
         self.version = payload
         self._runs = 0
 
+    @property
+    def pid(self) -> int | None:
+        """Process id of the live worker (None before the first run or after close)."""
+        return self._process.pid if self._process is not None else None
+
     def run(self, netlist: str, context: str, timeout: float):
         """Returns ((plotname, vectors, units), log, wall time in s) or raises a typed error."""
         if self._process is None or self._process.poll() is not None or self._runs >= self.recycle_after:

@@ -75,6 +75,11 @@ class Simulator:
             self.cache.put(key, result)
         return result
 
+    @property
+    def worker_pid(self) -> int | None:
+        """The libngspice worker's process id (shared backend), e.g. to watch its memory."""
+        return self._worker.pid if self._worker is not None else None
+
     def close(self) -> None:
         if self._worker is not None:
             self._worker.close()
