@@ -16,9 +16,10 @@ systematic offset; resolution at a corner is limited by mismatch (Monte Carlo) o
 
 Pins ``ia ib rst out outb vdd vss``. ``ia`` and ``ib`` take currents *sunk from* the pin (an
 external nFET sink, e.g. the sample-and-hold output or an nFET mirror); the pin sits one pFET
-V_gs below vdd (≈ 0.9–1.0 V at 9 nA). Logic levels 0 / vdd; rst active high.
-Timing: the inputs must be settled before rst falls; the decision is read once out or outb is
-high (see ``decisions``), well inside a 1 ms presynaptic pulse.
+V_gs below vdd (≈ 0.9 V at 9 nA). Logic levels 0 / vdd; rst active high.
+Timing: the inputs must be settled before rst falls (the input node's time constant is
+C·U_T/(κ·I) ≈ 5 µs at 9 nA: allow ≥ 20 µs after the hold edge); out or outb rises ~8–10 µs
+after rst falls at 9 nA (see ``decisions``), well inside a 1 ms presynaptic pulse.
 """
 
 from __future__ import annotations
@@ -49,14 +50,16 @@ class ComparatorParams:
     """Device sizes (metres) of the clocked current comparator.
 
     mirror_w, mirror_l: input pFET diodes and their copies (long: matching, high output resistance).
+        Sized for mismatch: with 4×16 µm mirrors and 2×8 µm latch devices the Monte-Carlo input
+        offset is σ ≈ 0.25 nA at 9 nA (2×4 / 1×4 µm: σ ≈ 0.65 nA) — compare I_SL ≈ 0.3 nA.
     latch_w, latch_l: cross-coupled nFETs (long: at l = 1 µm sky130's subthreshold DIBL leaves
         the latch loop gain below one and it settles at a balanced point instead of deciding).
     """
 
-    mirror_w: float = 2e-6
-    mirror_l: float = 4e-6
-    latch_w: float = 1e-6
-    latch_l: float = 4e-6
+    mirror_w: float = 4e-6
+    mirror_l: float = 16e-6
+    latch_w: float = 2e-6
+    latch_l: float = 8e-6
 
     def __post_init__(self) -> None:
         for field in ("mirror_w", "mirror_l", "latch_w", "latch_l"):
@@ -95,8 +98,8 @@ class ComparatorBenchParams:
     comparator: ComparatorParams = ComparatorParams()
     i_common: float = 9e-9
     deltas: tuple[float, ...] = (1e-9, -1e-9, 1e-10, -1e-10, 3e-11, -3e-11, 1e-11, -1e-11)
-    t_reset: float = 5e-6
-    t_eval: float = 10e-6
+    t_reset: float = 20e-6
+    t_eval: float = 20e-6
     t_edge: float = 50e-9
     seed: int | None = None
 

@@ -58,13 +58,15 @@ def code_bits(code: int) -> tuple[int, ...]:
 @dataclass(frozen=True)
 class DacParams:
     """Weight DAC: i_lsb (A) is the unit current, forced into ``iref`` by the reference source;
-    unit_w, unit_l (m): the unit nFET current source; mirror_w, mirror_l (m): the output pFET mirror."""
+    unit_w, unit_l (m): the unit nFET current source; mirror_w, mirror_l (m): the output pFET mirror.
+    Sized for mismatch (Monte Carlo, 2×8 µm units: max |DNL| 0.17–0.54 LSB over 6 seeds, 1×4 µm:
+    0.27–1.07 LSB; always monotonic)."""
 
     i_lsb: float = 100e-12
-    unit_w: float = 1e-6
-    unit_l: float = 4e-6
-    mirror_w: float = 1e-6
-    mirror_l: float = 4e-6
+    unit_w: float = 2e-6
+    unit_l: float = 8e-6
+    mirror_w: float = 2e-6
+    mirror_l: float = 8e-6
 
     def __post_init__(self) -> None:
         if not self.i_lsb > 0:

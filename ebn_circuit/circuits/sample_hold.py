@@ -20,7 +20,8 @@ Pins ``iin iout1 … iout<n> hold vcas vdd vss``. ``iin`` takes the current *sou
 (I_mem as a pFET copy; pin at one nFET V_gs ≈ 0.45 V). Each ``iout<j>`` *sinks* the sampled
 current from the pin (connect to a comparator input; keep the pin above ~0.5 V). ``hold`` at vdd
 = hold, 0 = track (the presynaptic pulse itself). ``vcas``: force the reference current
-i_bias into it (the cascode-bias diode stack sets its voltage). Track settling: τ = C_hold·U_T/(κ·I_in) ≈ 4 µs at 9 nA and 1 pF.
+i_bias into it (the cascode-bias diode stack sets its voltage). Track settling:
+τ = (C_hold + gates)·U_T/(κ·I_in) ≈ 15 µs at 9 nA (≈ 30 µs at 5 nA): track ≥ 150 µs between pulses.
 """
 
 from __future__ import annotations
@@ -43,11 +44,13 @@ from ebn_circuit.technology.core import Technology
 class SampleHoldParams:
     """c_hold: hold capacitor (F, ideal). mirror_w, mirror_l: min, mout and the cascodes (m).
     bias_w, bias_l: the cascode-bias diode stack (m). i_bias: its reference current (A).
-    outputs: number of held copies (pins iout1 …)."""
+    outputs: number of held copies (pins iout1 …).
+    The mirror is sized for mismatch: 4×32 µm gives a Monte-Carlo sampling error σ ≈ 2 % per
+    output (2×8 µm: σ ≈ 5 %); its gate capacitance adds to c_hold."""
 
     c_hold: float = 1e-12
-    mirror_w: float = 2e-6
-    mirror_l: float = 8e-6
+    mirror_w: float = 4e-6
+    mirror_l: float = 32e-6
     bias_w: float = 4e-6
     bias_l: float = 1e-6
     i_bias: float = 2e-9
@@ -94,7 +97,7 @@ class SampleHoldBenchParams:
 
     sample_hold: SampleHoldParams = SampleHoldParams()
     currents: tuple[float, ...] = (5e-9, 9e-9, 20e-9)
-    t_track: float = 150e-6
+    t_track: float = 300e-6
     t_hold: float = 1e-3
     t_edge: float = 100e-9
     t_jump_delay: float = 5e-6
