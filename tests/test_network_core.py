@@ -10,7 +10,7 @@ from ebn_circuit.network import compiled
 from ebn_circuit.network.batch import run_batch
 from ebn_circuit.network.inputs import command_signal
 from ebn_circuit.network.learning import DEC, INC, SL, rule_decision
-from ebn_circuit.network.metrics import offdiag_correlation, reconstruction_error
+from ebn_circuit.network.metrics import reconstruction_error
 from ebn_circuit.network.params import (
     NetworkParams,
     initial_codes,
