@@ -30,9 +30,9 @@ fi
 stamp=.venv/.ebn_circuit_installed
 want=$(sha256sum pyproject.toml | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-  echo "setup: installing ebn_circuit with dev extras"
+  echo "setup: installing ebn_circuit with dev and fast extras"
   .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-  .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[dev,fast]"
   echo "$want" > "$stamp"
 fi
 
