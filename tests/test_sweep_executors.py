@@ -15,7 +15,7 @@ def spec(tmp_path_factory):
     # 2 corners × 2 mismatch instances = 4 Id–Vg sweeps of the sky130 nFET (kept small: the
     # machine running the tests is shared).
     return SweepSpec(name="idvg_small", builder="ebn_circuit.circuits.devices:idvg_testbench",
-                     measure="ebn_circuit.sweep.measures:idvg_metrics",
+                     measure="ebn_circuit.measure.rows:idvg_metrics",
                      grid={"w": [1e-6]}, params={"vg_step": 0.02, "l": 0.5e-6},
                      corners=("tt", "ff"), mc_runs=2, seed=3,
                      out=tmp_path_factory.mktemp("sweep") / "pool", timeout=300)

@@ -135,7 +135,7 @@ def test_sigint_then_resume_simulates_only_the_missing_points(tmp_path):
 def test_a_non_converging_point_is_a_recorded_failure_and_the_others_run(tmp_path):
     # gain 1e3 A with exponent 200/V: ngspice stops with "timestep too small"
     spec = SweepSpec(name="runaway", builder="ebn_circuit.sweep.examples:runaway_testbench",
-                     measure="ebn_circuit.sweep.measures:final_values",
+                     measure="ebn_circuit.measure.rows:final_values",
                      grid={"gain": [1e-12, 1e3, 1e-9]}, params={"exponent": 200.0},
                      retry=True, out=tmp_path / "out", timeout=120)
     summary = run_sweep(spec, workers=2, progress=False)

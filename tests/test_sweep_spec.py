@@ -13,7 +13,7 @@ from ebn_circuit.sweep import DaskExecutor, SweepSpec, load_spec, mc_seed, plan_
 
 ROOT = Path(__file__).resolve().parents[1]
 IDVG = "ebn_circuit.circuits.devices:idvg_testbench"
-IDVG_MEASURE = "ebn_circuit.sweep.measures:idvg_metrics"
+IDVG_MEASURE = "ebn_circuit.measure.rows:idvg_metrics"
 
 
 def idvg_spec(tmp_path, **changes):
@@ -66,7 +66,7 @@ def test_toml_spec_example_loads_and_plans():
     (dict(grid={"w": [-1e-6]}), "w and l must be > 0"),
     (dict(builder="ebn_circuit.circuits.devices:no_such_builder"), "has no 'no_such_builder'"),
     (dict(builder="no_such_module:f"), "cannot import module 'no_such_module'"),
-    (dict(measure="ebn_circuit.sweep.measures"), "must look like 'package.module:function'"),
+    (dict(measure="ebn_circuit.measure.rows"), "must look like 'package.module:function'"),
     (dict(mc_runs=-1), "runs must be an integer >= 0"),
 ])
 def test_bad_specs_fail_before_anything_runs(tmp_path, changes, message):

@@ -3,7 +3,7 @@ dataset; executors: a local process pool (default) or a Dask cluster; resumable.
 
     from ebn_circuit.sweep import SweepSpec, run_sweep, load_results
     spec = SweepSpec(name="idvg", builder="ebn_circuit.circuits.devices:idvg_testbench",
-                     measure="ebn_circuit.sweep.measures:idvg_metrics",
+                     measure="ebn_circuit.measure.rows:idvg_metrics",
                      grid={"w": [1e-6, 2e-6]}, corners=("tt", "ff"), mc_runs=4, out="results/idvg")
     summary = run_sweep(spec, workers=2)
     rows = load_results(spec)

@@ -1,14 +1,14 @@
-"""Built-in measurement functions: ``measure(result, params) → {column: scalar}``.
+"""Row measurements for sweeps: ``measure(result, params) → {column: scalar}``.
 
-Name them in a spec as ``"ebn_circuit.sweep.measures:idvg_metrics"``; your own follow the
-same signature in any importable module. The measure layer is imported inside the functions,
-so that sweep keeps to the layer order (measure sits below it).
+Name them in a sweep spec as ``"ebn_circuit.measure.rows:idvg_metrics"``; your own follow the
+same signature in any importable module.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from ebn_circuit.measure.devices import subthreshold_slope
 from ebn_circuit.spice.result import SimResult
 
 
@@ -21,8 +21,6 @@ def idvg_metrics(result: SimResult, params) -> dict[str, float]:
     vgs_at_1ua: |Vgs| where |Id| first reaches 1 µA × W/L (a constant-current threshold, V;
         NaN when never reached).
     """
-    from ebn_circuit.measure.devices import subthreshold_slope
-
     vgs = result.sweep
     current = np.abs(np.real(result.i("vdrain")))
     fit = subthreshold_slope(vgs, current)
