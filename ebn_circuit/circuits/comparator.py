@@ -1,6 +1,6 @@
 """Clocked current comparator: decides I_a > I_b (subthreshold, around I_rest ≈ 9 nA).
 
-Topology (12 transistors)::
+Topology (16 transistors)::
 
     ia ─┬─ pa_in (pFET diode)        ib ─┬─ pb_in (pFET diode)
         └─ pa_copy ─→ q                   └─ pb_copy ─→ qb       (copies source I_a, I_b)
@@ -40,8 +40,9 @@ from ebn_circuit.technology.core import Technology
 PINS = ("ia", "ib", "rst", "out", "outb", "vdd", "vss")
 
 # Simulate a latch with Gear integration and a tight reltol: at its metastable point the
-# trapezoidal rule rings and, with steps longer than the regeneration time (~0.1 µs), can flip
-# decisions for |ΔI| ≲ 0.1 nA. With these options max_step up to 0.5 µs decides correctly.
+# trapezoidal rule rings and, with steps longer than the regeneration time (C/g_m, a fraction
+# of a µs), can flip decisions for |ΔI| ≲ 0.1 nA. With these options the bench's max_step of
+# 0.5 µs decides ±10 pA correctly. Use them in any testbench that contains this comparator.
 SIM_OPTIONS = (("method", "gear"), ("reltol", "1e-4"))
 
 

@@ -5,7 +5,7 @@ node it is connected to (excitatory: raises the neuron's input and so I_mem), *n
 from* it (inhibitory). Code bits ``b0``…``b5`` are node voltages at 0 / vdd (b5 is the sign bit,
 weight −32), so a counter drives them directly.
 
-Topology (offset binary; 2 + 63 + 32 unit nFETs, 6 + 1 switch groups, 1 pFET mirror, 1 inverter)::
+Topology (offset binary; 1 + 63 + 32 unit nFETs, 6 + 1 switch groups, 1 pFET mirror, 1 inverter)::
 
     iref ─ mref (nFET diode, 1 unit; its gate node iref biases every unit)  (ideal I_lsb into iref)
     bit k: mcs_k (2^k units, gate iref) ─ msw_k (switch, gate b_k)     → isum   k = 0…4
@@ -16,10 +16,11 @@ Topology (offset binary; 2 + 63 + 32 unit nFETs, 6 + 1 switch groups, 1 pFET mir
 so I_out = (code + 32)·I_lsb − 32·I_lsb. The offset code is built from identical unit devices,
 which keeps the DNL small (no sign-magnitude mid-scale glitch); the pFET mirror gain error
 shows up as a code-0 offset and a gain error, reported by ``dac_linearity``.
-Settling (tt, i_lsb = 100 pA, gear integration): within ~1 pA of the DC value 30 µs after the
-worst code step (the −1 → 0 carry, all bits flip); a code change once per presynaptic pulse
-(ms apart) is settled long before the next pulse. The iref node carries the gates of all 96
-units (~3 pF) on I_lsb: τ = C·U_T/(κ·I_lsb) ≈ 1 ms, so the reference must be on from the start.
+Settling (tt, i_lsb = 100 pA, gear integration): within ~1 pA of the DC value 60 µs after the
+worst code step (the −1 → 0 carry, all bits flip), 30 µs after 0 → 1; a code change once per
+presynaptic pulse (ms apart) is settled long before the next pulse. The iref node carries the
+gates of all 96 units (pF) on I_lsb, so its time constant C·U_T/(κ·I_lsb) is milliseconds: the
+reference must be on from the start (a transient starting from its operating point is).
 Simulate transients with ``.option method=gear``: trapezoidal ringing appears as spurious nA
 currents through an ideal voltage source on ``iout``.
 
