@@ -3,13 +3,15 @@
 import numpy as np
 import pytest
 
-from ebn_circuit.circuits.dac import (CODE_MAX, CODE_MIN, PINS, DacParams, DacSweepParams, code_bits, dac_linearity,
-                                      dac_subckt, dac_sweep_testbench, measure_dac_table)
+from ebn_circuit.circuits.dac import (CODE_MAX, CODE_MIN, PINS, DacCodeParams, DacParams, DacSweepParams, code_bits,
+                                      code_range, dac_code_testbench, dac_linearity, dac_subckt, dac_sweep_testbench,
+                                      measure_dac_table)
 from ebn_circuit.errors import ConfigError
 
 
 @pytest.mark.parametrize("kwargs, field", [({"i_lsb": -1e-10}, "i_lsb"), ({"i_lsb": 0.0}, "i_lsb"),
-                                           ({"unit_l": 0.0}, "unit_l"), ({"mirror_w": -1e-6}, "mirror_w")])
+                                           ({"unit_l": 0.0}, "unit_l"), ({"mirror_w": -1e-6}, "mirror_w"),
+                                           ({"bits": 0}, "bits"), ({"bits": 1}, "bits"), ({"bits": 6.5}, "bits")])
 def test_bad_params_fail_at_construction(kwargs, field):
     with pytest.raises(ConfigError, match=field):
         DacParams(**kwargs)
@@ -18,6 +20,11 @@ def test_bad_params_fail_at_construction(kwargs, field):
 def test_bad_bench_params_fail_at_construction():
     with pytest.raises(ConfigError, match="v_out"):
         DacSweepParams(v_out=2.5)
+    for code in (CODE_MIN - 1, CODE_MAX + 1, 0.5):
+        with pytest.raises(ConfigError, match="code"):
+            DacCodeParams(code=code)
+    with pytest.raises(ConfigError, match="code"):
+        DacCodeParams(dac=DacParams(bits=4), code=8)
 
 
 @pytest.mark.parametrize("code", [CODE_MIN - 1, CODE_MAX + 1, 1.5])
@@ -36,8 +43,17 @@ def test_code_bits_are_twos_complement():
         assert sum(b << k for k, b in enumerate(bits[:5])) - 32 * bits[5] == code
 
 
+def test_other_widths_scale_pins_and_codes(sky130_tt):
+    params = DacParams(bits=4)
+    assert params.pins == ("b0", "b1", "b2", "b3", "iref", "iout", "vdd", "vss")
+    assert code_range(4) == (-8, 7) and code_bits(-8, 4) == (0, 0, 0, 1)
+    text = dac_sweep_testbench(DacSweepParams(dac=params), sky130_tt).netlist()
+    assert ".dc vcode -8 7 1" in text and "Xmcs_3 cs_3 iref vss vss" in text and "b4" not in text
+
+
 def test_subcircuit_pins_and_unit_counts(sky130_tt):
     text = str(dac_subckt(DacParams(), sky130_tt))
+    assert DacParams().pins == PINS
     assert text.splitlines()[0].split()[2:] == list(PINS)
     # binary-weighted sources: 1, 2, 4, 8, 16 units and 32 for the (inverted) sign bit and the offset sink
     for k, m in enumerate((1, 2, 4, 8, 16, 32)):
@@ -61,6 +77,23 @@ def test_all_codes_monotonic_small_dnl(simulator, sky130_tt):
     # sign convention: positive codes source current into the node, negative codes sink it
     assert (current[current.index > 0] > 0).all() and (current[current.index < 0] < 0).all()
     assert np.isclose(current[CODE_MIN], CODE_MIN * lin.lsb, rtol=0.03)
+
+
+def test_fixed_code_output_characteristic(simulator, sky130_tt):
+    """At a fixed code the output current matches the sweep's at v_out = 0.9 V. The output is the
+    difference of two uncascoded mirrors (source of code+32 units, sink of 32), so sky130's
+    subthreshold DIBL gives a finite output conductance (measured ≈ 3 LSB/V at code 8): below
+    4 LSB/V around 0.9 V, i.e. < 0.4 LSB for the ±0.1 V a neuron-input node moves."""
+    table = measure_dac_table(simulator, DacSweepParams(), sky130_tt).set_index("code")["current"]
+    lsb = dac_linearity(table.reset_index()).lsb
+    for code in (8, -8):
+        result = simulator.run(dac_code_testbench(DacCodeParams(code=code), sky130_tt))
+        v_out, i_out = result["v(v-sweep)"], result.i("vout")
+        assert np.isclose(np.interp(0.9, v_out, i_out), table[code], rtol=0.01, atol=1e-12)
+        slope = np.polyfit(v_out[(v_out > 0.55) & (v_out < 1.25)], i_out[(v_out > 0.55) & (v_out < 1.25)], 1)[0]
+        print(f"\nDAC code {code:+d}: {i_out[0] * 1e9:.3f} nA at {v_out[0]:.1f} V … {i_out[-1] * 1e9:.3f} nA at "
+              f"{v_out[-1]:.1f} V; slope around 0.9 V {slope / lsb:+.2f} LSB/V")
+        assert abs(slope) < 4 * lsb
 
 
 def test_sweep_netlist_decodes_all_bits(sky130_tt):

@@ -15,7 +15,9 @@ Topology (offset binary; 1 + 63 + 32 unit nFETs, 6 + 1 switch groups, 1 pFET mir
 
 so I_out = (code + 32)·I_lsb − 32·I_lsb. The offset code is built from identical unit devices,
 which keeps the DNL small (no sign-magnitude mid-scale glitch); the pFET mirror gain error
-shows up as a code-0 offset and a gain error, reported by ``dac_linearity``.
+shows up as a code-0 offset and a gain error, reported by ``dac_linearity``. The output is not
+cascoded: its current changes by ~3 LSB per volt of output voltage at code 8 (DIBL of the two
+output mirrors; ``dac_code_testbench``), < 0.4 LSB for a neuron-input node that stays within ±0.1 V.
 Settling (tt, i_lsb = 100 pA, gear integration): within ~1 pA of the DC value 60 µs after the
 worst code step (the −1 → 0 carry, all bits flip), 30 µs after 0 → 1; a code change once per
 presynaptic pulse (ms apart) is settled long before the next pulse. The iref node carries the
@@ -26,6 +28,8 @@ currents through an ideal voltage source on ``iout``.
 
 Characterisation: all 64 codes in one ``.dc`` sweep (``dac_sweep_testbench``) — about 2000
 Newton iterations in total; a 64-step transient counter needs ~9000 and 12.8 ms of simulated time.
+``dac_code_testbench``: the output characteristic (I_out against V_out) at one code. ``DacParams.bits`` (default 6) sets
+the width; pins and code range follow it.
 """
 
 from __future__ import annotations
@@ -44,67 +48,81 @@ from ebn_circuit.spice.testbench import Testbench
 from ebn_circuit.technology.core import Technology
 
 BITS = 6
-CODE_MIN, CODE_MAX = -(2 ** (BITS - 1)), 2 ** (BITS - 1) - 1
+CODE_MIN, CODE_MAX = -(2 ** (BITS - 1)), 2 ** (BITS - 1) - 1   # of the default 6-bit DAC
 PINS = tuple(f"b{k}" for k in range(BITS)) + ("iref", "iout", "vdd", "vss")
 
 
-def code_bits(code: int) -> tuple[int, ...]:
-    """Two's-complement bits (b0 first) of a code in −32…31."""
-    if not (CODE_MIN <= code <= CODE_MAX) or int(code) != code:
-        raise ConfigError(f"DAC code must be an integer in {CODE_MIN}…{CODE_MAX}, got {code}")
-    u = int(code) % 2 ** BITS
-    return tuple((u >> k) & 1 for k in range(BITS))
+def code_range(bits: int = BITS) -> tuple[int, int]:
+    """Smallest and largest two's-complement code of ``bits`` bits."""
+    return -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
+
+
+def code_bits(code: int, bits: int = BITS) -> tuple[int, ...]:
+    """Two's-complement bits (b0 first) of a code in −2^(bits−1) … 2^(bits−1) − 1."""
+    lo, hi = code_range(bits)
+    if not (lo <= code <= hi) or int(code) != code:
+        raise ConfigError(f"DAC code must be an integer in {lo}…{hi}, got {code}")
+    u = int(code) % 2 ** bits
+    return tuple((u >> k) & 1 for k in range(bits))
 
 
 @dataclass(frozen=True)
 class DacParams:
-    """Weight DAC: i_lsb (A) is the unit current, forced into ``iref`` by the reference source;
+    """Weight DAC: bits (sign included, two's complement); i_lsb (A) is the unit current, forced
+    into ``iref`` by the reference source;
     unit_w, unit_l (m): the unit nFET current source; mirror_w, mirror_l (m): the output pFET mirror.
     Sized for mismatch (Monte Carlo, 2×8 µm units: max |DNL| 0.17–0.54 LSB over 6 seeds, 1×4 µm:
     0.27–1.07 LSB; always monotonic)."""
 
     i_lsb: float = 100e-12
+    bits: int = BITS
     unit_w: float = 2e-6
     unit_l: float = 8e-6
     mirror_w: float = 2e-6
     mirror_l: float = 8e-6
 
     def __post_init__(self) -> None:
+        if int(self.bits) != self.bits or not 2 <= self.bits <= 10:
+            raise ConfigError(f"DacParams.bits must be an integer in 2…10 (sign included), got {self.bits}")
         if not self.i_lsb > 0:
             raise ConfigError(f"DacParams.i_lsb must be > 0 A, got {self.i_lsb}")
-        if self.i_lsb > 10e-9:
-            raise ConfigError(f"DacParams.i_lsb={self.i_lsb} A: full scale 63·i_lsb leaves subthreshold; "
-                              "use ≤ 10 nA")
+        if self.i_lsb * 2 ** self.bits > 1e-6:
+            raise ConfigError(f"DacParams.i_lsb={self.i_lsb} A: full scale 2^bits·i_lsb leaves subthreshold; "
+                              f"use ≤ {1e-6 / 2 ** self.bits:.3g} A")
         for field in ("unit_w", "unit_l", "mirror_w", "mirror_l"):
             if not getattr(self, field) > 0:
                 raise ConfigError(f"DacParams.{field} must be > 0 m, got {getattr(self, field)}")
 
+    @property
+    def pins(self) -> tuple[str, ...]:
+        return tuple(f"b{k}" for k in range(self.bits)) + ("iref", "iout", "vdd", "vss")
+
 
 def dac_subckt(params: DacParams, tech: Technology, name: str = "weight_dac") -> SubCircuit:
-    """The DAC as a PySpice SubCircuit with pins ``PINS`` (b0…b5 iref iout vdd vss)."""
+    """The DAC as a PySpice SubCircuit with pins ``params.pins`` (b0 … b<bits−1> iref iout vdd vss)."""
     unit = Size(params.unit_w, params.unit_l)
     mirror = Size(params.mirror_w, params.mirror_l)
-    sub = SubCircuit(name, *PINS)
+    sign, half = params.bits - 1, 2 ** (params.bits - 1)
+    sub = SubCircuit(name, *params.pins)
     add(sub, diode(tech, "mref", "n", "iref", "vss", unit))
-    for k in range(BITS):
-        weight = 2 ** k if k < BITS - 1 else 2 ** (BITS - 1)
-        gate = f"b{k}" if k < BITS - 1 else f"b{k}_n"
+    for k in range(params.bits):
+        gate = f"b{k}" if k < sign else f"b{k}_n"   # offset binary: the sign bit inverted
         add(sub,
-            mirror_out(tech, f"mcs_{k}", "n", f"cs_{k}", "iref", "vss", unit.times(weight)),
-            switch(tech, f"msw_{k}", "n", "isum", f"cs_{k}", gate, SWITCH.times(weight)))
+            mirror_out(tech, f"mcs_{k}", "n", f"cs_{k}", "iref", "vss", unit.times(2 ** k)),
+            switch(tech, f"msw_{k}", "n", "isum", f"cs_{k}", gate, SWITCH.times(2 ** k)))
     add(sub,
-        inverter(tech, "inv_sign", f"b{BITS - 1}", f"b{BITS - 1}_n"),
+        inverter(tech, "inv_sign", f"b{sign}", f"b{sign}_n"),
         diode(tech, "mp_in", "p", "isum", "vdd", mirror),
         mirror_out(tech, "mp_out", "p", "iout", "isum", "vdd", mirror),
-        switch(tech, "msw_off", "n", "iout", "cs_off", "vdd", SWITCH.times(2 ** (BITS - 1))),
-        mirror_out(tech, "mcs_off", "n", "cs_off", "iref", "vss", unit.times(2 ** (BITS - 1))))
+        switch(tech, "msw_off", "n", "iout", "cs_off", "vdd", SWITCH.times(half)),
+        mirror_out(tech, "mcs_off", "n", "cs_off", "iref", "vss", unit.times(half)))
     return sub
 
 
 @dataclass(frozen=True)
 class DacSweepParams:
-    """All 64 codes in one .dc sweep: v(code) steps −32…31 and behavioural sources decode it
-    into b0…b5 (0 / vdd). The output pin is held at v_out (V), the neuron-input node voltage.
+    """All codes in one .dc sweep: v(code) steps −32…31 (6 bits) and behavioural sources decode
+    it into b0…b5 (0 / vdd). The output pin is held at v_out (V), the neuron-input node voltage.
     seed: Monte-Carlo instance (with ``tech.with_mismatch(True)``); None for none."""
 
     dac: DacParams = DacParams()
@@ -122,24 +140,65 @@ class DacSweepParams:
 def dac_sweep_testbench(params: DacSweepParams, tech: Technology) -> Testbench:
     """Output current (sourced into the node, A) is i(vout) over the swept code v(v-sweep).
     gmin is lowered from ngspice's 1e-12 S, which alone would leak ~1 pA per junction (1 % of an LSB)."""
-    vdd = tech.vdd
-    sub = dac_subckt(params.dac, tech)
-    w = "(v(code)+32.25)"  # offset code + margin against rounding, 0.25…63.25
-    bits = [f"bb{k} b{k} 0 v={vdd:g}*(floor({w}/{2 ** k})-2*floor({w}/{2 ** (k + 1)}))" for k in range(BITS - 1)]
-    bits.append(f"bb{BITS - 1} b{BITS - 1} 0 v={vdd:g}*(1-floor({w}/{2 ** (BITS - 1)}))")
+    vdd, bits = tech.vdd, params.dac.bits
+    lo, hi = code_range(bits)
+    w = f"(v(code)+{-lo + 0.25:g})"  # offset code (sign bit inverted) + margin against rounding
+    decoders = [f"bb{k} b{k} 0 v={vdd:g}*(floor({w}/{2 ** k})-2*floor({w}/{2 ** (k + 1)}))" for k in range(bits - 1)]
+    decoders.append(f"bb{bits - 1} b{bits - 1} 0 v={vdd:g}*(1-floor({w}/{2 ** (bits - 1)}))")
+    return _bench("dac_code_sweep", params.dac, tech, ["vcode code 0 0", *decoders], params.v_out,
+                  DcSweep("vcode", lo, hi, 1.0), params.gmin, params.seed)
+
+
+def _bench(name: str, dac: DacParams, tech: Technology, code_sources: list[str], v_out: float, analysis,
+           gmin: float, seed: int | None) -> Testbench:
+    sub = dac_subckt(dac, tech)
     body = [str(sub).rstrip(),
-            f"vdd vdd 0 {vdd:g}",
+            f"vdd vdd 0 {tech.vdd:g}",
             "vss vss 0 0",
-            "vcode code 0 0",
-            *bits,
+            *code_sources,
             "* ideal unit reference current into the diode mref",
-            f"iref_src vdd iref {params.dac.i_lsb:.6g}",
+            f"iref_src vdd iref {dac.i_lsb:.6g}",
             "* the neuron-input node: current sourced by the DAC enters vout's + terminal",
-            f"vout iout 0 {params.v_out:g}",
-            f"xdac {' '.join(PINS[:BITS])} iref iout vdd vss {sub.name}"]
-    return Testbench(name="dac_code_sweep", body="\n".join(body), technology=tech,
-                     analysis=DcSweep("vcode", CODE_MIN, CODE_MAX, 1.0), options=(("gmin", f"{params.gmin:g}"),),
-                     seed=params.seed)
+            f"vout iout 0 {v_out:g}",
+            f"xdac {' '.join(dac.pins)} {sub.name}"]
+    return Testbench(name=name, body="\n".join(body), technology=tech, analysis=analysis,
+                     options=(("gmin", f"{gmin:g}"),), seed=seed)
+
+
+@dataclass(frozen=True)
+class DacCodeParams:
+    """One code held on the bit pins (0 / vdd); the output voltage is swept from v_out_min to
+    v_out_max in v_out_step (V): the output characteristic (compliance) at that code. gmin, seed
+    as in ``DacSweepParams``."""
+
+    dac: DacParams = DacParams()
+    code: int = 8
+    v_out_min: float = 0.2
+    v_out_max: float = 1.6
+    v_out_step: float = 0.1
+    gmin: float = 1e-15
+    seed: int | None = None
+
+    def __post_init__(self) -> None:
+        lo, hi = code_range(self.dac.bits)
+        if int(self.code) != self.code or not lo <= self.code <= hi:
+            raise ConfigError(f"DacCodeParams.code must be an integer in {lo}…{hi} for a {self.dac.bits}-bit "
+                              f"DAC, got {self.code}")
+        if not 0 < self.v_out_min < self.v_out_max < 1.8:
+            raise ConfigError(f"DacCodeParams: need 0 < v_out_min < v_out_max < 1.8 V, got "
+                              f"{self.v_out_min}, {self.v_out_max}")
+        if not 0 < self.v_out_step <= self.v_out_max - self.v_out_min:
+            raise ConfigError(f"DacCodeParams.v_out_step must be in (0, v_out_max − v_out_min], got {self.v_out_step}")
+        if not 0 < self.gmin <= 1e-12:
+            raise ConfigError(f"DacCodeParams.gmin must be in (0, 1e-12] S, got {self.gmin}")
+
+
+def dac_code_testbench(params: DacCodeParams, tech: Technology) -> Testbench:
+    """One code, output voltage swept: i(vout) (A, positive = sourced) against v(v-sweep)."""
+    bits = code_bits(params.code, params.dac.bits)
+    sources = [f"vb{k} b{k} 0 {tech.vdd * bit:g}" for k, bit in enumerate(bits)]
+    return _bench(f"dac_code_{params.code}_output", params.dac, tech, sources, params.v_out_min,
+                  DcSweep("vout", params.v_out_min, params.v_out_max, params.v_out_step), params.gmin, params.seed)
 
 
 def dac_table(result: SimResult, instance: int | str = 0) -> pd.DataFrame:
@@ -151,7 +210,7 @@ def dac_table(result: SimResult, instance: int | str = 0) -> pd.DataFrame:
 
 
 def measure_dac_table(simulator, params: DacSweepParams, tech: Technology, instance: int | str = 0) -> pd.DataFrame:
-    """Run the 64-code sweep and return its table (see ``dac_table``)."""
+    """Run the all-code sweep and return its table (see ``dac_table``)."""
     return dac_table(simulator.run(dac_sweep_testbench(params, tech)), instance)
 
 
@@ -192,4 +251,5 @@ def dac_linearity(table: pd.DataFrame) -> DacLinearity:
 
 NETLISTS = {
     "dac_code_sweep": (DacSweepParams(), dac_sweep_testbench, ("i(vout)",)),
+    "dac_code_output": (DacCodeParams(), dac_code_testbench, ("i(vout)",)),
 }
