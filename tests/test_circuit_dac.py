@@ -120,3 +120,21 @@ def test_monotonic_under_mismatch(simulator, sky130_tt, seed):
     print(f"\nDAC MC seed {seed}: LSB {lin.lsb * 1e12:.1f} pA, offset {lin.offset / lin.lsb:+.2f} LSB, "
           f"DNL max {lin.dnl_max:.3f}, INL max {lin.inl_max:.3f} LSB")
     assert lin.monotonic
+
+
+def test_primitives_sizes_multipliers_and_mirror(sky130_tt):
+    """Shared pieces: an m > 1 device carries the instance multiplier m= (the sky130 subcircuits
+    use mult= only to scale mismatch), and a ratio mirror is built from unit devices."""
+    from ebn_circuit.circuits.primitives import Size, device, mirror, reference_current
+
+    with pytest.raises(ConfigError, match="w and l"):
+        Size(-1e-6, 1e-6)
+    with pytest.raises(ConfigError, match="Size.m"):
+        Size(1e-6, 1e-6, 0)
+    assert device(sky130_tt, "m1", "n", "d", "g", "vss", Size(1e-6, 2e-6, 4)).endswith("mult=4 m=4")
+    half = mirror(sky130_tt, "mh", "n", "i_in", "vss", Size(1e-6, 4e-6), {"i_half": 1}, m_in=2)
+    assert half[0].startswith("Xmh_in i_in i_in vss vss") and "m=2" in half[0]
+    assert half[1].startswith("Xmh_i_half i_half i_in vss vss") and " m=" not in half[1]
+    assert reference_current("bias", "vcas", 2e-9)[1] == "Ibias vdd vcas 2e-09"
+    with pytest.raises(ConfigError, match="must be > 0 A"):
+        reference_current("bias", "vcas", -2e-9)

@@ -40,7 +40,8 @@ import numpy as np
 import pandas as pd
 from PySpice.Spice.Netlist import SubCircuit
 
-from ebn_circuit.circuits.primitives import SWITCH, Size, add, diode, inverter, mirror_out, switch
+from ebn_circuit.circuits.primitives import (SWITCH, Size, add, diode, inverter, mirror_out,
+                                             reference_current, switch)
 from ebn_circuit.errors import ConfigError
 from ebn_circuit.spice.analysis import DcSweep
 from ebn_circuit.spice.result import SimResult
@@ -156,8 +157,7 @@ def _bench(name: str, dac: DacParams, tech: Technology, code_sources: list[str],
             f"vdd vdd 0 {tech.vdd:g}",
             "vss vss 0 0",
             *code_sources,
-            "* ideal unit reference current into the diode mref",
-            f"iref_src vdd iref {dac.i_lsb:.6g}",
+            *reference_current("ref", "iref", dac.i_lsb),   # the unit current into the diode mref
             "* the neuron-input node: current sourced by the DAC enters vout's + terminal",
             f"vout iout 0 {v_out:g}",
             f"xdac {' '.join(dac.pins)} {sub.name}"]

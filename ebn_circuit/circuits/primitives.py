@@ -69,6 +69,32 @@ def mirror_out(tech: Technology, name: str, kind: str, out: str, gate: str, rail
     return device(tech, name, kind, out, gate, rail, size)
 
 
+def mirror(tech: Technology, name: str, kind: str, inp: str, rail: str, unit: Size, outputs: dict[str, int],
+           m_in: int = 1) -> list[str]:
+    """Current mirror from identical unit devices: a diode of ``m_in`` units at ``inp`` and one
+    output of ``outputs[node]`` units per output node, so I_node = outputs[node]/m_in · I_inp
+    (e.g. ``m_in=2, outputs={"i_half": 1}`` for the ratio-1/2 mirror of I_Ω/2). nFET: sinks from
+    the outputs; pFET: sources into them."""
+    if int(m_in) != m_in or m_in < 1 or any(int(m) != m or m < 1 for m in outputs.values()):
+        raise ConfigError(f"mirror {name}: unit counts must be integers >= 1, got m_in={m_in}, outputs={outputs}")
+    lines = [diode(tech, f"{name}_in", kind, inp, rail, unit.times(m_in))]
+    lines += [mirror_out(tech, f"{name}_{node}", kind, node, inp, rail, unit.times(m)) for node, m in outputs.items()]
+    return lines
+
+
+def reference_current(name: str, node: str, current: float, kind: str = "n", vdd: str = "vdd",
+                      vss: str = "vss") -> list[str]:
+    """Ideal reference current for a diode-connected bias device at ``node``: sourced from vdd
+    into an nFET diode (kind "n") or sunk from a pFET diode to vss (kind "p"). For testbenches
+    and the chip-level bias block; the blocks themselves only expose the diode node as a pin."""
+    if not current > 0:
+        raise ConfigError(f"reference current {name}: must be > 0 A, got {current}")
+    if kind not in ("n", "p"):
+        raise ConfigError(f"reference current {name}: kind must be 'n' or 'p', got {kind!r}")
+    a, b = (vdd, node) if kind == "n" else (node, vss)
+    return ["* ideal reference current", f"I{name} {a} {b} {current:.6g}"]
+
+
 def diode_stack(tech: Technology, name: str, kind: str, top: str, rail: str, size: Size, n: int = 2) -> list[str]:
     """``n`` diode-connected devices in series from ``rail`` up to ``top`` (bulks at the rail):
     a bias voltage of about n·V_gs at the reference current forced into ``top`` (e.g. a

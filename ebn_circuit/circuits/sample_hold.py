@@ -32,7 +32,7 @@ import numpy as np
 from PySpice.Spice.Netlist import SubCircuit
 
 from ebn_circuit.circuits.primitives import (SWITCH, Size, add, device, diode_stack, ideal_capacitor, inverter,
-                                             switch)
+                                             reference_current, switch)
 from ebn_circuit.errors import ConfigError
 from ebn_circuit.spice.analysis import Transient
 from ebn_circuit.spice.result import SimResult
@@ -153,8 +153,7 @@ def sample_hold_testbench(params: SampleHoldBenchParams, tech: Technology) -> Te
     body = [str(sub).rstrip(),
             f"vdd vdd 0 {vdd:g}",
             "vss vss 0 0",
-            "* ideal reference current into the cascode-bias diode stack",
-            f"ibias_src vdd vcas {sh.i_bias:.6g}",
+            *reference_current("bias", "vcas", sh.i_bias),   # into the cascode-bias diode stack
             "* I_mem, sourced into the input",
             f"iin_src vdd iin {_pwl(iin_pts)}",
             f"vhold hold 0 {_pwl(hold_pts)}",
