@@ -12,9 +12,9 @@ Topology (cascoded nFET mirror whose output gate is sampled)::
 
 The cascodes pin the drains of min and of every mout at the same voltage (vcas − V_gs,cas), so
 the held copy does not depend on the output pin voltage (sky130's subthreshold DIBL would
-otherwise give ~10 %/V). Charge injection: msample is the minimum switch; when it opens (trk
-falls) the dummy, driven one inverter later by hld, absorbs its channel charge; the remaining
-error scales as 1/C_hold. Droop: the switch is off with V_ds ≈ 0 and its gate at vss.
+otherwise give ~10 %/V). Charge injection: msample is two minimum switches in parallel; when it
+opens (trk falls) the dummy (one minimum switch), driven one inverter later by hld, absorbs its
+channel charge; the remaining error scales as 1/C_hold. Droop: the switch is off with V_ds ≈ 0 and its gate at vss.
 
 Pins ``iin iout1 … iout<n> hold vcas vdd vss``. ``iin`` takes the current *sourced into* it
 (I_mem as a pFET copy; pin at one nFET V_gs ≈ 0.45 V). Each ``iout<j>`` *sinks* the sampled
