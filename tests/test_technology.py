@@ -99,3 +99,12 @@ def test_user_technology_errors_name_the_bad_key(tmp_path, text, message):
     toml.write_text(text)
     with pytest.raises(ConfigError, match=message):
         load_technology_toml(toml)
+
+
+def test_device_multiplier_gives_parallel_copies(simulator, sky130_tt):
+    # sky130's subcircuits use `mult` only for mismatch scaling: m=4 must still carry 4× the current
+    def drain_current(m):
+        body = "vd d 0 1.8\nvg g 0 0.4\n" + sky130_tt.device_line("n", "n", "d", "g", "0", "0", 1e-6, 1e-6, m=m)
+        return -simulator.run(Testbench(f"mult{m}", body, Op(), sky130_tt))["i(vd)"][0]
+
+    assert drain_current(4) / drain_current(1) == pytest.approx(4.0, rel=1e-3)

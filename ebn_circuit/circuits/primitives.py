@@ -49,13 +49,8 @@ def _rail(kind: str, bulk: str | None) -> str:
 
 def device(tech: Technology, name: str, kind: str, drain: str, gate: str, source: str, size: Size,
            bulk: str | None = None) -> str:
-    """One transistor. ``size.m`` parallel copies: ``Technology.device_line`` writes ``mult=`` (which
-    the sky130 subcircuits use only to scale mismatch), so the instance multiplier ``m=`` is added
-    here for subcircuit devices (the xschem convention ``mult=N m=N``)."""
-    line = tech.device_line(name, kind, drain, gate, source, _rail(kind, bulk), size.w, size.l, size.m)
-    if size.m != 1 and tech.devices_are_subcircuits:
-        line += f" m={size.m}"
-    return line
+    """One transistor of ``size.m`` parallel copies (``Technology.device_line`` writes the multiplier)."""
+    return tech.device_line(name, kind, drain, gate, source, _rail(kind, bulk), size.w, size.l, size.m)
 
 
 def diode(tech: Technology, name: str, kind: str, node: str, rail: str, size: Size) -> str:

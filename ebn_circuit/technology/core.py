@@ -122,5 +122,10 @@ class Technology:
         model = {"n": self.nfet, "p": self.pfet}[kind]
         w_s, l_s = w / self.scale, l / self.scale
         prefix = "X" if self.devices_are_subcircuits else "M"
-        mult = f" mult={m}" if m != 1 else ""
+        # m parallel copies: sky130's subcircuits read `mult` only to scale mismatch, so the
+        # instance multiplier `m` goes alongside it (the xschem convention `mult=N m=N`).
+        if m == 1:
+            mult = ""
+        else:
+            mult = f" mult={m} m={m}" if self.devices_are_subcircuits else f" m={m}"
         return f"{prefix}{name} {drain} {gate} {source} {bulk} {model} w={w_s:g} l={l_s:g}{mult}"
