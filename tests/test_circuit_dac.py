@@ -138,3 +138,21 @@ def test_primitives_sizes_multipliers_and_mirror(sky130_tt):
     assert reference_current("bias", "vcas", 2e-9)[1] == "Ibias vdd vcas 2e-09"
     with pytest.raises(ConfigError, match="must be > 0 A"):
         reference_current("bias", "vcas", -2e-9)
+
+
+def test_sink_polarity_dac_sinks_the_signed_weight_current(simulator, sky130_tt):
+    """The "sink" DAC (for inputs that excite by sinking, like the DPI neuron's iin) pulls
+    code·I_lsb from its output: monotonic, small DNL, and the raw current into the node is the
+    opposite of the weight."""
+    from ebn_circuit.circuits.dac import DacParams
+
+    params = DacSweepParams(dac=DacParams(polarity="sink", i_lsb=200e-12), v_out=1.3)
+    table = measure_dac_table(simulator, params, sky130_tt)
+    lin = dac_linearity(table)
+    assert lin.monotonic and lin.dnl_max < 0.5
+    # the 32·I_lsb offset returns through an uncascoded pFET mirror: a few % of it is ~1 LSB at
+    # code 0 (a constant input current, which learning absorbs like any drive)
+    assert abs(lin.offset) < 2.0 * lin.lsb
+    assert 0.8 < lin.lsb / params.dac.i_lsb < 1.25
+    weight = table.set_index("code")["current"]
+    assert weight[CODE_MAX] > 0 > weight[CODE_MIN]

@@ -81,8 +81,11 @@ class DacParams:
     unit_l: float = 8e-6
     mirror_w: float = 2e-6
     mirror_l: float = 8e-6
+    polarity: str = "source"
 
     def __post_init__(self) -> None:
+        if self.polarity not in ("source", "sink"):
+            raise ConfigError(f"DacParams.polarity must be 'source' or 'sink', got {self.polarity!r}")
         if int(self.bits) != self.bits or not 2 <= self.bits <= 10:
             raise ConfigError(f"DacParams.bits must be an integer in 2…10 (sign included), got {self.bits}")
         if not self.i_lsb > 0:
@@ -100,7 +103,15 @@ class DacParams:
 
 
 def dac_subckt(params: DacParams, tech: Technology, name: str = "weight_dac") -> SubCircuit:
-    """The DAC as a PySpice SubCircuit with pins ``params.pins`` (b0 … b<bits−1> iref iout vdd vss)."""
+    """The DAC as a PySpice SubCircuit with pins ``params.pins`` (b0 … b<bits−1> iref iout vdd vss).
+
+    polarity "source": I_out = code·I_lsb sourced into the node on ``iout`` (as described above).
+    polarity "sink": the same current *sunk* from it: the switched units pull (code + 32)·I_lsb
+    from ``iout`` directly and a pFET mirror of a fixed 32-unit sink sources 32·I_lsb back. For
+    inputs that excite by sinking, such as the DPI neuron's ``iin``.
+    """
+    if params.polarity == "sink":
+        return _sink_dac_subckt(params, tech, name)
     unit = Size(params.unit_w, params.unit_l)
     mirror = Size(params.mirror_w, params.mirror_l)
     sign, half = params.bits - 1, 2 ** (params.bits - 1)
@@ -117,6 +128,26 @@ def dac_subckt(params: DacParams, tech: Technology, name: str = "weight_dac") ->
         mirror_out(tech, "mp_out", "p", "iout", "isum", "vdd", mirror),
         switch(tech, "msw_off", "n", "iout", "cs_off", "vdd", SWITCH.times(half)),
         mirror_out(tech, "mcs_off", "n", "cs_off", "iref", "vss", unit.times(half)))
+    return sub
+
+
+def _sink_dac_subckt(params: DacParams, tech: Technology, name: str) -> SubCircuit:
+    unit = Size(params.unit_w, params.unit_l)
+    mirror = Size(params.mirror_w, params.mirror_l)
+    sign, half = params.bits - 1, 2 ** (params.bits - 1)
+    sub = SubCircuit(name, *params.pins)
+    add(sub, diode(tech, "mref", "n", "iref", "vss", unit))
+    for k in range(params.bits):
+        gate = f"b{k}" if k < sign else f"b{k}_n"   # offset binary: the sign bit inverted
+        add(sub,
+            mirror_out(tech, f"mcs_{k}", "n", f"cs_{k}", "iref", "vss", unit.times(2 ** k)),
+            switch(tech, f"msw_{k}", "n", "iout", f"cs_{k}", gate, SWITCH.times(2 ** k)))
+    add(sub,
+        inverter(tech, "inv_sign", f"b{sign}", f"b{sign}_n"),
+        switch(tech, "msw_off", "n", "ioff", "cs_off", "vdd", SWITCH.times(half)),
+        mirror_out(tech, "mcs_off", "n", "cs_off", "iref", "vss", unit.times(half)),
+        diode(tech, "mp_off", "p", "ioff", "vdd", mirror),
+        mirror_out(tech, "mp_back", "p", "iout", "ioff", "vdd", mirror))
     return sub
 
 
@@ -201,17 +232,19 @@ def dac_code_testbench(params: DacCodeParams, tech: Technology) -> Testbench:
                   DcSweep("vout", params.v_out_min, params.v_out_max, params.v_out_step), params.gmin, params.seed)
 
 
-def dac_table(result: SimResult, instance: int | str = 0) -> pd.DataFrame:
-    """The code → current table of a sweep result: columns instance, code, current (A, signed,
-    positive = sourced into the output node), the format the network layer reads."""
+def dac_table(result: SimResult, instance: int | str = 0, polarity: str = "source") -> pd.DataFrame:
+    """The code → current table of a sweep result: columns instance, code, current (A, the signed
+    weight current: positive = sourced into the output node for a "source" DAC, sunk from it for
+    a "sink" DAC), the format the network layer reads."""
     sweep = next(v for k, v in result.vectors.items() if k.startswith("v(v-sweep)") or k == "v(code)")
+    sign = 1.0 if polarity == "source" else -1.0
     return pd.DataFrame({"instance": instance, "code": np.rint(sweep).astype(int),
-                         "current": np.asarray(result.i("vout"), dtype=float)})
+                         "current": sign * np.asarray(result.i("vout"), dtype=float)})
 
 
 def measure_dac_table(simulator, params: DacSweepParams, tech: Technology, instance: int | str = 0) -> pd.DataFrame:
     """Run the all-code sweep and return its table (see ``dac_table``)."""
-    return dac_table(simulator.run(dac_sweep_testbench(params, tech)), instance)
+    return dac_table(simulator.run(dac_sweep_testbench(params, tech)), instance, params.dac.polarity)
 
 
 @dataclass(frozen=True)
