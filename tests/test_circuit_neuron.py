@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 from ebn_circuit.circuits.devices import IdVgParams, idvg_testbench
-from ebn_circuit.circuits.neuron import UNIT, DpiNeuronParams, NeuronStepParams, dpi_neuron, neuron_step_testbench
+from ebn_circuit.circuits.neuron import (UNIT, DpiNeuronParams, NeuronStepParams, NeuronSynapseParams, dpi_neuron,
+                                         neuron_step_testbench, neuron_synapse_testbench)
 from ebn_circuit.errors import ConfigError
 from ebn_circuit.measure import crossings, pulses, spike_times
 from ebn_circuit.measure.devices import subthreshold_slope, thermal_voltage
@@ -86,6 +87,20 @@ def test_rest_current_gain_and_time_constant_under_constant_drive(simulator, sky
     assert 6e-9 < i_rest < 12e-9  # the learning block's I_rest ≈ 9 nA is reachable with this drive
     assert gain == pytest.approx(neuron.gain, rel=0.30)
     assert tau == pytest.approx(tau_pred, rel=0.30)
+
+
+def test_synaptic_input_summed_at_iin_moves_imem_by_nanoamperes(simulator, sky130_tt):
+    params = NeuronSynapseParams()  # constant drive 2.25 nA plus one DPI synapse spike at 20 ms
+    res = simulator.run(neuron_synapse_testbench(params, sky130_tt))
+    t, imem = res.time, res.i("vimem")
+    rest = imem[(t > 5e-3) & (t < params.spike_times[0])].mean()
+    jump = imem.max() - rest
+    print(f"synaptic input: I_mem {rest * 1e9:.2f} nA at rest, +{jump * 1e9:.2f} nA after one synaptic spike "
+          f"(I_w {params.synapse.i_w:.3g} A), {(imem[-1] - rest) * 1e9:.2f} nA left at {params.t_stop * 1e3:g} ms; "
+          f"wall {res.meta.wall_time:.1f} s")
+    assert res.v("spk").max() < sky130_tt.vdd / 2
+    assert 0.5e-9 < jump < 10e-9
+    assert imem[-1] - rest < 0.5 * jump  # the membrane relaxes back towards rest
 
 
 @pytest.fixture(scope="module")

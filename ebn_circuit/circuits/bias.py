@@ -41,14 +41,9 @@ class DeviceSize:
 
 def fet(tech: Technology, name: str, kind: str, drain: str, gate: str, source: str, size: DeviceSize,
         vdd: str = "vdd", vss: str = "vss") -> str:
-    """One transistor, bulk at its rail (nFET → vss, pFET → vdd).
-
-    For m > 1 the line carries ngspice's instance multiplier ``m=`` besides ``mult=`` (which
-    `Technology.device_line` writes): the sky130 device subcircuits use ``mult`` only in their
-    mismatch statistics, so without ``m=`` the current would not scale."""
+    """One transistor, bulk at its rail (nFET → vss, pFET → vdd); ``size.m`` parallel copies."""
     bulk = vss if kind == "n" else vdd
-    line = tech.device_line(name, kind, drain, gate, source, bulk, size.w, size.l, size.m)
-    return line + (f" m={size.m}" if size.m > 1 else "")
+    return tech.device_line(name, kind, drain, gate, source, bulk, size.w, size.l, size.m)
 
 
 def check_current(owner: str, field: str, value: float, low: float = 0.0, high: float = 1e-3) -> None:

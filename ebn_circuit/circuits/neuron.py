@@ -39,6 +39,7 @@ from PySpice.Unit import u_F, u_V
 
 from ebn_circuit.circuits.bias import (SUBTHRESHOLD_OPTIONS, DeviceSize, check_current, check_positive,
                                        diode_bias, fet)
+from ebn_circuit.circuits.synapse import DpiSynapseParams, dpi_synapse, pulse_train_pwl, synapse_biases
 from ebn_circuit.errors import ConfigError
 from ebn_circuit.spice.analysis import Transient
 from ebn_circuit.spice.testbench import Testbench
@@ -210,8 +211,60 @@ def neuron_step_testbench(params: NeuronStepParams, tech: Technology) -> Testben
                                   tech, options=SUBTHRESHOLD_OPTIONS)
 
 
+@dataclass(frozen=True)
+class NeuronSynapseParams:
+    """Transient testbench: a DPI neuron under a constant drive ``i_in`` (A) with one DPI
+    synapse whose output is summed into the neuron's input node; spikes on the synapse at
+    ``spike_times`` (s), ``pulse_width`` (s) each. I_mem is ``i(vimem)``."""
+
+    neuron: DpiNeuronParams = field(default_factory=DpiNeuronParams)
+    synapse: DpiSynapseParams = field(default_factory=lambda: DpiSynapseParams(i_w=2e-9))
+    i_in: float = 2.25e-9
+    spike_times: tuple[float, ...] = (20e-3,)
+    pulse_width: float = 1e-3
+    t_stop: float = 80e-3
+    max_step: float = 100e-6
+    print_step: float = 50e-6
+
+    def __post_init__(self) -> None:
+        check_current("NeuronSynapseParams", "i_in", self.i_in, low=-1e-30, high=1e-6)
+        for name in ("pulse_width", "t_stop", "max_step", "print_step"):
+            check_positive("NeuronSynapseParams", name, getattr(self, name), "s")
+        times = tuple(self.spike_times)
+        if any(t < 0 for t in times) or any(b < a + self.pulse_width + 2e-6 for a, b in zip(times, times[1:])):
+            raise ConfigError(f"NeuronSynapseParams.spike_times must be >= 0, increasing, without overlapping "
+                              f"pulses; got {times}")
+        if times and times[-1] + self.pulse_width >= self.t_stop:
+            raise ConfigError(f"NeuronSynapseParams.t_stop={self.t_stop} s ends before the last pulse")
+
+
+def neuron_synapse_testbench(params: NeuronSynapseParams, tech: Technology) -> Testbench:
+    """DPI synapse → DPI neuron: the synapse output drain sits on the neuron input node ``iin``
+    next to the constant drive; synapse biases are the ``*_syn`` nodes."""
+    neuron, synapse = params.neuron, params.synapse
+    circuit = Circuit(f"dpi_neuron_synapse_n{len(params.spike_times)}")
+    circuit.subcircuit(dpi_neuron(neuron, tech))
+    circuit.subcircuit(dpi_synapse(synapse, tech))
+    circuit.V("dd", "vdd", circuit.gnd, tech.vdd @ u_V)
+    circuit.V("imem", "vdd", "imem", 0 @ u_V)  # I_mem sense
+    circuit.raw_spice = "\n".join(
+        ["* vimem: 0 V source at the I_mem output, i(vimem) = I_mem; iin: constant drive sunk from iin",
+         f"iin iin 0 DC {params.i_in:.6g}",
+         f"vspk spk_in 0 {pulse_train_pwl(tuple(params.spike_times), params.pulse_width, tech.vdd)}",
+         "* biases: ideal reference currents into diode-connected devices"]
+        + neuron_biases(neuron, tech) + synapse_biases(synapse, tech, suffix="_syn")
+        + ["* start the operating point below the spike threshold", ".nodeset v(xneuron.vmem)=0.3"]) + "\n"
+    circuit.X("neuron", neuron.subckt_name, "iin", "spk", "imem", "vtau", "vthr", "vspk", "vpw", "vref",
+              "vdd", circuit.gnd)
+    circuit.X("syn", synapse.subckt_name, "spk_in", "iin", "vw_syn", "vthr_syn", "vtau_syn", "vdd", circuit.gnd)
+    return Testbench.from_circuit(circuit, Transient(step=params.print_step, stop=params.t_stop,
+                                                     max_step=params.max_step),
+                                  tech, options=SUBTHRESHOLD_OPTIONS)
+
+
 NETLISTS = {
     "neuron_dpi_rest_step": (NeuronStepParams(), neuron_step_testbench, ("i(vimem)", "v(spk)")),
     "neuron_dpi_spiking": (NeuronStepParams(i_in=0.0, i_step=30e-9, t_step=1e-3, t_stop=50e-3),
                            neuron_step_testbench, ("i(vimem)", "v(spk)")),
+    "neuron_dpi_synaptic_input": (NeuronSynapseParams(), neuron_synapse_testbench, ("i(vimem)", "v(spk_in)")),
 }

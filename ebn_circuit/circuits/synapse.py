@@ -110,12 +110,15 @@ def dpi_synapse(params: DpiSynapseParams, tech: Technology) -> SubCircuit:
     return sub
 
 
-def synapse_biases(params: DpiSynapseParams, tech: Technology, vdd: str = "vdd") -> list[str]:
+def synapse_biases(params: DpiSynapseParams, tech: Technology, vdd: str = "vdd", suffix: str = "") -> list[str]:
     """Testbench bias lines: vtau, vthr, vw from ideal currents into nFET unit diodes (the vthr
-    diode carries pair_ratio·I_gain: Mthr is one unit against pair_ratio units in parallel)."""
-    return (diode_bias(tech, "tau", "n", "vtau", params.i_tau, LEAK, vdd=vdd)
-            + diode_bias(tech, "thr", "n", "vthr", params.i_gain * params.pair_ratio, UNIT, vdd=vdd)
-            + diode_bias(tech, "w", "n", "vw", params.i_w, UNIT, vdd=vdd))
+    diode carries pair_ratio·I_gain: Mthr is one unit against pair_ratio units in parallel).
+    ``suffix`` is appended to the bias node and element names (``vtau<suffix>`` …), so that
+    several blocks can share a testbench."""
+    return (diode_bias(tech, f"tau{suffix}", "n", f"vtau{suffix}", params.i_tau, LEAK, vdd=vdd)
+            + diode_bias(tech, f"thr{suffix}", "n", f"vthr{suffix}", params.i_gain * params.pair_ratio, UNIT,
+                         vdd=vdd)
+            + diode_bias(tech, f"w{suffix}", "n", f"vw{suffix}", params.i_w, UNIT, vdd=vdd))
 
 
 def pulse_train_pwl(times: tuple[float, ...], width: float, high: float, edge: float = 1e-6) -> str:
