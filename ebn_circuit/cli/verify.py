@@ -1,0 +1,52 @@
+"""`ebn-circuit verify learning-block [--corner tt|ff|ss ...] [--mc N] [--codes ...] [--out DIR] [--quiet]`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ebn_circuit.errors import ConfigError
+
+
+def register(sub) -> None:
+    parser = sub.add_parser("verify", help="verify a block against its rule (decision maps, corners, Monte Carlo)")
+    blocks = parser.add_subparsers(dest="verify_block", metavar="BLOCK")
+    block = blocks.add_parser("learning-block", help="decision map of the transistor-level learning block "
+                                                     "against the ideal rule")
+    block.add_argument("--corner", action="append", choices=("tt", "ff", "ss"),
+                       help="process corner; repeat for several (default tt)")
+    block.add_argument("--mc", type=int, default=0, metavar="N",
+                       help="Monte-Carlo mismatch instances at the first corner (seeds 1…N; default 0)")
+    block.add_argument("--mc-codes", type=int, nargs="+", default=None, metavar="CODE",
+                       help="codes per Monte-Carlo instance (default -16 0 16)")
+    block.add_argument("--codes", type=int, nargs="+", default=None, metavar="CODE",
+                       help="grid codes of the corner maps (default -31 -24 -16 -8 0 8 16 24 31)")
+    block.add_argument("--counter", choices=("xspice", "cmos"), default="xspice", help="counter variant")
+    block.add_argument("--workers", type=int, default=2, help="parallel ngspice runs (default 2)")
+    block.add_argument("--out", type=Path, default=Path("results/verify_learning_block"),
+                       help="output folder (plots, CSV tables, summary.md)")
+    block.add_argument("--cache-dir", type=Path, default=None, help="result cache folder (default: no cache)")
+    block.add_argument("--quiet", action="store_true", help="print only the summary path")
+    block.set_defaults(func=_verify_learning_block)
+    parser.set_defaults(func=lambda args: parser.print_help() or 1)
+
+
+def _verify_learning_block(args) -> int:
+    from ebn_circuit.circuits.learning_block import LearningBlockParams
+    from ebn_circuit.experiments.decision_map import MC_CODES, DecisionMapSpec
+
+    if args.mc < 0:
+        raise ConfigError(f"--mc must be >= 0, got {args.mc}")
+    if args.workers < 1:
+        raise ConfigError(f"--workers must be >= 1, got {args.workers}")
+    spec = DecisionMapSpec(block=LearningBlockParams(counter_variant=args.counter))
+    if args.codes:
+        spec = DecisionMapSpec(block=spec.block, codes=tuple(args.codes))
+    mc_codes = tuple(args.mc_codes) if args.mc_codes else MC_CODES
+    DecisionMapSpec(block=spec.block, codes=mc_codes)  # validates the MC codes before any run
+    from ebn_circuit.experiments.decision_map import verify
+
+    log = (lambda *_: None) if args.quiet else print
+    verify(spec, args.out, corners=tuple(args.corner or ("tt",)), mc=args.mc, mc_codes=mc_codes,
+           workers=args.workers, cache_dir=args.cache_dir, log=log)
+    print(args.out / "summary.md")
+    return 0

@@ -1,0 +1,284 @@
+"""Decision-map verification of the transistor-level learning block against the ideal rule.
+
+For each grid code one transient (``learning_block_testbench``) applies one presynaptic pulse per
+I_before level: a coarse staircase plus fine levels around the code's nominal bounds. The counter
+preset is the grid code and its rst is re-asserted between pulses (``PulseSchedule.hold_code``), so
+every pulse of a column is decided at that code; the step itself is still checked (code after the
+falling edge = code + decision, except at saturation). Each pulse's decision (the latched inc/dec/sl
+flags) is compared with the ideal rule evaluated on the simulated I_before (the I_mem input just
+before the rising edge) and the simulated I_Ω (the replica DACs' currents / omega_ratio at the
+decision), with the nominal I_rest and I_SL. Agreement is reported overall and outside a guard band
+around the ideal bounds; the effective bounds (the best separating threshold between INC / not INC
+and DEC / not DEC along I_before, i.e. interpolated between neighbouring levels) give the offsets.
+
+Corners: ``corner``; Monte Carlo: ``tech.with_mismatch(True)`` and one seed per instance (fewer
+codes per instance keep it tractable). Columns run in a process pool (one ngspice worker each).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ebn_circuit.behavioural.learning_block import ideal_decision
+from ebn_circuit.circuits.learning_block import (LearningBenchParams, LearningBlockParams, learning_block_testbench,
+                                                 readout)
+from ebn_circuit.circuits.learning_timing import DEC, INC, NONE, SL, PulseSchedule
+from ebn_circuit.errors import ConfigError
+from ebn_circuit.measure.learning import DECISION_NAMES
+
+DEFAULT_CODES = (-31, -24, -16, -8, 0, 8, 16, 24, 31)
+MC_CODES = (-16, 0, 16)
+
+
+@dataclass(frozen=True)
+class DecisionMapSpec:
+    """Grid and tolerances (A). coarse: I_before staircase; fine_span / fine_step: extra levels
+    at ±fine_span around each code's nominal bounds (I_Ω = code·omega_per_code); guard: the band
+    around the ideal bounds left out of the guard-band agreement."""
+
+    block: LearningBlockParams = field(default_factory=LearningBlockParams)
+    codes: tuple[int, ...] = DEFAULT_CODES
+    coarse: tuple[float, ...] = tuple(np.round(np.arange(5e-9, 13.01e-9, 1e-9), 12))
+    fine_span: float = 0.3e-9
+    fine_step: float = 0.1e-9
+    guard: float = 0.1e-9
+    max_step: float = 1e-6
+
+    def __post_init__(self) -> None:
+        lo, hi = -(2 ** (self.block.bits - 1)), 2 ** (self.block.bits - 1) - 1
+        if not self.codes or any(not (isinstance(c, (int, np.integer)) and lo <= c <= hi) for c in self.codes):
+            raise ConfigError(f"DecisionMapSpec.codes must be integers in {lo}…{hi}, got {self.codes}")
+        if any(not c > 0 for c in self.coarse):
+            raise ConfigError("DecisionMapSpec.coarse levels must be positive currents (A)")
+        if self.fine_span < 0 or not self.fine_step > 0 or self.guard < 0:
+            raise ConfigError("DecisionMapSpec: need fine_span >= 0, fine_step > 0, guard >= 0")
+
+    def levels(self, code: int) -> tuple[float, ...]:
+        lower, upper = self.block.bounds(code * self.block.omega_per_code)
+        n = int(round(self.fine_span / self.fine_step))
+        fine = np.arange(-n, n + 1) * self.fine_step
+        values = np.concatenate([np.asarray(self.coarse), lower + fine, upper + fine])
+        return tuple(float(v) for v in np.unique(np.round(values[values > 0.5e-9], 13)))
+
+
+def column_bench(spec: DecisionMapSpec, code: int, seed: int | None = None) -> LearningBenchParams:
+    block = spec.block.with_code(int(code))
+    schedule = PulseSchedule(levels=spec.levels(code), i_omega=(code * block.omega_per_code,))
+    return LearningBenchParams(block, schedule, max_step=spec.max_step, seed=seed)
+
+
+def run_column(simulator, tech, spec: DecisionMapSpec, code: int, seed: int | None = None) -> pd.DataFrame:
+    """Simulate one code's column; the per-pulse readout plus code, corner, seed, ideal decision,
+    distance to the nearest ideal bound (margin, A) and the ngspice wall time."""
+    params = column_bench(spec, code, seed)
+    result = simulator.run(learning_block_testbench(params, tech))
+    table = readout(params, result, tech.vdd)
+    block = spec.block
+    lower = block.i_rest - block.i_sl - block.omega_ratio * table["i_omega"]
+    upper = lower + 2 * block.i_sl
+    table.insert(0, "code", int(code))
+    table.insert(1, "corner", tech.corner)
+    table.insert(2, "seed", -1 if seed is None else int(seed))
+    table["ideal_lower"], table["ideal_upper"] = lower, upper
+    table["ideal"] = ideal_decision(table["i_before"], table["i_omega"], block.i_rest, block.i_sl, block.omega_ratio)
+    table["margin"] = np.minimum(np.abs(table["i_before"] - lower), np.abs(table["i_before"] - upper))
+    lo, hi = -(2 ** (block.bits - 1)), 2 ** (block.bits - 1) - 1
+    expected = np.clip(table["code_before"] + np.where(table["decision"] == NONE, 0, table["decision"]), lo, hi)
+    table["step_ok"] = table["code_after"] == expected
+    table["wall_time"] = result.meta.wall_time
+    return table
+
+
+def _column_job(args) -> pd.DataFrame:
+    spec, code, corner, mismatch, seed, cache_dir = args
+    from ebn_circuit.spice import Simulator
+    from ebn_circuit.technology import get_technology
+    tech = get_technology("sky130", corner=corner, mismatch=mismatch)
+    with Simulator(backend="shared", cache=cache_dir is not None, cache_dir=cache_dir) as sim:
+        return run_column(sim, tech, spec, code, seed)
+
+
+def run_decision_map(spec: DecisionMapSpec, corner: str = "tt", seeds: tuple[int | None, ...] = (None,),
+                     codes: tuple[int, ...] | None = None, workers: int = 2, cache_dir: Path | None = None,
+                     progress=None) -> pd.DataFrame:
+    """All columns (codes × seeds) at one corner; seeds other than None switch mismatch on."""
+    codes = spec.codes if codes is None else codes
+    jobs = [(spec, c, corner, s is not None, s, cache_dir) for s in seeds for c in codes]
+    tables = []
+    if workers <= 1:
+        for job in jobs:
+            tables.append(_column_job(job))
+            progress and progress(tables[-1])
+    else:
+        with ProcessPoolExecutor(max_workers=min(workers, len(jobs), os.cpu_count() or 1)) as pool:
+            for table in pool.map(_column_job, jobs):
+                tables.append(table)
+                progress and progress(table)
+    return pd.concat(tables, ignore_index=True)
+
+
+def _threshold(x: np.ndarray, positive: np.ndarray, below: bool) -> float:
+    """Threshold t on x best separating ``positive`` as (x < t if below else x > t); ties → the
+    middle of the best run; nan when one class is missing."""
+    if positive.all() or not positive.any():
+        return float("nan")
+    order = np.argsort(x)
+    xs, pos = x[order], positive[order]
+    cut = np.arange(len(xs) + 1)
+    pos_below = np.concatenate([[0], np.cumsum(pos)])
+    neg_below = cut - pos_below
+    correct = pos_below + (neg_below[-1] - neg_below) if below else neg_below + (pos_below[-1] - pos_below)
+    best = np.flatnonzero(correct == correct.max())
+    k = best[len(best) // 2]
+    if k == 0 or k == len(xs):
+        return float("nan")
+    return float((xs[k - 1] + xs[k]) / 2)
+
+
+def bound_offsets(table: pd.DataFrame) -> pd.DataFrame:
+    """Per (corner, seed, code): ideal and effective bounds and their offsets (A)."""
+    rows = []
+    for (corner, seed, code), col in table.groupby(["corner", "seed", "code"]):
+        x, d = col["i_before"].to_numpy(), col["decision"].to_numpy()
+        eff_lower, eff_upper = _threshold(x, d == INC, True), _threshold(x, d == DEC, False)
+        ideal_lower, ideal_upper = col["ideal_lower"].mean(), col["ideal_upper"].mean()
+        rows.append({"corner": corner, "seed": seed, "code": code, "i_omega": col["i_omega"].mean(),
+                     "ideal_lower": ideal_lower, "ideal_upper": ideal_upper,
+                     "eff_lower": eff_lower, "eff_upper": eff_upper,
+                     "offset_lower": eff_lower - ideal_lower, "offset_upper": eff_upper - ideal_upper,
+                     "agreement": float(np.mean(d == col["ideal"])), "wall_time": col["wall_time"].iloc[0]})
+    return pd.DataFrame(rows)
+
+
+def summary(table: pd.DataFrame, guard: float) -> dict:
+    """Agreement overall and outside the guard band, step check, offsets (A), wall times (s)."""
+    outside = table["margin"] > guard
+    offsets = bound_offsets(table)
+    both = pd.concat([offsets["offset_lower"], offsets["offset_upper"]])
+    walls = table.groupby(["corner", "seed", "code"])["wall_time"].first()
+    return {"pulses": int(len(table)), "agreement": float(np.mean(table["decision"] == table["ideal"])),
+            "pulses_outside_guard": int(outside.sum()),
+            "agreement_outside_guard": float(np.mean(table["decision"][outside] == table["ideal"][outside])),
+            "no_decision": int(np.sum(table["decision"] == NONE)), "steps_ok": float(np.mean(table["step_ok"])),
+            "offset_lower_mean": float(offsets["offset_lower"].mean()),
+            "offset_lower_std": float(offsets["offset_lower"].std(ddof=1)) if len(offsets) > 1 else float("nan"),
+            "offset_upper_mean": float(offsets["offset_upper"].mean()),
+            "offset_upper_std": float(offsets["offset_upper"].std(ddof=1)) if len(offsets) > 1 else float("nan"),
+            "offset_abs_max": float(np.nanmax(np.abs(both))) if both.notna().any() else float("nan"),
+            "wall_mean": float(walls.mean()), "wall_max": float(walls.max()), "testbenches": int(len(walls))}
+
+
+def plot_decision_map(table: pd.DataFrame, block: LearningBlockParams, path: Path, title: str = "") -> Path:
+    """Simulated decisions (INC green, SL yellow, DEC red, none black) over the ideal bounds."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    colours = {INC: "tab:green", SL: "gold", DEC: "tab:red", NONE: "black"}
+    fig, ax = plt.subplots(figsize=(7, 5))
+    for decision, colour in colours.items():
+        pts = table[table["decision"] == decision]
+        if len(pts):
+            ax.scatter(pts["code"], pts["i_before"] * 1e9, s=14, c=colour, label=DECISION_NAMES.get(decision, "none"),
+                       edgecolors="none")
+    wrong = table[table["decision"] != table["ideal"]]
+    if len(wrong):
+        ax.scatter(wrong["code"], wrong["i_before"] * 1e9, s=40, facecolors="none", edgecolors="k", lw=0.8,
+                   label="≠ ideal")
+    lo, hi = -(2 ** (block.bits - 1)), 2 ** (block.bits - 1) - 1
+    codes = np.linspace(lo, hi, 200)
+    lower, upper = block.bounds(codes * block.omega_per_code)
+    ax.plot(codes, lower * 1e9, "k-", lw=1, label="ideal bounds (nominal I_Ω)")
+    ax.plot(codes, upper * 1e9, "k-", lw=1)
+    ax.axhline(block.i_rest * 1e9, color="grey", ls=":", lw=1, label="I_rest")
+    ax.set_xlabel("weight code")
+    ax.set_ylabel("I_before (nA)")
+    ax.set_title(title or "learning-block decision map")
+    ax.legend(fontsize=7, loc="upper right")
+    fig.tight_layout()
+    fig.savefig(path, dpi=130)
+    plt.close(fig)
+    return Path(path)
+
+
+def markdown_summary(results: dict[str, tuple[pd.DataFrame, dict]], spec: DecisionMapSpec) -> str:
+    """results: label → (table, summary). One section per label with the per-code offsets."""
+    g = spec.guard * 1e9
+    lines = ["# Learning block: decision map against the ideal rule", "",
+             f"I_rest = {spec.block.i_rest * 1e9:g} nA, I_SL = {spec.block.i_sl * 1e9:g} nA, r = "
+             f"{spec.block.omega_ratio:g}, omega_per_code = {spec.block.omega_per_code * 1e9:g} nA, counter "
+             f"{spec.block.counter_variant}; guard band ±{g:g} nA; ideal rule on the simulated I_before and the "
+             "simulated replica I_Ω.", "",
+             "| run | testbenches | pulses | agreement | outside guard | no decision | steps ok | "
+             "offset lower mean ± σ (nA) | offset upper mean ± σ (nA) | ngspice wall / bench (s) |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    for label, (_, s) in results.items():
+        lines.append(f"| {label} | {s['testbenches']} | {s['pulses']} | {s['agreement']:.1%} | "
+                     f"{s['agreement_outside_guard']:.1%} ({s['pulses_outside_guard']}) | {s['no_decision']} | "
+                     f"{s['steps_ok']:.1%} | {s['offset_lower_mean'] * 1e9:+.3f} ± {s['offset_lower_std'] * 1e9:.3f} | "
+                     f"{s['offset_upper_mean'] * 1e9:+.3f} ± {s['offset_upper_std'] * 1e9:.3f} | "
+                     f"{s['wall_mean']:.1f} (max {s['wall_max']:.1f}) |")
+    for label, (table, _) in results.items():
+        offsets = bound_offsets(table)
+        if offsets["seed"].nunique() > 1:
+            continue
+        lines += ["", f"## {label}: per-code bounds (nA)", "",
+                  "| code | I_Ω | ideal lower | effective | offset | ideal upper | effective | offset | agreement |",
+                  "|---|---|---|---|---|---|---|---|---|"]
+        for _, row in offsets.iterrows():
+            lines.append(f"| {row.code} | {row.i_omega * 1e9:.3f} | {row.ideal_lower * 1e9:.3f} | "
+                         f"{row.eff_lower * 1e9:.3f} | {row.offset_lower * 1e9:+.3f} | {row.ideal_upper * 1e9:.3f} | "
+                         f"{row.eff_upper * 1e9:.3f} | {row.offset_upper * 1e9:+.3f} | {row.agreement:.0%} |")
+    lines += ["", "Effective bound: the I_before threshold that best separates the simulated INC (DEC) "
+              "pulses from the rest, midway between neighbouring levels (resolution ± fine_step/2 = "
+              f"±{spec.fine_step / 2 * 1e9:g} nA); nan when a column has no pulse on one side.", ""]
+    return "\n".join(lines)
+
+
+def verify(spec: DecisionMapSpec, out: Path, corners=("tt",), mc: int = 0, mc_codes=MC_CODES, workers: int = 2,
+           cache_dir: Path | None = None, log=print) -> dict[str, tuple[pd.DataFrame, dict]]:
+    """The full study: each corner's map, plus ``mc`` Monte-Carlo instances at the first corner
+    (seeds 1…mc, ``mc_codes`` per instance, levels of ``mc_levels``). Writes decision_map_<label>.png / .csv, offsets.csv and
+    summary.md under ``out``; returns label → (table, summary)."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    results = {}
+    runs = [(spec, c, (None,), spec.codes) for c in corners]
+    if mc:
+        runs.append((mc_levels(spec), corners[0], tuple(range(1, mc + 1)), tuple(mc_codes)))
+    for run_spec, corner, seeds, codes in runs:
+        label = corner if seeds == (None,) else f"{corner}_mc{len(seeds)}"
+        start = time.time()
+        table = run_decision_map(run_spec, corner, seeds, codes, workers, cache_dir,
+                                 progress=lambda t: log(f"  {label}: code {t['code'].iloc[0]:+d} seed "
+                                                        f"{t['seed'].iloc[0]} wall {t['wall_time'].iloc[0]:.1f} s"))
+        s = summary(table, spec.guard)
+        s["elapsed"] = time.time() - start
+        results[label] = (table, s)
+        table.to_csv(out / f"decision_map_{label}.csv", index=False)
+        plot_decision_map(table, spec.block, out / f"decision_map_{label}.png",
+                          f"learning block, {label}: agreement {s['agreement']:.1%}, outside ±"
+                          f"{spec.guard * 1e9:g} nA {s['agreement_outside_guard']:.1%}")
+        log(f"{label}: agreement {s['agreement']:.1%}, outside guard {s['agreement_outside_guard']:.1%}, "
+            f"offsets lower {s['offset_lower_mean'] * 1e9:+.3f}±{s['offset_lower_std'] * 1e9:.3f} nA, upper "
+            f"{s['offset_upper_mean'] * 1e9:+.3f}±{s['offset_upper_std'] * 1e9:.3f} nA ({s['elapsed']:.0f} s)")
+    pd.concat([bound_offsets(t) for t, _ in results.values()]).to_csv(out / "offsets.csv", index=False)
+    (out / "summary.md").write_text(markdown_summary(results, spec))
+    return results
+
+
+def mc_levels(spec: DecisionMapSpec) -> DecisionMapSpec:
+    """The Monte-Carlo columns' levels: two far coarse levels and ±0.6 nA around each nominal bound in
+    0.15 nA steps (20 pulses per column: mismatch offsets of a few tenths of a nA stay resolved)."""
+    return replace(spec, coarse=(min(spec.coarse), max(spec.coarse)), fine_span=0.6e-9, fine_step=0.15e-9)
+
+
+def with_codes(spec: DecisionMapSpec, codes) -> DecisionMapSpec:
+    return replace(spec, codes=tuple(int(c) for c in codes))
