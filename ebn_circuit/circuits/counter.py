@@ -251,8 +251,10 @@ def cmos_counter_subcircuit(params: CounterParams, tech: Technology) -> SubCircu
     """
     n = params.bits
     c = Cells(tech, params.sizes)
-    c.comment("input buffers: clk → clkb → clkp; rst → rstb → rstp; inc, dec and complements")
-    c.inv(c.inv("clk", "clkb"), "clkp")
+    c.comment("clock: two sharpening inverters, then clkb and clkp driving every flip-flop (tapered")
+    c.comment("x2, x4 so that the clkb/clkp overlap, when master and slave are both open, stays short)")
+    c.inv(c.inv(c.inv(c.inv("clk", "clk_i1"), "clk_i2", m=2), "clkb", m=4), "clkp", m=6)
+    c.comment("rst → rstb → rstp; inc, dec and complements")
     c.inv(c.inv("rst", "rstb"), "rstp")
     c.inv(c.inv("inc", "incb"), "inci")
     c.inv(c.inv("dec", "decb"), "deci")

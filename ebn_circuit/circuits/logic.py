@@ -44,20 +44,21 @@ class Cells:
         self._count += 1
         return f"{prefix}{self._count}"
 
-    def _n(self, d: str, g: str, s: str) -> None:
+    def _n(self, d: str, g: str, s: str, m: int = 1) -> None:
         self.lines.append(self.tech.device_line(self._name("mn"), "n", d, g, s, self.vss,
-                                                self.sizes.wn, self.sizes.l))
+                                                self.sizes.wn, self.sizes.l, m))
 
-    def _p(self, d: str, g: str, s: str) -> None:
+    def _p(self, d: str, g: str, s: str, m: int = 1) -> None:
         self.lines.append(self.tech.device_line(self._name("mp"), "p", d, g, s, self.vdd,
-                                                self.sizes.wp, self.sizes.l))
+                                                self.sizes.wp, self.sizes.l, m))
 
     def comment(self, text: str) -> None:
         self.lines.append(f"* {text}")
 
-    def inv(self, a: str, y: str) -> str:
-        self._p(y, a, self.vdd)
-        self._n(y, a, self.vss)
+    def inv(self, a: str, y: str, m: int = 1) -> str:
+        """Inverter; ``m`` parallel devices (drive strength) of each type."""
+        self._p(y, a, self.vdd, m)
+        self._n(y, a, self.vss, m)
         return y
 
     def nand(self, inputs: list[str], y: str) -> str:
