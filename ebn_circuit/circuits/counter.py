@@ -18,7 +18,15 @@ Subcircuit pins, in order: ``clk inc dec rst b0 … b{bits-1} vdd vss``.
 - ``rst`` (active high, asynchronous) loads ``initial_code`` and holds it while high; drive it
   high from t = 0 for a short pulse (the testbenches here do) so that both variants start at
   the same code. The code is the preset, not a voltage, so it is part of the subcircuit.
+  (XSPICE flip-flops also start at the preset through their ``ic``; a CMOS counter whose rst
+  is low at t = 0 starts wherever the operating point lands.)
 - Outputs ``b0 … b{bits-1}``: two's-complement bits (msb = sign) as vss/vdd voltages.
+
+Cost: the 6-bit CMOS counter has 336 transistors; ngspice 39 copies the sky130 model cards
+(180 bins) into every transistor instance, so its netlist takes minutes to parse (the
+simulation itself is ~1 min for 240 clocks). The XSPICE variant runs 240 clocks in < 1 s.
+Testbenches set ``.option num_threads=1``: ngspice's OpenMP device evaluation spins on a busy
+machine.
 """
 
 from __future__ import annotations
