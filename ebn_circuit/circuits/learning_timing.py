@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from ebn_circuit.circuits.counter import from_bits
-from ebn_circuit.circuits.primitives import SWITCH, Size, add, device, diode, ideal_capacitor, inverter, mirror_out
+from ebn_circuit.circuits.primitives import SWITCH, Size, device, diode, ideal_capacitor, inverter, mirror_out
 from ebn_circuit.errors import ConfigError, WaveformError
 from ebn_circuit.measure.events import crossings, sample_before
 from ebn_circuit.technology.core import Technology
@@ -136,7 +136,8 @@ def pulse_readout(schedule: PulseSchedule, result, vdd: float, bits: int, instan
     decision (just before the fall); r_omega_l / r_omega_u: the replica DACs' r·I_Ω at the decision;
     i_omega: their mean / omega_ratio; inc, dec, sl: flags just before the fall (0/1); decision:
     INC/SL/DEC (+1/0/−1) from the flags, NONE (−2) when no or several flags are set; code_before:
-    the code just before the rising edge; code_after: 50 µs after the fall (after the step).
+    the code just before the rising edge; code_mid: just before the fall (the old code must still be
+    there: one step per pulse, at its end); code_after: 50 µs after the fall (after the step).
     """
     t = result.time
     rises, falls = schedule.rises(), schedule.falls()
@@ -164,5 +165,6 @@ def pulse_readout(schedule: PulseSchedule, result, vdd: float, bits: int, instan
         "i_held_l": cur(f"v.{instance}.vheld_l", before_fall), "i_held_u": cur(f"v.{instance}.vheld_u", before_fall),
         "r_omega_l": r_l, "r_omega_u": r_u, "i_omega": (r_l + r_u) / 2 / omega_ratio,
         "inc": inc, "dec": dec, "sl": sl, "decision": decision,
-        "code_before": code_at(rises - schedule.t_edge), "code_after": code_at(falls + 50e-6),
+        "code_before": code_at(rises - schedule.t_edge), "code_mid": code_at(before_fall),
+        "code_after": code_at(falls + 50e-6),
     })

@@ -68,16 +68,20 @@ class DecisionMapSpec:
         return tuple(float(v) for v in np.unique(np.round(values[values > 0.5e-9], 13)))
 
 
-def column_bench(spec: DecisionMapSpec, code: int, seed: int | None = None) -> LearningBenchParams:
+def column_bench(spec: DecisionMapSpec, code: int, seed: int | None = None,
+                 levels: tuple[float, ...] | None = None) -> LearningBenchParams:
+    """One code's testbench params: ``levels`` (A; default ``spec.levels(code)``), one pulse each."""
     block = spec.block.with_code(int(code))
-    schedule = PulseSchedule(levels=spec.levels(code), i_omega=(code * block.omega_per_code,))
+    levels = spec.levels(code) if levels is None else tuple(levels)
+    schedule = PulseSchedule(levels=levels, i_omega=(code * block.omega_per_code,))
     return LearningBenchParams(block, schedule, max_step=spec.max_step, seed=seed)
 
 
-def run_column(simulator, tech, spec: DecisionMapSpec, code: int, seed: int | None = None) -> pd.DataFrame:
+def run_column(simulator, tech, spec: DecisionMapSpec, code: int, seed: int | None = None,
+               levels: tuple[float, ...] | None = None) -> pd.DataFrame:
     """Simulate one code's column; the per-pulse readout plus code, corner, seed, ideal decision,
-    distance to the nearest ideal bound (margin, A) and the ngspice wall time."""
-    params = column_bench(spec, code, seed)
+    distance to the nearest ideal bound (margin, A), the step check and the ngspice wall time."""
+    params = column_bench(spec, code, seed, levels)
     result = simulator.run(learning_block_testbench(params, tech))
     table = readout(params, result, tech.vdd)
     block = spec.block
@@ -91,7 +95,7 @@ def run_column(simulator, tech, spec: DecisionMapSpec, code: int, seed: int | No
     table["margin"] = np.minimum(np.abs(table["i_before"] - lower), np.abs(table["i_before"] - upper))
     lo, hi = -(2 ** (block.bits - 1)), 2 ** (block.bits - 1) - 1
     expected = np.clip(table["code_before"] + np.where(table["decision"] == NONE, 0, table["decision"]), lo, hi)
-    table["step_ok"] = table["code_after"] == expected
+    table["step_ok"] = (table["code_after"] == expected) & (table["code_mid"] == table["code_before"])
     table["wall_time"] = result.meta.wall_time
     return table
 
