@@ -190,8 +190,8 @@ def plot_decision_map(table: pd.DataFrame, block: LearningBlockParams, path: Pat
     for decision, colour in colours.items():
         pts = table[table["decision"] == decision]
         if len(pts):
-            ax.scatter(pts["code"], pts["i_before"] * 1e9, s=14, c=colour, label=DECISION_NAMES.get(decision, "none"),
-                       edgecolors="none")
+            ax.scatter(pts["code"], pts["i_before"] * 1e9, s=14, c=colour, edgecolors="none",
+                       label=DECISION_NAMES.get(decision, "none"))
     wrong = table[table["decision"] != table["ideal"]]
     if len(wrong):
         ax.scatter(wrong["code"], wrong["i_before"] * 1e9, s=40, facecolors="none", edgecolors="k", lw=0.8,
@@ -199,13 +199,20 @@ def plot_decision_map(table: pd.DataFrame, block: LearningBlockParams, path: Pat
     lo, hi = -(2 ** (block.bits - 1)), 2 ** (block.bits - 1) - 1
     codes = np.linspace(lo, hi, 200)
     lower, upper = block.bounds(codes * block.omega_per_code)
-    ax.plot(codes, lower * 1e9, "k-", lw=1, label="ideal bounds (nominal I_Ω)")
-    ax.plot(codes, upper * 1e9, "k-", lw=1)
+    ax.plot(codes, lower * 1e9, "k-", lw=0.6, alpha=0.5, label="ideal bounds (nominal I_Ω)")
+    ax.plot(codes, upper * 1e9, "k-", lw=0.6, alpha=0.5)
+    offsets = bound_offsets(table).groupby("code").mean(numeric_only=True).reset_index()
+    for k, row in offsets.iterrows():
+        for ideal, eff in ((row.ideal_lower, row.eff_lower), (row.ideal_upper, row.eff_upper)):
+            ax.hlines(ideal * 1e9, row.code - 1.5, row.code + 1.5, colors="k", lw=2,
+                      label="ideal bound (simulated I_Ω)" if k == 0 and ideal == row.ideal_lower else None)
+            ax.hlines(eff * 1e9, row.code - 1.5, row.code + 1.5, colors="tab:blue", lw=1.2, ls="--",
+                      label="effective bound" if k == 0 and ideal == row.ideal_lower else None)
     ax.axhline(block.i_rest * 1e9, color="grey", ls=":", lw=1, label="I_rest")
     ax.set_xlabel("weight code")
     ax.set_ylabel("I_before (nA)")
     ax.set_title(title or "learning-block decision map")
-    ax.legend(fontsize=7, loc="upper right")
+    ax.legend(fontsize=7, loc="lower left")
     fig.tight_layout()
     fig.savefig(path, dpi=130)
     plt.close(fig)
@@ -228,10 +235,20 @@ def markdown_summary(results: dict[str, tuple[pd.DataFrame, dict]], spec: Decisi
                      f"{s['agreement_outside_guard']:.1%} ({s['pulses_outside_guard']}) | {s['no_decision']} | "
                      f"{s['steps_ok']:.1%} | {s['offset_lower_mean'] * 1e9:+.3f} ± {s['offset_lower_std'] * 1e9:.3f} | "
                      f"{s['offset_upper_mean'] * 1e9:+.3f} ± {s['offset_upper_std'] * 1e9:.3f} | "
+                     
                      f"{s['wall_mean']:.1f} (max {s['wall_max']:.1f}) |")
     for label, (table, _) in results.items():
         offsets = bound_offsets(table)
         if offsets["seed"].nunique() > 1:
+            outside = table[table["margin"] > spec.guard]
+            agree = (outside["decision"] == outside["ideal"]).groupby(outside["code"]).mean()
+            lines += ["", f"## {label}: bound offsets over {offsets['seed'].nunique()} mismatch instances (nA)", "",
+                      "| code | lower mean | lower σ | upper mean | upper σ | agreement outside guard |",
+                      "|---|---|---|---|---|---|"]
+            for code, grp in offsets.groupby("code"):
+                lines.append(f"| {code} | {grp.offset_lower.mean() * 1e9:+.3f} | {grp.offset_lower.std() * 1e9:.3f} | "
+                             f"{grp.offset_upper.mean() * 1e9:+.3f} | {grp.offset_upper.std() * 1e9:.3f} | "
+                             f"{agree.get(code, float('nan')):.1%} |")
             continue
         lines += ["", f"## {label}: per-code bounds (nA)", "",
                   "| code | I_Ω | ideal lower | effective | offset | ideal upper | effective | offset | agreement |",
@@ -249,8 +266,9 @@ def markdown_summary(results: dict[str, tuple[pd.DataFrame, dict]], spec: Decisi
 def verify(spec: DecisionMapSpec, out: Path, corners=("tt",), mc: int = 0, mc_codes=MC_CODES, workers: int = 2,
            cache_dir: Path | None = None, log=print) -> dict[str, tuple[pd.DataFrame, dict]]:
     """The full study: each corner's map, plus ``mc`` Monte-Carlo instances at the first corner
-    (seeds 1…mc, ``mc_codes`` per instance, levels of ``mc_levels``). Writes decision_map_<label>.png / .csv, offsets.csv and
-    summary.md under ``out``; returns label → (table, summary)."""
+    (seeds 1…mc, ``mc_codes`` per instance, levels of ``mc_levels``). Writes
+    decision_map_<label>.png / .csv, offsets.csv and summary.md under ``out``; returns label →
+    (table, summary)."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     results = {}
