@@ -82,3 +82,18 @@ def test_decides_far_from_the_bounds_and_steps_once_per_pulse(small_map):
         assert table["i_omega"].mean() == pytest.approx(code * 0.2e-9, rel=0.1, abs=0.1e-9)
         # the S&H held copy is I_before (not I_before + I_Ω) within 0.1 nA
         assert np.allclose(table["i_held_l"], table["i_before"], atol=0.1e-9)
+
+
+@pytest.mark.slow
+def test_cmos_counter_variant_walks_and_saturates(simulator, sky130_tt):
+    """2-bit CMOS counter (the 6-bit CMOS netlist takes minutes to parse): the code walks with the
+    decisions (hold_code off) and saturates at the top code 1."""
+    from ebn_circuit.circuits.learning_block import LearningBenchParams, learning_block_testbench, readout
+    block = LearningBlockParams(counter_variant="cmos", bits=2, initial_code=0)
+    lower, upper = block.bounds(0.0)
+    levels = (lower - 1e-9, lower - 1e-9, upper + 1e-9, upper + 1e-9, upper + 1e-9, (lower + upper) / 2)
+    params = LearningBenchParams(block, PulseSchedule(levels=levels, hold_code=False))
+    table = readout(params, simulator.run(learning_block_testbench(params, sky130_tt)), sky130_tt.vdd)
+    assert table["decision"].tolist() == [INC, INC, DEC, DEC, DEC, SL]
+    assert table["code_before"].tolist() == [0, 1, 1, 0, -1, -2]
+    assert (table["code_mid"] == table["code_before"]).all()

@@ -20,6 +20,7 @@ def register(sub) -> None:
                        help="codes per Monte-Carlo instance (default -16 0 16)")
     block.add_argument("--codes", type=int, nargs="+", default=None, metavar="CODE",
                        help="grid codes of the corner maps (default -31 -24 -16 -8 0 8 16 24 31)")
+    block.add_argument("--mc-only", action="store_true", help="skip the corner maps; only the Monte-Carlo study")
     block.add_argument("--counter", choices=("xspice", "cmos"), default="xspice", help="counter variant")
     block.add_argument("--workers", type=int, default=2, help="parallel ngspice runs (default 2)")
     block.add_argument("--out", type=Path, default=Path("results/verify_learning_block"),
@@ -34,6 +35,8 @@ def _verify_learning_block(args) -> int:
     from ebn_circuit.circuits.learning_block import LearningBlockParams
     from ebn_circuit.experiments.decision_map import MC_CODES, DecisionMapSpec
 
+    if args.mc_only and not args.mc:
+        raise ConfigError("--mc-only needs --mc N with N >= 1")
     if args.mc < 0:
         raise ConfigError(f"--mc must be >= 0, got {args.mc}")
     if args.workers < 1:
@@ -47,6 +50,6 @@ def _verify_learning_block(args) -> int:
 
     log = (lambda *_: None) if args.quiet else print
     verify(spec, args.out, corners=tuple(args.corner or ("tt",)), mc=args.mc, mc_codes=mc_codes,
-           workers=args.workers, cache_dir=args.cache_dir, log=log)
+           workers=args.workers, cache_dir=args.cache_dir, log=log, maps=not args.mc_only)
     print(args.out / "summary.md")
     return 0

@@ -264,7 +264,7 @@ def markdown_summary(results: dict[str, tuple[pd.DataFrame, dict]], spec: Decisi
 
 
 def verify(spec: DecisionMapSpec, out: Path, corners=("tt",), mc: int = 0, mc_codes=MC_CODES, workers: int = 2,
-           cache_dir: Path | None = None, log=print) -> dict[str, tuple[pd.DataFrame, dict]]:
+           cache_dir: Path | None = None, log=print, maps: bool = True) -> dict[str, tuple[pd.DataFrame, dict]]:
     """The full study: each corner's map, plus ``mc`` Monte-Carlo instances at the first corner
     (seeds 1…mc, ``mc_codes`` per instance, levels of ``mc_levels``). Writes
     decision_map_<label>.png / .csv, offsets.csv and summary.md under ``out``; returns label →
@@ -272,7 +272,7 @@ def verify(spec: DecisionMapSpec, out: Path, corners=("tt",), mc: int = 0, mc_co
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     results = {}
-    runs = [(spec, c, (None,), spec.codes) for c in corners]
+    runs = [(spec, c, (None,), spec.codes) for c in corners] if maps else []
     if mc:
         runs.append((mc_levels(spec), corners[0], tuple(range(1, mc + 1)), tuple(mc_codes)))
     for run_spec, corner, seeds, codes in runs:
