@@ -108,3 +108,23 @@ def test_device_multiplier_gives_parallel_copies(simulator, sky130_tt):
         return -simulator.run(Testbench(f"mult{m}", body, Op(), sky130_tt))["i(vd)"][0]
 
     assert drain_current(4) / drain_current(1) == pytest.approx(4.0, rel=1e-3)
+
+
+def test_bin_pruning_gives_identical_results_and_loads_faster(simulator, sky130_tt, tmp_path):
+    from dataclasses import replace as dc_replace
+
+    from ebn_circuit.spice import Transient
+
+    # an inverter with a few device sizes, so several bins are in play
+    body = "\n".join([
+        "vdd vdd 0 1.8", "vin in 0 pulse(0 1.8 1n 1n 1n 5n 10n)",
+        sky130_tt.device_line("p1", "p", "out", "in", "vdd", "vdd", 0.84e-6, 0.15e-6),
+        sky130_tt.device_line("n1", "n", "out", "in", "0", "0", 0.42e-6, 0.15e-6),
+        sky130_tt.device_line("n2", "n", "out", "in", "0", "0", 2e-6, 8e-6, m=4)])
+    pruned = Testbench("pruning", body, Transient(0.1e-9, 20e-9), sky130_tt)
+    full = Testbench("pruning", body, Transient(0.1e-9, 20e-9), dc_replace(sky130_tt, prune_bins=False))
+    assert "pruned" in pruned.netlist() and "pruned" not in full.netlist()
+    a, b = simulator.run(pruned), simulator.run(full)
+    for name in a.names:
+        np.testing.assert_array_equal(a[name], b[name], err_msg=name)
+    assert a.meta.wall_time < b.meta.wall_time

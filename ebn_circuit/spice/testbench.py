@@ -84,7 +84,7 @@ class Testbench:
             parts.append("\n".join(f"* {line}" if not line.startswith("*") else line
                                    for line in header.splitlines()))
         if self.technology is not None:
-            parts.append(self.technology.include_text(portable=portable))
+            parts.append(self.technology.include_text(portable=portable, body=self.body))
         if self.seed is not None:
             parts.append(f".option seed={self.seed}")
         if self.options:

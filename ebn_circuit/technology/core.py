@@ -38,6 +38,7 @@ class Technology:
     params: tuple[tuple[str, float], ...] = ()
     mismatch_param: str = ""
     devices_are_subcircuits: bool = True
+    prune_bins: bool = True
 
     def __post_init__(self) -> None:
         if self.vdd <= 0:
@@ -68,12 +69,15 @@ class Technology:
     def with_mismatch(self, mismatch: bool = True) -> "Technology":
         return replace(self, mismatch=mismatch)
 
-    def include_text(self, portable: bool = False) -> str:
+    def include_text(self, portable: bool = False, body: str | None = None) -> str:
         """The SPICE lines that load this technology's models for the current corner.
 
         portable: include ``pdk/<name>_<corner>.spice`` relative to the netlist instead of the
         machine's absolute model paths, so that committed netlists are the same everywhere;
         `write_portable_include` writes that file beside them.
+        body: the netlist's devices; with ``prune_bins`` the model files are replaced by copies
+        holding only the bins those device sizes select (same results, far faster loading; see
+        technology/pruning.py).
         """
         lines = [f"* technology {self.name}, corner {self.corner}, mismatch {'on' if self.mismatch else 'off'}"]
         if self.scale != 1.0:
@@ -86,7 +90,14 @@ class Technology:
         if portable:
             lines.append(f'.include "{self.portable_include_name()}"')
         else:
-            lines += [f'.include "{path}"' for path in self.model_files()]
+            files = self.model_files()
+            if self.prune_bins and body is not None:
+                from ebn_circuit.technology.pruning import device_sizes, pruned_file
+
+                sizes = device_sizes(body, (self.nfet, self.pfet), self.scale)
+                if sizes:
+                    files = tuple(pruned_file(path, sizes) for path in files)
+            lines += [f'.include "{path}"' for path in files]
         return "\n".join(lines)
 
     def portable_include_name(self) -> str:

@@ -26,7 +26,7 @@ from ebn_circuit.technology.core import Technology
 
 _REQUIRED = {"name": str, "vdd": (int, float), "nfet": str, "pfet": str, "corners": dict}
 _OPTIONAL = {"scale": (int, float), "mismatch_param": str, "params": dict,
-             "devices_are_subcircuits": bool, "default_corner": str}
+             "devices_are_subcircuits": bool, "default_corner": str, "prune_bins": bool}
 
 
 def load_technology_toml(path: str | Path, corner: str | None = None, mismatch: bool = False) -> Technology:
@@ -70,4 +70,5 @@ def load_technology_toml(path: str | Path, corner: str | None = None, mismatch: 
         scale=float(data.get("scale", 1.0)), params=tuple(params.items()),
         mismatch_param=data.get("mismatch_param", ""),
         devices_are_subcircuits=data.get("devices_are_subcircuits", True),
+        prune_bins=data.get("prune_bins", True),
     )
