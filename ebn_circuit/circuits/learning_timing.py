@@ -63,7 +63,7 @@ def delay_element(tech: Technology, inp: str, out: str, ibias: str, c_delay: flo
 @dataclass(frozen=True)
 class PulseSchedule:
     """One presynaptic pulse per I_before level (A); i_omega: the I_mem jump during each pulse (A,
-    one value or one per level). Times in s. hold_code: re-assert the counter preset between pulses."""
+    one value or one per level; I_mem is kept ≥ level/4, as a real membrane current stays positive). Times in s. hold_code: re-assert the counter preset between pulses."""
 
     levels: tuple[float, ...]
     i_omega: tuple[float, ...] = (0.0,)
@@ -78,8 +78,6 @@ class PulseSchedule:
             raise ConfigError(f"PulseSchedule.levels must be positive currents (A), got {self.levels}")
         if len(self.i_omega) not in (1, len(self.levels)):
             raise ConfigError("PulseSchedule.i_omega must have one value or one per level")
-        if any(lvl + j <= 0 for lvl, j in zip(self.levels, self.jumps)):
-            raise ConfigError("PulseSchedule: level + i_omega must stay positive")
         if not self.t_track >= 150e-6:
             raise ConfigError(f"PulseSchedule.t_track must be >= 150 µs (S&H track, counter preset), got {self.t_track}")
         if not self.t_pulse >= 80e-6:
@@ -117,7 +115,8 @@ class PulseSchedule:
             fall = rise + self.t_pulse
             if k:
                 imem += [(t0 + 2e-6, imem[-1][1]), (t0 + 3e-6, level)]
-            imem += [(rise + self.t_jump_delay, level), (rise + self.t_jump_delay + 1e-6, level + jump)]
+            after = max(level + jump, 0.25 * level)   # an inhibitory jump cannot take I_mem below ~0
+            imem += [(rise + self.t_jump_delay, level), (rise + self.t_jump_delay + 1e-6, after)]
             pulse += [(rise, 0.0), (rise + te, vdd), (fall, vdd), (fall + te, 0.0)]
             if self.hold_code:
                 rst += [(fall + 60e-6, 0.0), (fall + 60e-6 + te, vdd), (fall + 120e-6, vdd),
