@@ -111,7 +111,8 @@ class LearningBlockParams:
         if not (isinstance(self.i_sl, (int, float)) and self.i_sl >= 0):
             raise ConfigError(f"LearningBlockParams.i_sl must be >= 0 A, got {self.i_sl!r}")
         if not isinstance(self.bits, int) or isinstance(self.bits, bool) or not 2 <= self.bits <= 10:
-            raise ConfigError(f"LearningBlockParams.bits must be an integer in 2…10 (sign included), got {self.bits!r}")
+            raise ConfigError(f"LearningBlockParams.bits must be an integer in 2…10 (sign included), "
+                              f"got {self.bits!r}")
         lo, hi = code_range(self.bits)
         if not isinstance(self.initial_code, int) or not lo <= self.initial_code <= hi:
             raise ConfigError(f"LearningBlockParams.initial_code must be an integer in {lo}…{hi} for bits="

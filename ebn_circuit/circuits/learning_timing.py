@@ -63,7 +63,8 @@ def delay_element(tech: Technology, inp: str, out: str, ibias: str, c_delay: flo
 @dataclass(frozen=True)
 class PulseSchedule:
     """One presynaptic pulse per I_before level (A); i_omega: the I_mem jump during each pulse (A,
-    one value or one per level; I_mem is kept ≥ level/4, as a real membrane current stays positive). Times in s. hold_code: re-assert the counter preset between pulses."""
+    one value or one per level; I_mem is kept ≥ level/4, as a real membrane current stays positive).
+    Times in s. hold_code: re-assert the counter preset between pulses."""
 
     levels: tuple[float, ...]
     i_omega: tuple[float, ...] = (0.0,)
@@ -79,7 +80,8 @@ class PulseSchedule:
         if len(self.i_omega) not in (1, len(self.levels)):
             raise ConfigError("PulseSchedule.i_omega must have one value or one per level")
         if not self.t_track >= 150e-6:
-            raise ConfigError(f"PulseSchedule.t_track must be >= 150 µs (S&H track, counter preset), got {self.t_track}")
+            raise ConfigError(f"PulseSchedule.t_track must be >= 150 µs (S&H track, counter preset), "
+                              f"got {self.t_track}")
         if not self.t_pulse >= 80e-6:
             raise ConfigError(f"PulseSchedule.t_pulse must be >= 80 µs (decision after the reset delay), "
                               f"got {self.t_pulse}")

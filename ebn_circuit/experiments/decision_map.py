@@ -233,7 +233,8 @@ def markdown_summary(results: dict[str, tuple[pd.DataFrame, dict]], spec: Decisi
     for label, (_, s) in results.items():
         lines.append(f"| {label} | {s['testbenches']} | {s['pulses']} | {s['agreement']:.1%} | "
                      f"{s['agreement_outside_guard']:.1%} ({s['pulses_outside_guard']}) | {s['no_decision']} | "
-                     f"{s['steps_ok']:.1%} | {s['offset_lower_mean'] * 1e9:+.3f} ± {s['offset_lower_std'] * 1e9:.3f} | "
+                     f"{s['steps_ok']:.1%} | "
+                     f"{s['offset_lower_mean'] * 1e9:+.3f} ± {s['offset_lower_std'] * 1e9:.3f} | "
                      f"{s['offset_upper_mean'] * 1e9:+.3f} ± {s['offset_upper_std'] * 1e9:.3f} | "
                      
                      f"{s['wall_mean']:.1f} (max {s['wall_max']:.1f}) |")
