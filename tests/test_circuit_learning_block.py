@@ -71,7 +71,10 @@ def test_decides_far_from_the_bounds_and_steps_once_per_pulse(small_map):
         code = int(table["code"].iloc[0])
         print(f"\ncode {code:+d}: I_before {np.round(table['i_before'] * 1e9, 2)} nA → {table['decision'].tolist()}, "
               f"ideal {table['ideal'].tolist()}, I_Ω {table['i_omega'].mean() * 1e9:.3f} nA, "
-              f"ngspice wall {table['wall_time'].iloc[0]:.1f} s")
+              f"ngspice wall {table['wall_time'].iloc[0]:.1f} s, "
+              f"reset released {table['t_release'].mean() * 1e6:.1f} µs, "
+              f"flag {table['t_flag'].mean() * 1e6:.1f} µs after the rising edge, cleared "
+              f"{table['t_clear'].mean() * 1e6:.1f} µs after the falling edge")
         far = table["margin"] >= FAR
         assert set(table.loc[far, "ideal"]) == {INC, SL, DEC}
         assert (table.loc[far, "decision"] == table.loc[far, "ideal"]).all(), f"code {code}"
@@ -80,6 +83,10 @@ def test_decides_far_from_the_bounds_and_steps_once_per_pulse(small_map):
         assert (table["code_after"] == code + table["decision"]).all()
         # the replica current is r·I_Ω of this code within 10 % (the DAC's mirror gain error)
         assert table["i_omega"].mean() == pytest.approx(code * 0.2e-9, rel=0.1, abs=0.1e-9)
+        # timing: reset released 20–60 µs after the rising edge, flags within 30 µs of it, cleared
+        # 20–60 µs after the falling edge (after the counter stepped)
+        assert table["t_release"].between(20e-6, 60e-6).all() and table["t_clear"].between(20e-6, 60e-6).all()
+        assert (table["t_flag"] - table["t_release"]).between(0, 30e-6).all()
         # the S&H held copy is I_before (not I_before + I_Ω) within 0.1 nA
         assert np.allclose(table["i_held_l"], table["i_before"], atol=0.1e-9)
 

@@ -139,6 +139,8 @@ def pulse_readout(schedule: PulseSchedule, result, vdd: float, bits: int, instan
     INC/SL/DEC (+1/0/−1) from the flags, NONE (−2) when no or several flags are set; code_before:
     the code just before the rising edge; code_mid: just before the fall (the old code must still be
     there: one step per pulse, at its end); code_after: 50 µs after the fall (after the step).
+    Timing (s): t_release, comparator reset released (crst falls) after the rising edge; t_flag, the
+    first decision flag rises after the rising edge; t_clear, crst rises again after the falling edge.
     """
     t = result.time
     rises, falls = schedule.rises(), schedule.falls()
@@ -157,6 +159,13 @@ def pulse_readout(schedule: PulseSchedule, result, vdd: float, bits: int, instan
     decision = np.where(inc + dec + sl != 1, NONE, np.where(inc == 1, INC, np.where(dec == 1, DEC, SL)))
     cur = lambda name, times: np.interp(times, t, result.i(name))  # noqa: E731
     r_l, r_u = cur(f"v.{instance}.vomega_l", before_fall), cur(f"v.{instance}.vomega_u", before_fall)
+    crst = result.v(f"{instance}.crst")
+    flag_edges = np.sort(np.concatenate([crossings(t, result.v(n), vdd / 2, "rising") for n in ("inc", "dec", "sl")]))
+
+    def first_after(times, events):
+        index = np.searchsorted(events, times)
+        return np.array([events[i] - x if i < len(events) else np.nan for x, i in zip(times, index)])
+
     edges = crossings(t, result.v("pulse"), vdd / 2, "rising")
     if len(edges) != len(rises):
         raise WaveformError(f"learning block: expected {len(rises)} pulses, found {len(edges)}")
@@ -168,4 +177,7 @@ def pulse_readout(schedule: PulseSchedule, result, vdd: float, bits: int, instan
         "inc": inc, "dec": dec, "sl": sl, "decision": decision,
         "code_before": code_at(rises - schedule.t_edge), "code_mid": code_at(before_fall),
         "code_after": code_at(falls + 50e-6),
+        "t_release": first_after(rises, crossings(t, crst, vdd / 2, "falling")),
+        "t_flag": first_after(rises, flag_edges),
+        "t_clear": first_after(falls, crossings(t, crst, vdd / 2, "rising")),
     })
