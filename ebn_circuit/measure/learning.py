@@ -73,3 +73,12 @@ def pulse_table(waveforms: pd.DataFrame, lead: float = 0.0, code_limits: tuple[i
         "saturated": saturated,
         "i_jump": i_jump,
     })
+
+
+def settled_after(decisions) -> int | None:
+    """Index of the first pulse from which every decision is SL (None if the last one is not)."""
+    decisions = np.asarray(decisions)
+    if decisions.size == 0 or decisions[-1] != SL:
+        return None
+    moving = np.flatnonzero(decisions != SL)
+    return 0 if moving.size == 0 else int(moving[-1] + 1)

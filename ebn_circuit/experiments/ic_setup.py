@@ -1,0 +1,131 @@
+"""The transistor-level setup of the IC experiments (SCIENCE.md §5.1): one DPI neuron under a
+constant drive, one plastic synapse (weight DAC steered by the presynaptic pulse), and — in the
+full run — the learning block whose counter holds the weight. Run definitions live in sims/.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+
+import numpy as np
+
+from ebn_circuit.circuits.bias import SUBTHRESHOLD_OPTIONS
+from ebn_circuit.circuits.dac import DacParams, code_bits
+from ebn_circuit.circuits.neuron import DpiNeuronParams, dpi_neuron, neuron_biases
+from ebn_circuit.circuits.plastic_synapse import PlasticSynapseParams, plastic_synapse
+from ebn_circuit.circuits.primitives import reference_current
+from ebn_circuit.errors import ConfigError
+from ebn_circuit.spice.analysis import Transient
+from ebn_circuit.spice.testbench import Testbench
+from ebn_circuit.technology.core import Technology
+
+
+@dataclass(frozen=True)
+class IcRun:
+    """One IC experiment (SI units). ``drive``: constant current sunk from the neuron input from
+    t = 0 (A); pulses: count, first onset, period, width (s); the code starts at initial_code."""
+
+    name: str = "sim1"
+    drive: float = 2.4e-9
+    pulses: int = 100
+    first_pulse: float = 4e-3
+    period: float = 5e-3
+    width: float = 1e-3
+    t_stop: float = 0.5
+    initial_code: int = 8
+    i_rest: float = 9e-9
+    i_sl: float = 0.3e-9
+    i_lsb: float = 300e-12
+    counter: str = "xspice"
+    corner: str = "tt"
+    max_step: float = 20e-6
+    neuron: DpiNeuronParams = field(default_factory=DpiNeuronParams)
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.drive <= 1e-6:
+            raise ConfigError(f"IcRun {self.name}: drive must be in [0, 1 µA], got {self.drive}")
+        if self.pulses < 1 or self.width <= 0 or self.period <= self.width:
+            raise ConfigError(f"IcRun {self.name}: need pulses >= 1 and period > width > 0")
+        if self.first_pulse + (self.pulses - 1) * self.period + self.width > self.t_stop:
+            raise ConfigError(f"IcRun {self.name}: the last pulse ends after t_stop={self.t_stop} s")
+        if not -32 <= self.initial_code <= 31:
+            raise ConfigError(f"IcRun {self.name}: initial_code must be in -32…31, got {self.initial_code}")
+        for name in ("i_rest", "i_sl", "i_lsb", "max_step"):
+            if not getattr(self, name) > 0:
+                raise ConfigError(f"IcRun {self.name}: {name} must be > 0, got {getattr(self, name)}")
+
+    @property
+    def onsets(self) -> np.ndarray:
+        return self.first_pulse + self.period * np.arange(self.pulses)
+
+    @property
+    def synapse(self) -> PlasticSynapseParams:
+        return PlasticSynapseParams(dac=DacParams(polarity="sink", i_lsb=self.i_lsb))
+
+    def shortened(self, pulses: int) -> "IcRun":
+        """The same run with fewer pulses (for fast tests)."""
+        return replace(self, pulses=pulses, t_stop=self.first_pulse + pulses * self.period)
+
+
+def load_run(path: str | Path) -> IcRun:
+    """An IcRun from a TOML file in sims/ (keys are IcRun's fields; [neuron] for neuron params)."""
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text())
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read run definition: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    run = data.pop("run", None)
+    neuron = data.pop("neuron", {})
+    if run is None or data:
+        raise ConfigError(f"{path}: expected a [run] table (and optionally [neuron]); found {sorted(data) or 'no [run]'}")
+    known = {f.name for f in fields(IcRun)} - {"neuron"}
+    for key in run:
+        if key not in known:
+            raise ConfigError(f"{path}: unknown key run.{key}; allowed: {', '.join(sorted(known))}")
+    neuron_known = {f.name for f in fields(DpiNeuronParams)}
+    for key in neuron:
+        if key not in neuron_known:
+            raise ConfigError(f"{path}: unknown key neuron.{key}; allowed: {', '.join(sorted(neuron_known))}")
+    return IcRun(**run, neuron=DpiNeuronParams(**neuron))
+
+
+def pulse_pwl(onsets, width: float, high: float, edge: float = 1e-6) -> str:
+    points = [(0.0, 0.0)]
+    for start in onsets:
+        points += [(start, 0.0), (start + edge, high), (start + width, high), (start + width + edge, 0.0)]
+    return "PWL(" + " ".join(f"{t:.9g} {v:.6g}" for t, v in points) + ")"
+
+
+def neuron_and_synapse_lines(run: IcRun, tech: Technology, bits: str = "b0 b1 b2 b3 b4 b5") -> list[str]:
+    """Neuron, plastic synapse, drive, pulse source and biases. Nodes: ``pulse``; the code bits
+    ``bits``; I_mem sensed by the 0 V source ``vimem`` (i(vimem) = I_mem) on its way into the
+    pFET diode ``imem_p`` whose gate mirrors I_mem out (for the learning block)."""
+    neuron = dpi_neuron(run.neuron, tech)
+    synapse_defs = plastic_synapse(run.synapse, tech)
+    lines = [str(neuron).rstrip(), *(str(s).rstrip() for s in synapse_defs),
+             f"vdd vdd 0 {tech.vdd:g}", "vss vss 0 0",
+             "* drive: switched on at t = 0+, so I_mem starts from rest like the original run",
+             f"idrive iin 0 PWL(0 0 10u {run.drive:.6g})",
+             f"vpulse pulse 0 {pulse_pwl(run.onsets, run.width, tech.vdd)}",
+             f"xneuron iin spk imem vtau vthr vspk vpw vref vdd vss {neuron.name}",
+             "* I_mem sense and its pFET diode (the mirror input for the learning block)",
+             "vimem imem_p imem 0",
+             tech.device_line("imem_d", "p", "imem_p", "imem_p", "vdd", "vdd", 1e-6, 1e-6),
+             f"xsyn {bits} pulse isyn_ref iin vdd vss {synapse_defs[-1].name}",
+             *reference_current("syn", "isyn_ref", run.i_lsb),
+             *neuron_biases(run.neuron, tech),
+             ".nodeset v(xneuron.vmem)=0.3"]
+    return lines
+
+
+def fixed_code_testbench(run: IcRun, tech: Technology, code: int) -> Testbench:
+    """Neuron + synapse with the code held by voltage sources: for calibrating I_Ω per code."""
+    levels = code_bits(code)
+    lines = neuron_and_synapse_lines(run, tech) + [f"vb{k} b{k} 0 {tech.vdd * bit:g}" for k, bit in enumerate(levels)]
+    return Testbench(f"{run.name}_fixed_code_{code}", "\n".join(lines),
+                     Transient(step=20e-6, stop=run.t_stop, max_step=run.max_step), tech.with_corner(run.corner),
+                     options=SUBTHRESHOLD_OPTIONS)

@@ -1,0 +1,154 @@
+"""The learning-block transients ("Simulation 1" and "2" of SCIENCE.md §5.1) on our sky130
+circuits: build the testbench, calibrate I_Ω per code, run, and read per-pulse decisions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pandas as pd
+
+from ebn_circuit.behavioural.learning_block import LearningBlockModel, ideal_decision
+from ebn_circuit.circuits.bias import SUBTHRESHOLD_OPTIONS
+from ebn_circuit.circuits.learning_block import SIM_OPTIONS as LB_OPTIONS
+from ebn_circuit.circuits.learning_block import LearningBlockParams, learning_block_text
+from ebn_circuit.circuits.primitives import reference_current
+from ebn_circuit.experiments.ic_setup import IcRun, fixed_code_testbench, neuron_and_synapse_lines
+from ebn_circuit.measure.events import sample_before
+from ebn_circuit.measure.learning import DEC, INC, SL, pulse_table, settled_after
+from ebn_circuit.spice.analysis import Transient
+from ebn_circuit.spice.result import SimResult
+from ebn_circuit.spice.simulator import Simulator
+from ebn_circuit.spice.testbench import Testbench
+from ebn_circuit.technology.core import Technology
+
+BITS = 6
+CALIBRATION_CODE = 16
+
+
+def _options() -> tuple[tuple[str, str], ...]:
+    merged = dict(SUBTHRESHOLD_OPTIONS)
+    merged.update(dict(LB_OPTIONS))
+    return tuple(merged.items())
+
+
+def calibrate_omega_per_code(simulator: Simulator, run: IcRun, tech: Technology) -> float:
+    """I_Ω per code unit (A), measured: the I_mem rise over one pulse at code +16 minus that at
+    −16, over 32 codes (the drive's own drift cancels). The neuron starts at its operating point
+    under the run's drive; the synapse holds the code from voltage sources."""
+    short = replace(run.shortened(1), t_stop=run.first_pulse + 2 * run.width)
+    rises = []
+    for code in (CALIBRATION_CODE, -CALIBRATION_CODE):
+        bench = fixed_code_testbench(short, tech, code)
+        body = bench.body.replace(f"idrive iin 0 PWL(0 0 10u {run.drive:.6g})", f"idrive iin 0 DC {run.drive:.6g}")
+        result = simulator.run(replace(bench, body=body, name=f"{bench.name}_calibration"))
+        time, i_mem = result.time, result.i("vimem")
+        onset = run.first_pulse
+        rises.append(np.interp(onset + run.width, time, i_mem) - np.interp(onset, time, i_mem))
+    return float((rises[0] - rises[1]) / (2 * CALIBRATION_CODE))
+
+
+def learning_params(run: IcRun, omega_per_code: float) -> LearningBlockParams:
+    return LearningBlockParams(i_rest=run.i_rest, i_sl=run.i_sl, omega_per_code=omega_per_code,
+                               initial_code=run.initial_code, counter_variant=run.counter)
+
+
+def ic_testbench(run: IcRun, tech: Technology, omega_per_code: float, seed: int | None = None) -> Testbench:
+    """The whole experiment: neuron, plastic synapse, learning block (its counter drives the
+    synapse's DAC bits). Observed: i(vimem) = I_mem, v(pulse), v(b0…b5), v(inc), v(dec), v(sl)."""
+    lb = learning_params(run, omega_per_code)
+    bits = " ".join(f"b{k}" for k in range(BITS))
+    lines = neuron_and_synapse_lines(run, tech, bits)
+    lines += [learning_block_text(lb, tech),
+              "* I_mem copy for the learning block (sourced into its imem pin)",
+              tech.device_line("imem_c", "p", "imem_lb", "imem_p", "vdd", "vdd", 1e-6, 1e-6),
+              "* counter preset: rst high for the first 20 µs loads the initial code",
+              f"vcrst crst 0 PWL(0 {tech.vdd:g} 20u {tech.vdd:g} 21u 0)",
+              f"xlb imem_lb pulse crst inc dec sl {bits} irest isl iomega idelay vcas vdd vss learning_block"]
+    for pin, current in lb.bias_currents().items():
+        lines += reference_current(f"lb_{pin}", pin, current)
+    saves = ("time", "i(vimem)", "v(pulse)", "v(inc)", "v(dec)", "v(sl)", *(f"v(b{k})" for k in range(BITS)))
+    corner_tech = tech.with_corner(run.corner)
+    if seed is not None:
+        corner_tech = corner_tech.with_mismatch(True)
+    return Testbench(f"ic_{run.name}_{run.corner}" + (f"_mc{seed}" if seed is not None else ""), "\n".join(lines),
+                     Transient(step=20e-6, stop=run.t_stop, max_step=run.max_step), corner_tech, seed=seed,
+                     options=_options(), saves=saves)
+
+
+def waveforms_of(result: SimResult, vdd: float) -> pd.DataFrame:
+    """Aligned waveforms: time, i_mem (A), pulse (V), code (signed, from the bit voltages), flags."""
+    weights = [2 ** k for k in range(BITS - 1)] + [-(2 ** (BITS - 1))]
+    code = sum(w * (result.v(f"b{k}") > vdd / 2) for k, w in enumerate(weights))
+    frame = pd.DataFrame({"time": result.time, "i_mem": result.i("vimem"), "pulse": result.v("pulse"),
+                          "code": code.astype(float)})
+    for flag in ("inc", "dec", "sl"):
+        frame[flag] = result.v(flag)
+    return frame.drop_duplicates("time").reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class IcOutcome:
+    """What one run shows: per-pulse table, agreement with the ideal rule, settling."""
+
+    run: IcRun
+    omega_per_code: float
+    table: pd.DataFrame
+    agreement: float
+    flag_agreement: float
+    settle_time: float
+    settled_inside: bool
+    final_code: int
+    wall_time: float
+
+    @property
+    def model(self) -> LearningBlockModel:
+        """The nominal rule these bounds come from (for figures)."""
+        return LearningBlockModel(i_rest=self.run.i_rest, i_sl=self.run.i_sl, omega_per_code=self.omega_per_code)
+
+    def summary(self) -> dict:
+        counts = self.table["decision"].value_counts()
+        return {"run": self.run.name, "corner": self.run.corner, "counter": self.run.counter,
+                "omega_per_code_nA": self.omega_per_code * 1e9, "pulses": int(len(self.table)),
+                "INC": int(counts.get(INC, 0)), "SL": int(counts.get(SL, 0)), "DEC": int(counts.get(DEC, 0)),
+                "agreement_ideal_rule": self.agreement, "flags_vs_code_change": self.flag_agreement,
+                "settle_time_ms": self.settle_time * 1e3, "settled_inside_band": self.settled_inside,
+                "final_code": self.final_code, "code_min": int(self.table["code_after"].min()),
+                "code_max": int(self.table["code_after"].max()), "ngspice_wall_s": self.wall_time}
+
+
+def analyse(run: IcRun, omega_per_code: float, waveforms: pd.DataFrame, wall_time: float, vdd: float) -> IcOutcome:
+    table = pulse_table(waveforms)
+    i_omega = omega_per_code * table["code_before"].to_numpy()
+    table["ideal"] = ideal_decision(table["i_before"], i_omega, run.i_rest, run.i_sl)
+    lower, upper = run.i_rest - 0.5 * i_omega - run.i_sl, run.i_rest - 0.5 * i_omega + run.i_sl
+    table["i_lower"], table["i_upper"] = lower, upper
+    # the circuit's own flags, read just before each pulse ends (when the counter samples them)
+    time = waveforms["time"].to_numpy()
+    read_at = table["onset"].to_numpy() + 0.9 * run.width
+    inc = sample_before(time, waveforms["inc"].to_numpy(), read_at) > vdd / 2
+    dec = sample_before(time, waveforms["dec"].to_numpy(), read_at) > vdd / 2
+    table["flag_decision"] = np.where(inc & ~dec, INC, np.where(dec & ~inc, DEC, SL))
+    usable = ~table["saturated"]
+    agreement = float(np.mean(table.loc[usable, "decision"] == table.loc[usable, "ideal"]))
+    flag_agreement = float(np.mean(table.loc[usable, "decision"] == table.loc[usable, "flag_decision"]))
+    settle_index = settled_after(table["decision"].to_numpy())
+    settle_time = float(table["onset"].iloc[settle_index] - run.first_pulse) if settle_index is not None else float("nan")
+    last = table.iloc[-1]
+    i_end = float(waveforms["i_mem"].iloc[-1])
+    end_lower = run.i_rest - 0.5 * omega_per_code * last["code_after"] - run.i_sl
+    end_upper = end_lower + 2 * run.i_sl
+    return IcOutcome(run=run, omega_per_code=omega_per_code, table=table, agreement=agreement,
+                     flag_agreement=flag_agreement, settle_time=settle_time,
+                     settled_inside=bool(settle_index is not None and end_lower <= i_end <= end_upper),
+                     final_code=int(last["code_after"]), wall_time=wall_time)
+
+
+def run_ic(simulator: Simulator, run: IcRun, tech: Technology, seed: int | None = None,
+           omega_per_code: float | None = None) -> tuple[IcOutcome, pd.DataFrame]:
+    """Calibrate (unless given), simulate and analyse one run; returns (outcome, waveforms)."""
+    if omega_per_code is None:
+        omega_per_code = calibrate_omega_per_code(simulator, run, tech)
+    result = simulator.run(ic_testbench(run, tech, omega_per_code, seed=seed))
+    waveforms = waveforms_of(result, tech.vdd)
+    return analyse(run, omega_per_code, waveforms, result.meta.wall_time, tech.vdd), waveforms
