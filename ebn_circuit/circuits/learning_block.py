@@ -23,16 +23,18 @@ Schematic (blocks from sample_hold, comparator, dac, counter; all sized in those
     clk = NOT pulse → counter (inc, dec, rst) → b0…b5 (pins; they also drive the replica DACs)
     crst = NOT(pulse delayed on both edges by t_delay) — see ``learning_timing``
 
-Timing (defaults, tt; numbers from ``learning_timing.nominal_delay`` and the tests):
+Timing (defaults; tt numbers measured by ``learning_timing.pulse_readout`` in the tests):
 
 - pulse low: the S&H tracks I_mem; crst is high (comparators reset, inc = dec = sl = 0); clk high.
 - pulse rises (t = 0): the S&H holds I_before; the synaptic jump of I_mem that follows does not reach
-  the comparators. crst falls at t ≈ t_delay (≈ 36 µs nominal: i_delay = 25 nA on c_delay = 1 pF);
-  the comparators decide ~10 µs later and stay latched; inc / dec / sl are valid from ≈ 50 µs.
-- pulse falls (t = t_pulse, ≥ ~80 µs; 1 ms in the reference experiment): clk rises and the counter
-  steps once on the latched inc / dec, so the whole pulse used the OLD code (old I_Ω, old weight).
-- t_pulse + t_delay: crst rises again (flags cleared). The replica DACs settle to the new code
-  within ~60 µs; the next pulse should start ≥ ~150 µs after the previous one ended (S&H track).
+  the comparators. crst falls at t ≈ t_delay: 34 µs simulated (36 µs = C·(vdd/2)/I nominal,
+  i_delay = 25 nA on c_delay = 1 pF); the first flag rises 42–45 µs after the edge (the comparator
+  decides in 8–11 µs) and stays latched.
+- pulse falls (t = t_pulse, ≥ 80 µs; 150 µs in the decision map, 1 ms in the reference experiment):
+  clk rises and the counter steps once on the latched inc / dec, so the whole pulse used the OLD code
+  (old I_Ω, old weight); the code is checked unchanged just before the fall.
+- t_pulse + 34 µs: crst rises again (flags cleared). The replica DACs settle to the new code within
+  ~60 µs; the next pulse should start ≥ 150 µs after the previous one ended (S&H track, 10 τ).
 
 Pins, in order (``PINS``): imem pulse rst inc dec sl b0 … b<bits−1> irest isl iomega idelay vcas vdd vss
 
