@@ -24,8 +24,10 @@ from ebn_circuit.technology.core import Technology
 
 @dataclass(frozen=True)
 class IcRun:
-    """One IC experiment (SI units). ``drive``: constant current sunk from the neuron input from
-    t = 0 (A); pulses: count, first onset, period, width (s); the code starts at initial_code."""
+    """One IC experiment (SI units). ``drive``: constant current sunk from the neuron input,
+    switched on at t = 0 so that I_mem starts from 0 like the original run, or already on
+    (``start_at_rest``: I_mem starts at its operating point under the drive); pulses: count,
+    first onset, period, width (s); the code starts at initial_code."""
 
     name: str = "sim1"
     drive: float = 2.4e-9
@@ -41,6 +43,7 @@ class IcRun:
     counter: str = "xspice"
     corner: str = "tt"
     max_step: float = 20e-6
+    start_at_rest: bool = False
     neuron: DpiNeuronParams = field(default_factory=DpiNeuronParams)
 
     def __post_init__(self) -> None:
@@ -108,8 +111,7 @@ def neuron_and_synapse_lines(run: IcRun, tech: Technology, bits: str = "b0 b1 b2
     synapse_defs = plastic_synapse(run.synapse, tech)
     lines = [str(neuron).rstrip(), *(str(s).rstrip() for s in synapse_defs),
              f"vdd vdd 0 {tech.vdd:g}", "vss vss 0 0",
-             "* drive: switched on at t = 0+, so I_mem starts from rest like the original run",
-             f"idrive iin 0 PWL(0 0 10u {run.drive:.6g})",
+             *drive_lines(run),
              f"vpulse pulse 0 {pulse_pwl(run.onsets, run.width, tech.vdd)}",
              f"xneuron iin spk imem vtau vthr vspk vpw vref vdd vss {neuron.name}",
              "* I_mem sense and its pFET diode (the mirror input for the learning block)",
@@ -120,6 +122,13 @@ def neuron_and_synapse_lines(run: IcRun, tech: Technology, bits: str = "b0 b1 b2
              *neuron_biases(run.neuron, tech),
              ".nodeset v(xneuron.vmem)=0.3"]
     return lines
+
+
+def drive_lines(run: IcRun) -> list[str]:
+    if run.start_at_rest:
+        return ["* drive: on from the operating point", f"idrive iin 0 DC {run.drive:.6g}"]
+    return ["* drive: switched on at t = 0+, so I_mem starts from 0 like the original run",
+            f"idrive iin 0 PWL(0 0 10u {run.drive:.6g})"]
 
 
 def fixed_code_testbench(run: IcRun, tech: Technology, code: int) -> Testbench:

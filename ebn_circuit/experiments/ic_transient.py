@@ -36,12 +36,11 @@ def calibrate_omega_per_code(simulator: Simulator, run: IcRun, tech: Technology)
     """I_Ω per code unit (A), measured: the I_mem rise over one pulse at code +16 minus that at
     −16, over 32 codes (the drive's own drift cancels). The neuron starts at its operating point
     under the run's drive; the synapse holds the code from voltage sources."""
-    short = replace(run.shortened(1), t_stop=run.first_pulse + 2 * run.width)
+    short = replace(run.shortened(1), t_stop=run.first_pulse + 2 * run.width, start_at_rest=True)
     rises = []
     for code in (CALIBRATION_CODE, -CALIBRATION_CODE):
         bench = fixed_code_testbench(short, tech, code)
-        body = bench.body.replace(f"idrive iin 0 PWL(0 0 10u {run.drive:.6g})", f"idrive iin 0 DC {run.drive:.6g}")
-        result = simulator.run(replace(bench, body=body, name=f"{bench.name}_calibration"))
+        result = simulator.run(replace(bench, name=f"{bench.name}_calibration"))
         time, i_mem = result.time, result.i("vimem")
         onset = run.first_pulse
         rises.append(np.interp(onset + run.width, time, i_mem) - np.interp(onset, time, i_mem))

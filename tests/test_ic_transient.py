@@ -1,0 +1,72 @@
+"""Shortened IC experiments (neuron + plastic synapse + learning block, XSPICE counter) on sky130:
+the code walks one step per pulse in the direction the rule demands."""
+
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ebn_circuit.errors import ConfigError
+from ebn_circuit.experiments.ic_setup import IcRun, load_run
+from ebn_circuit.experiments.ic_transient import calibrate_omega_per_code, run_ic
+from ebn_circuit.measure.learning import DEC, INC, SL
+
+SIMS = Path(__file__).resolve().parents[1] / "sims"
+
+
+@pytest.fixture(scope="module")
+def sim1_run():
+    return load_run(SIMS / "ic_sim1.toml")
+
+
+@pytest.fixture(scope="module")
+def omega(simulator, sky130_tt, sim1_run):
+    value = calibrate_omega_per_code(simulator, sim1_run, sky130_tt)
+    # one pulse at code 1 moves I_mem by tens of pA: (gain 4)·I_lsb·t_pulse/τ_mem order of magnitude
+    expected = sim1_run.neuron.gain * sim1_run.i_lsb * sim1_run.width / 20e-3
+    assert 0.2 * expected < value < 2.0 * expected, (value, expected)
+    return value
+
+
+def assert_steps_follow_the_rule(outcome, guard=0.1e-9):
+    table = outcome.table
+    steps = table["code_after"] - table["code_before"]
+    assert set(steps) <= {-1, 0, 1}, "the counter must step at most once per pulse"
+    assert (steps == table["decision"]).all()
+    assert (table["flag_decision"] == table["decision"]).all(), "INC/DEC flags disagree with the code change"
+    clear = (table["i_before"] < table["i_lower"] - guard) | (table["i_before"] > table["i_upper"] + guard) | (
+        (table["i_before"] > table["i_lower"] + guard) & (table["i_before"] < table["i_upper"] - guard))
+    agreement = np.mean(table.loc[clear, "decision"] == table.loc[clear, "ideal"])
+    assert agreement >= 0.95, table[["i_before", "i_lower", "i_upper", "decision", "ideal"]]
+    assert outcome.agreement >= 0.95 - 1e-9 or clear.sum() < len(table)
+
+
+def test_rising_membrane_makes_the_code_walk_up(simulator, sky130_tt, sim1_run, omega):
+    run = sim1_run.shortened(10)
+    outcome, waveforms = run_ic(simulator, run, sky130_tt, omega_per_code=omega)
+    assert_steps_follow_the_rule(outcome)
+    table = outcome.table
+    # I_mem starts from 0, far below the band: the first pulses must all be INC
+    assert (table["decision"].iloc[:4] == INC).all()
+    assert table["code_after"].iloc[3] == run.initial_code + 4
+    assert waveforms["i_mem"].max() > run.i_rest - run.i_sl
+
+
+def test_strong_drive_makes_the_code_walk_down(simulator, sky130_tt, sim1_run, omega):
+    run = replace(load_run(SIMS / "ic_sim2.toml").shortened(6), start_at_rest=True)
+    outcome, _ = run_ic(simulator, run, sky130_tt, omega_per_code=omega)
+    assert_steps_follow_the_rule(outcome)
+    assert (outcome.table["decision"] == DEC).all()
+    assert outcome.final_code == run.initial_code - 6
+
+
+def test_run_definitions_are_validated(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[run]\nname = 'x'\ndrive = 1e-9\ncolour = 3\n")
+    with pytest.raises(ConfigError, match="unknown key run.colour"):
+        load_run(bad)
+    with pytest.raises(ConfigError, match="drive must be in"):
+        IcRun(drive=-1e-9)
+    with pytest.raises(ConfigError, match="initial_code"):
+        IcRun(initial_code=40)
