@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from ebn_circuit.errors import ConfigError
@@ -20,6 +21,10 @@ def register(sub) -> None:
                        help="codes per Monte-Carlo instance (default -16 0 16)")
     block.add_argument("--codes", type=int, nargs="+", default=None, metavar="CODE",
                        help="grid codes of the corner maps (default -31 -24 -16 -8 0 8 16 24 31)")
+    block.add_argument("--fine-step", type=float, default=None, metavar="A",
+                       help="spacing of the extra levels around each bound in A (default 1e-10)")
+    block.add_argument("--fine-span", type=float, default=None, metavar="A",
+                       help="extent of the extra levels on each side of a bound in A (default 3e-10)")
     block.add_argument("--mc-only", action="store_true", help="skip the corner maps; only the Monte-Carlo study")
     block.add_argument("--counter", choices=("xspice", "cmos"), default="xspice", help="counter variant")
     block.add_argument("--workers", type=int, default=2, help="parallel ngspice runs (default 2)")
@@ -42,8 +47,9 @@ def _verify_learning_block(args) -> int:
     if args.workers < 1:
         raise ConfigError(f"--workers must be >= 1, got {args.workers}")
     spec = DecisionMapSpec(block=LearningBlockParams(counter_variant=args.counter))
-    if args.codes:
-        spec = DecisionMapSpec(block=spec.block, codes=tuple(args.codes))
+    overrides = {"codes": tuple(args.codes) if args.codes else None, "fine_step": args.fine_step,
+                 "fine_span": args.fine_span}
+    spec = replace(spec, **{k: v for k, v in overrides.items() if v is not None})
     mc_codes = tuple(args.mc_codes) if args.mc_codes else MC_CODES
     DecisionMapSpec(block=spec.block, codes=mc_codes)  # validates the MC codes before any run
     from ebn_circuit.experiments.decision_map import verify
