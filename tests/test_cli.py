@@ -14,17 +14,24 @@ def run_cli(*args, cwd=None):
     return subprocess.run([*CLI, *args], capture_output=True, text=True, cwd=cwd, timeout=900)
 
 
-def test_main_job_writes_table_plot_report_and_netlists(tmp_path):
-    proc = run_cli("run", "--out", str(tmp_path / "results"), "--netlists", str(tmp_path / "netlists"),
-                   "--no-cache")
-    assert proc.returncode == 0, proc.stderr
-    table = pd.read_csv(tmp_path / "results" / "device_characterisation.csv")
+def test_main_job_quick_runs_every_stage_end_to_end(tmp_path):
+    """The whole pipeline, shortened: netlists → ngspice → verification → figures → network."""
+    results = tmp_path / "results"
+    proc = run_cli("run", "--quick", "--out", str(results), "--netlists", str(tmp_path / "netlists"))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    table = pd.read_csv(results / "device_characterisation.csv")
     assert set(table["device"]) == {"nfet", "pfet"} and set(table["corner"]) == {"tt", "ff", "ss"}
     assert table["S_mV_per_dec"].between(60, 110).all()
-    for name in ("device_idvg.png", "device_idvg.pdf", "report.md"):
-        assert (tmp_path / "results" / name).stat().st_size > 0
+    for name in ("device_idvg.png", "report.md", "decision_map/decision_map_tt.png", "ic/sim1_transient.png",
+                 "ic/sim2_transient.png", "ic/summary.csv", "learning_block_fits.csv", "dac_mc_table.parquet",
+                 "network/ideal/figure1.png", "network/circuit/figure1.png", "network_summary.csv"):
+        assert (results / name).stat().st_size > 0, name
     assert (tmp_path / "netlists" / "device_idvg_nfet.spice").is_file()
-    assert "S_mV_per_dec" in proc.stdout
+    report = (results / "report.md").read_text()
+    for heading in ("Device characterisation", "decision map", "transients", "Behavioural", "DAC", "Network"):
+        assert heading in report
+    ic = pd.read_csv(results / "ic" / "summary.csv")
+    assert (ic["flags_vs_code_change"] == 1.0).all()
 
 
 @pytest.mark.parametrize("args, message", [

@@ -15,6 +15,10 @@ def register(sub) -> None:
     run = sub.add_parser("run", help="the main job: netlists → ngspice → figures and report")
     run.add_argument("--out", type=Path, default=Path("results"), help="results folder (default results/)")
     run.add_argument("--netlists", type=Path, default=Path("netlists"), help="where netlists are written")
+    run.add_argument("--quick", action="store_true", help="shorten every stage (a smoke test of the pipeline)")
+    run.add_argument("--workers", type=int, default=None, help="parallel ngspice processes (default: cores)")
+    run.add_argument("--reference", type=Path, default=None,
+                     help="the original IC's CSV run (default ../shared/reference/cadence-sim1 when present)")
     add_simulator_options(run)
     run.set_defaults(func=_run)
 
@@ -35,7 +39,9 @@ def register(sub) -> None:
 def _run(args) -> int:
     tech = get_technology(args.technology)
     with make_simulator(args) as simulator:
-        report = run_main_job(simulator, tech, args.out, args.netlists)
+        kwargs = {"reference": args.reference} if args.reference is not None else {}
+        report = run_main_job(simulator, tech, args.out, args.netlists, quick=args.quick, workers=args.workers,
+                              **kwargs)
     print(f"report: {report}")
     return 0
 

@@ -128,7 +128,7 @@ def plot_monte_carlo(mc_rows: pd.DataFrame, path: Path) -> list[Path]:
 def _report(summary: pd.DataFrame, figures: list[Path]) -> str:
     lines = ["# IC experiments: learning-block transients on sky130", ""]
     columns = ["run", "variant", "seed", "corner", "counter", "final_code", "code_min", "code_max",
-               "settle_time_ms", "settled_inside_band", "agreement_ideal_rule", "flags_vs_code_change",
+               "settle_time_ms", "settled_inside_band", "agreement_ideal_rule", "agreement_outside_guard", "flags_vs_code_change",
                "omega_per_code_nA", "ngspice_wall_s"]
     lines += ["```", summary[columns].to_string(index=False, float_format=lambda v: f"{v:.3g}"), "```", ""]
     mc = summary[summary["variant"] == "monte carlo"]

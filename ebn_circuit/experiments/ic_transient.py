@@ -24,6 +24,7 @@ from ebn_circuit.technology.core import Technology
 
 BITS = 6
 CALIBRATION_CODE = 16
+GUARD = 0.1e-9  # A: the guard band around the bounds for the agreement that offsets cannot spoil
 
 
 def _options() -> tuple[tuple[str, str], ...]:
@@ -34,17 +35,18 @@ def _options() -> tuple[tuple[str, str], ...]:
 
 def calibrate_omega_per_code(simulator: Simulator, run: IcRun, tech: Technology) -> float:
     """I_Ω per code unit (A), measured: the I_mem rise over one pulse at code +16 minus that at
-    −16, over 32 codes (the drive's own drift cancels). The neuron starts at its operating point
-    under the run's drive; the synapse holds the code from voltage sources."""
+    code 0, over 16 codes (the drive's own drift cancels; positive codes only, since an inhibitory
+    input larger than the drive would clip at zero input current). The neuron starts at its
+    operating point under the run's drive; the synapse holds the code from voltage sources."""
     short = replace(run.shortened(1), t_stop=run.first_pulse + 2 * run.width, start_at_rest=True)
     rises = []
-    for code in (CALIBRATION_CODE, -CALIBRATION_CODE):
+    for code in (CALIBRATION_CODE, 0):
         bench = fixed_code_testbench(short, tech, code)
         result = simulator.run(replace(bench, name=f"{bench.name}_calibration"))
         time, i_mem = result.time, result.i("vimem")
         onset = run.first_pulse
         rises.append(np.interp(onset + run.width, time, i_mem) - np.interp(onset, time, i_mem))
-    return float((rises[0] - rises[1]) / (2 * CALIBRATION_CODE))
+    return float((rises[0] - rises[1]) / CALIBRATION_CODE)
 
 
 def learning_params(run: IcRun, omega_per_code: float) -> LearningBlockParams:
@@ -94,6 +96,7 @@ class IcOutcome:
     omega_per_code: float
     table: pd.DataFrame
     agreement: float
+    agreement_outside_guard: float
     flag_agreement: float
     settle_time: float
     settled_inside: bool
@@ -110,7 +113,9 @@ class IcOutcome:
         return {"run": self.run.name, "corner": self.run.corner, "counter": self.run.counter,
                 "omega_per_code_nA": self.omega_per_code * 1e9, "pulses": int(len(self.table)),
                 "INC": int(counts.get(INC, 0)), "SL": int(counts.get(SL, 0)), "DEC": int(counts.get(DEC, 0)),
-                "agreement_ideal_rule": self.agreement, "flags_vs_code_change": self.flag_agreement,
+                "agreement_ideal_rule": self.agreement,
+                "agreement_outside_guard": self.agreement_outside_guard,
+                "flags_vs_code_change": self.flag_agreement,
                 "settle_time_ms": self.settle_time * 1e3, "settled_inside_band": self.settled_inside,
                 "final_code": self.final_code, "code_min": int(self.table["code_after"].min()),
                 "code_max": int(self.table["code_after"].max()), "ngspice_wall_s": self.wall_time}
@@ -131,6 +136,9 @@ def analyse(run: IcRun, omega_per_code: float, waveforms: pd.DataFrame, wall_tim
     usable = ~table["saturated"]
     agreement = float(np.mean(table.loc[usable, "decision"] == table.loc[usable, "ideal"]))
     flag_agreement = float(np.mean(table.loc[usable, "decision"] == table.loc[usable, "flag_decision"]))
+    # pulses whose I_before is at least GUARD from both bounds: offsets of the circuit cannot decide them
+    clear = usable & (np.minimum(np.abs(table["i_before"] - lower), np.abs(table["i_before"] - upper)) >= GUARD)
+    agreement_clear = float(np.mean(table.loc[clear, "decision"] == table.loc[clear, "ideal"])) if clear.any() else float("nan")
     settle_index = settled_after(table["decision"].to_numpy())
     settle_time = float(table["onset"].iloc[settle_index] - run.first_pulse) if settle_index is not None else float("nan")
     last = table.iloc[-1]
@@ -138,7 +146,7 @@ def analyse(run: IcRun, omega_per_code: float, waveforms: pd.DataFrame, wall_tim
     end_lower = run.i_rest - 0.5 * omega_per_code * last["code_after"] - run.i_sl
     end_upper = end_lower + 2 * run.i_sl
     return IcOutcome(run=run, omega_per_code=omega_per_code, table=table, agreement=agreement,
-                     flag_agreement=flag_agreement, settle_time=settle_time,
+                     agreement_outside_guard=agreement_clear, flag_agreement=flag_agreement, settle_time=settle_time,
                      settled_inside=bool(settle_index is not None and end_lower <= i_end <= end_upper),
                      final_code=int(last["code_after"]), wall_time=wall_time)
 

@@ -1,56 +1,97 @@
-"""The main job: every stage that exists, end to end, into one results folder and report."""
+"""The main job: every stage that exists, end to end, into one results folder and report.
+
+netlists → device characterisation → learning-block decision map → IC transients and figures
+→ behavioural fit of the learning block → DAC extraction per Monte-Carlo instance → network
+trained ideally and on the extracted curves. ``quick`` shortens every stage (for smoke tests).
+"""
 
 from __future__ import annotations
 
 import time
 from pathlib import Path
 
+import pandas as pd
+
 from ebn_circuit.experiments.device_characterisation import characterisation_table, plot_idvg, run_idvg
 from ebn_circuit.experiments.netlists import write_catalogue
 from ebn_circuit.spice.simulator import Simulator
 from ebn_circuit.technology.core import Technology
 
+DEFAULT_REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "reference" / "cadence-sim1"
 
-def run_main_job(simulator: Simulator, tech: Technology, out: Path, netlist_dir: Path) -> Path:
-    """Netlists → ngspice → tables, figures → ``out/report.md``; returns the report path."""
+
+def _table(frame: pd.DataFrame) -> str:
+    return "```\n" + frame.to_string(index=False, float_format=lambda v: f"{v:.4g}") + "\n```"
+
+
+def run_main_job(simulator: Simulator, tech: Technology, out: Path, netlist_dir: Path, quick: bool = False,
+                 reference: Path | None = DEFAULT_REFERENCE, workers: int | None = None, log=print) -> Path:
+    """Run every stage; returns the path of ``out/report.md``."""
+    from ebn_circuit.experiments.decision_map import DecisionMapSpec, verify, with_codes
+    from ebn_circuit.experiments.ic_study import ic_study
+    from ebn_circuit.experiments.pipeline_stages import dac_extraction_stage, fit_stage, network_stage
+
     out.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    netlists = write_catalogue(netlist_dir, tech)
-    print(f"wrote {len(netlists)} netlists to {netlist_dir}/")
+    sections = ["# ebn_circuit report", "",
+                f"Technology {tech.name} ({tech.corner}), simulator {simulator.version} ({simulator.backend} backend)"
+                + (", quick mode (shortened stages)" if quick else "") + ".", ""]
+    stage_times = {}
 
+    def stage(name):
+        stage_times[name] = time.perf_counter()
+        log(f"== {name}")
+
+    stage("netlists")
+    netlists = write_catalogue(netlist_dir, tech)
+    sections += [f"Netlists: {len(netlists)} written to {netlist_dir}/ (each runs with `ngspice -b`).", ""]
+
+    stage("device characterisation")
     curves = run_idvg(simulator, tech)
     table = characterisation_table(curves)
     table.to_csv(out / "device_characterisation.csv", index=False)
-    figures = plot_idvg(curves, out / "device_idvg")
+    plot_idvg(curves, out / "device_idvg")
     shown = table[["device", "corner", "S_mV_per_dec", "kappa", "I_on_A", "I_at_0V_A", "wall_time_s"]]
-    print(shown.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+    log(shown.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+    sections += ["## Device characterisation (Id–Vg, W/L = 1/1 µm, |Vds| = vdd)", "",
+                 "S: steepest three-decade subthreshold stretch; κ = U_T·ln10/S at 27 °C; I_on at |Vgs| = vdd.",
+                 "", _table(shown), "", "Figure: device_idvg.png", ""]
 
+    stage("learning-block decision map")
+    spec = DecisionMapSpec()
+    if quick:
+        spec = with_codes(spec, (-16, 0, 16))
+    verify(spec, out / "decision_map", corners=("tt",), workers=workers or 2, log=log)
+    sections += ["## Learning-block decision map (tt)", "",
+                 (out / "decision_map" / "summary.md").read_text(), "Figure: decision_map/decision_map_tt.png", ""]
+
+    stage("IC transients")
+    ic_report = ic_study(out / "ic", pulses=12 if quick else None, reference=reference, workers=workers, log=log)
+    sections += ["## Learning-block transients (Simulations 1 and 2)", "", ic_report.read_text(), ""]
+
+    stage("behavioural fit")
+    fits = fit_stage(out / "ic", reference)
+    fits.to_csv(out / "learning_block_fits.csv", index=False)
+    sections += ["## Behavioural learning block fitted from waveforms", "",
+                 "Fitted on one run, tested on each run (generalisation off the diagonal).", "", _table(fits), ""]
+
+    stage("DAC extraction")
+    dac = dac_extraction_stage(simulator, tech, instances=2 if quick else 8)
+    dac.to_csv(out / "dac_mc_table.csv", index=False)
+    dac.to_parquet(out / "dac_mc_table.parquet")
+    per_instance = dac.groupby("instance")[["lsb", "dnl_max"]].first().reset_index()
+    sections += ["## Synapse DAC per Monte-Carlo instance", "", _table(per_instance), ""]
+
+    stage("network")
+    network = network_stage(out / "network", dac, trials=3 if quick else 51)
+    network.to_csv(out / "network_summary.csv", index=False)
+    sections += ["## Network (§5.2): ideal and on the extracted DAC curves", "", _table(network),
+                 "", "Figures: network/ideal/figure1.png, network/circuit/figure1.png", ""]
+
+    names = list(stage_times)
+    timing = [f"{name}: {((stage_times[names[i + 1]] if i + 1 < len(names) else time.perf_counter()) - stage_times[name]):.0f} s"
+              for i, name in enumerate(names)]
+    sections += ["## Timing", "", "; ".join(timing), "", f"Total {time.perf_counter() - started:.0f} s.", ""]
     report = out / "report.md"
-    lines = [
-        "# ebn_circuit report",
-        "",
-        f"Technology {tech.name}, simulator {simulator.version} ({simulator.backend} backend).",
-        "",
-        "## Device characterisation (Id–Vg, W/L = 1/1 µm, |Vds| = vdd)",
-        "",
-        "Subthreshold slope S is the steepest three-decade stretch of log|Id| against |Vgs|;",
-        "κ = U_T·ln10/S at 27 °C; I_on at |Vgs| = vdd.",
-        "",
-        shown.to_markdown(index=False, floatfmt=".4g") if _has_tabulate() else "```\n" + shown.to_string(index=False) + "\n```",
-        "",
-        "Figures: " + ", ".join(p.name for p in figures),
-        "",
-        f"Netlists: {', '.join(p.name for p in netlists)} in {netlist_dir}/",
-        "",
-        f"Total wall time {time.perf_counter() - started:.1f} s.",
-    ]
-    report.write_text("\n".join(lines) + "\n")
+    report.write_text("\n".join(sections))
     return report
-
-
-def _has_tabulate() -> bool:
-    try:
-        import tabulate  # noqa: F401  (pandas.to_markdown needs it; optional)
-    except ImportError:
-        return False
-    return True
