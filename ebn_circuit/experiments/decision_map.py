@@ -298,9 +298,9 @@ def verify(spec: DecisionMapSpec, out: Path, corners=("tt",), mc: int = 0, mc_co
 
 
 def mc_levels(spec: DecisionMapSpec) -> DecisionMapSpec:
-    """The Monte-Carlo columns' levels: two far coarse levels and ±0.6 nA around each nominal bound in
-    0.15 nA steps (20 pulses per column: mismatch offsets of a few tenths of a nA stay resolved)."""
-    return replace(spec, coarse=(min(spec.coarse), max(spec.coarse)), fine_span=0.6e-9, fine_step=0.15e-9)
+    """The Monte-Carlo columns' levels: two far coarse levels and ±1.2 nA around each nominal bound in
+    0.15 nA steps (23 pulses per column: offsets up to ~3σ of the mismatch stay resolved)."""
+    return replace(spec, coarse=(min(spec.coarse), max(spec.coarse)), fine_span=1.2e-9, fine_step=0.15e-9)
 
 
 def with_codes(spec: DecisionMapSpec, codes) -> DecisionMapSpec:
