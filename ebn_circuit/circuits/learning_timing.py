@@ -129,6 +129,15 @@ class PulseSchedule:
                 f"iimem vdd imem_s {pwl(imem)}", "vimem imem_s imem 0"]
 
 
+def decision_from_flags(inc, dec, sl) -> np.ndarray:
+    """INC / DEC when only that flag is set; SL when sl is set or when inc and dec are both set (the
+    bounds are inverted by offsets larger than I_SL: the counter holds, as for SL); NONE when no flag
+    is set (the comparators did not decide)."""
+    inc, dec, sl = (np.asarray(f, dtype=int) for f in (inc, dec, sl))
+    return np.where((inc == 1) & (dec == 0), INC, np.where((dec == 1) & (inc == 0), DEC,
+                    np.where((sl == 1) | ((inc == 1) & (dec == 1)), SL, NONE)))
+
+
 def pulse_readout(schedule: PulseSchedule, result, vdd: float, bits: int, instance: str = "xlb",
                   omega_ratio: float = 0.5) -> pd.DataFrame:
     """One row per pulse (currents in A):
@@ -136,7 +145,7 @@ def pulse_readout(schedule: PulseSchedule, result, vdd: float, bits: int, instan
     i_before: I_mem input just before the rising edge; i_held_l / i_held_u: the held copies at the
     decision (just before the fall); r_omega_l / r_omega_u: the replica DACs' r·I_Ω at the decision;
     i_omega: their mean / omega_ratio; inc, dec, sl: flags just before the fall (0/1); decision:
-    INC/SL/DEC (+1/0/−1) from the flags, NONE (−2) when no or several flags are set; code_before:
+    INC/SL/DEC (+1/0/−1) from the flags (``decision_from_flags``), NONE (−2) when none is set; code_before:
     the code just before the rising edge; code_mid: just before the fall (the old code must still be
     there: one step per pulse, at its end); code_after: 50 µs after the fall (after the step).
     Timing (s): t_release, comparator reset released (crst falls) after the rising edge; t_flag, the
@@ -156,7 +165,7 @@ def pulse_readout(schedule: PulseSchedule, result, vdd: float, bits: int, instan
         return np.array([from_bits((row > vdd / 2).astype(int), bits) for row in levels])
 
     inc, dec, sl = flag("inc"), flag("dec"), flag("sl")
-    decision = np.where(inc + dec + sl != 1, NONE, np.where(inc == 1, INC, np.where(dec == 1, DEC, SL)))
+    decision = decision_from_flags(inc, dec, sl)
     cur = lambda name, times: np.interp(times, t, result.i(name))  # noqa: E731
     r_l, r_u = cur(f"v.{instance}.vomega_l", before_fall), cur(f"v.{instance}.vomega_u", before_fall)
     crst = result.v(f"{instance}.crst")

@@ -29,7 +29,7 @@ import pandas as pd
 from ebn_circuit.behavioural.learning_block import ideal_decision
 from ebn_circuit.circuits.learning_block import (LearningBenchParams, LearningBlockParams, learning_block_testbench,
                                                  readout)
-from ebn_circuit.circuits.learning_timing import DEC, INC, NONE, SL, PulseSchedule
+from ebn_circuit.circuits.learning_timing import DEC, INC, NONE, SL, PulseSchedule, decision_from_flags
 from ebn_circuit.errors import ConfigError
 from ebn_circuit.measure.learning import DECISION_NAMES
 
@@ -97,6 +97,13 @@ def run_column(simulator, tech, spec: DecisionMapSpec, code: int, seed: int | No
     expected = np.clip(table["code_before"] + np.where(table["decision"] == NONE, 0, table["decision"]), lo, hi)
     table["step_ok"] = (table["code_after"] == expected) & (table["code_mid"] == table["code_before"])
     table["wall_time"] = result.meta.wall_time
+    return table
+
+
+def reclassify(table: pd.DataFrame) -> pd.DataFrame:
+    """Recompute decision and step check from the stored flags (tables written by older readouts)."""
+    table = table.copy()
+    table["decision"] = decision_from_flags(table["inc"], table["dec"], table["sl"])
     return table
 
 
@@ -170,7 +177,9 @@ def summary(table: pd.DataFrame, guard: float) -> dict:
     return {"pulses": int(len(table)), "agreement": float(np.mean(table["decision"] == table["ideal"])),
             "pulses_outside_guard": int(outside.sum()),
             "agreement_outside_guard": float(np.mean(table["decision"][outside] == table["ideal"][outside])),
-            "no_decision": int(np.sum(table["decision"] == NONE)), "steps_ok": float(np.mean(table["step_ok"])),
+            "no_decision": int(np.sum(table["decision"] == NONE)),
+            "band_inversions": int(np.sum((table["inc"] == 1) & (table["dec"] == 1))) if "inc" in table else 0,
+            "steps_ok": float(np.mean(table["step_ok"])),
             "offset_lower_mean": float(offsets["offset_lower"].mean()),
             "offset_lower_std": float(offsets["offset_lower"].std(ddof=1)) if len(offsets) > 1 else float("nan"),
             "offset_upper_mean": float(offsets["offset_upper"].mean()),
@@ -227,16 +236,16 @@ def markdown_summary(results: dict[str, tuple[pd.DataFrame, dict]], spec: Decisi
              f"{spec.block.omega_ratio:g}, omega_per_code = {spec.block.omega_per_code * 1e9:g} nA, counter "
              f"{spec.block.counter_variant}; guard band ±{g:g} nA; ideal rule on the simulated I_before and the "
              "simulated replica I_Ω.", "",
-             "| run | testbenches | pulses | agreement | outside guard | no decision | steps ok | "
+             "| run | testbenches | pulses | agreement | outside guard | no decision | inc and dec | steps ok | "
              "offset lower mean ± σ (nA) | offset upper mean ± σ (nA) | ngspice wall / bench (s) |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for label, (_, s) in results.items():
         lines.append(f"| {label} | {s['testbenches']} | {s['pulses']} | {s['agreement']:.1%} | "
                      f"{s['agreement_outside_guard']:.1%} ({s['pulses_outside_guard']}) | {s['no_decision']} | "
+                     f"{s['band_inversions']} | "
                      f"{s['steps_ok']:.1%} | "
                      f"{s['offset_lower_mean'] * 1e9:+.3f} ± {s['offset_lower_std'] * 1e9:.3f} | "
                      f"{s['offset_upper_mean'] * 1e9:+.3f} ± {s['offset_upper_std'] * 1e9:.3f} | "
-                     
                      f"{s['wall_mean']:.1f} (max {s['wall_max']:.1f}) |")
     for label, (table, _) in results.items():
         offsets = bound_offsets(table)
