@@ -110,44 +110,31 @@ def dac_subckt(params: DacParams, tech: Technology, name: str = "weight_dac") ->
     from ``iout`` directly and a pFET mirror of a fixed 32-unit sink sources 32·I_lsb back. For
     inputs that excite by sinking, such as the DPI neuron's ``iin``.
     """
-    if params.polarity == "sink":
-        return _sink_dac_subckt(params, tech, name)
     unit = Size(params.unit_w, params.unit_l)
     mirror = Size(params.mirror_w, params.mirror_l)
     sign, half = params.bits - 1, 2 ** (params.bits - 1)
+    # source: the switched units sum on isum, mirrored out; sink: they pull from iout directly
+    cells_to = "isum" if params.polarity == "source" else "iout"
     sub = SubCircuit(name, *params.pins)
     add(sub, diode(tech, "mref", "n", "iref", "vss", unit))
     for k in range(params.bits):
         gate = f"b{k}" if k < sign else f"b{k}_n"   # offset binary: the sign bit inverted
         add(sub,
             mirror_out(tech, f"mcs_{k}", "n", f"cs_{k}", "iref", "vss", unit.times(2 ** k)),
-            switch(tech, f"msw_{k}", "n", "isum", f"cs_{k}", gate, SWITCH.times(2 ** k)))
-    add(sub,
-        inverter(tech, "inv_sign", f"b{sign}", f"b{sign}_n"),
-        diode(tech, "mp_in", "p", "isum", "vdd", mirror),
-        mirror_out(tech, "mp_out", "p", "iout", "isum", "vdd", mirror),
-        switch(tech, "msw_off", "n", "iout", "cs_off", "vdd", SWITCH.times(half)),
-        mirror_out(tech, "mcs_off", "n", "cs_off", "iref", "vss", unit.times(half)))
-    return sub
-
-
-def _sink_dac_subckt(params: DacParams, tech: Technology, name: str) -> SubCircuit:
-    unit = Size(params.unit_w, params.unit_l)
-    mirror = Size(params.mirror_w, params.mirror_l)
-    sign, half = params.bits - 1, 2 ** (params.bits - 1)
-    sub = SubCircuit(name, *params.pins)
-    add(sub, diode(tech, "mref", "n", "iref", "vss", unit))
-    for k in range(params.bits):
-        gate = f"b{k}" if k < sign else f"b{k}_n"   # offset binary: the sign bit inverted
+            switch(tech, f"msw_{k}", "n", cells_to, f"cs_{k}", gate, SWITCH.times(2 ** k)))
+    add(sub, inverter(tech, "inv_sign", f"b{sign}", f"b{sign}_n"))
+    if params.polarity == "source":
         add(sub,
-            mirror_out(tech, f"mcs_{k}", "n", f"cs_{k}", "iref", "vss", unit.times(2 ** k)),
-            switch(tech, f"msw_{k}", "n", "iout", f"cs_{k}", gate, SWITCH.times(2 ** k)))
-    add(sub,
-        inverter(tech, "inv_sign", f"b{sign}", f"b{sign}_n"),
-        switch(tech, "msw_off", "n", "ioff", "cs_off", "vdd", SWITCH.times(half)),
-        mirror_out(tech, "mcs_off", "n", "cs_off", "iref", "vss", unit.times(half)),
-        diode(tech, "mp_off", "p", "ioff", "vdd", mirror),
-        mirror_out(tech, "mp_back", "p", "iout", "ioff", "vdd", mirror))
+            diode(tech, "mp_in", "p", "isum", "vdd", mirror),
+            mirror_out(tech, "mp_out", "p", "iout", "isum", "vdd", mirror),
+            switch(tech, "msw_off", "n", "iout", "cs_off", "vdd", SWITCH.times(half)),
+            mirror_out(tech, "mcs_off", "n", "cs_off", "iref", "vss", unit.times(half)))
+    else:
+        add(sub,
+            switch(tech, "msw_off", "n", "ioff", "cs_off", "vdd", SWITCH.times(half)),
+            mirror_out(tech, "mcs_off", "n", "cs_off", "iref", "vss", unit.times(half)),
+            diode(tech, "mp_off", "p", "ioff", "vdd", mirror),
+            mirror_out(tech, "mp_back", "p", "iout", "ioff", "vdd", mirror))
     return sub
 
 

@@ -28,6 +28,20 @@ def _pyplot():
     return plt
 
 
+def save_figure(fig, path: Path) -> list[Path]:
+    """Write PNG and PDF beside each other and close the figure; returns both paths."""
+    plt = _pyplot()
+    fig.tight_layout()
+    written = []
+    for suffix in (".png", ".pdf"):
+        out = Path(path).with_suffix(suffix)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(out, dpi=130)
+        written.append(out)
+    plt.close(fig)
+    return written
+
+
 def bounds_per_pulse(table: pd.DataFrame, model: LearningBlockModel) -> tuple[np.ndarray, np.ndarray]:
     """I_lower, I_upper that the block compares against at each pulse (from its code then)."""
     return model.bounds(model.omega_per_code * table["code_before"].to_numpy())
@@ -91,15 +105,7 @@ def plot_learning_transient(waveforms: pd.DataFrame, model: LearningBlockModel, 
     ax_zoom.legend(handles=[Patch(color=DECISION_COLOURS[d], alpha=0.4, label=n)
                             for d, n in ((INC, "INC"), (SL, "SL"), (DEC, "DEC"))], loc="upper right", fontsize=8)
     fig.suptitle(title or "learning-block transient")
-    fig.tight_layout()
-    written = []
-    for suffix in (".png", ".pdf"):
-        out = Path(path).with_suffix(suffix)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(out, dpi=130)
-        written.append(out)
-    plt.close(fig)
-    return written
+    return save_figure(fig, path)
 
 
 def plot_code_overlay(runs: dict[str, pd.DataFrame], path: Path) -> list[Path]:
@@ -115,15 +121,7 @@ def plot_code_overlay(runs: dict[str, pd.DataFrame], path: Path) -> list[Path]:
     ax.set_ylabel("code / max |code|")
     ax.grid(alpha=0.3)
     ax.legend()
-    fig.tight_layout()
-    written = []
-    for suffix in (".png", ".pdf"):
-        out = Path(path).with_suffix(suffix)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(out, dpi=130)
-        written.append(out)
-    plt.close(fig)
-    return written
+    return save_figure(fig, path)
 
 
 __all__ = ["REQUIRED_SIGNALS", "plot_code_overlay", "plot_learning_transient"]

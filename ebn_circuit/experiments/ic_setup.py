@@ -5,7 +5,6 @@ full run — the learning block whose counter holds the weight. Run definitions 
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
@@ -16,6 +15,8 @@ from ebn_circuit.circuits.dac import DacParams, code_bits
 from ebn_circuit.circuits.neuron import DpiNeuronParams, dpi_neuron, neuron_biases
 from ebn_circuit.circuits.plastic_synapse import PlasticSynapseParams, plastic_synapse
 from ebn_circuit.circuits.primitives import reference_current
+from ebn_circuit.circuits.synapse import pulse_train_pwl
+from ebn_circuit.tomlfile import read_toml
 from ebn_circuit.errors import ConfigError
 from ebn_circuit.spice.analysis import Transient
 from ebn_circuit.spice.testbench import Testbench
@@ -75,12 +76,7 @@ class IcRun:
 def load_run(path: str | Path) -> IcRun:
     """An IcRun from a TOML file in sims/ (keys are IcRun's fields; [neuron] for neuron params)."""
     path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text())
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read run definition: {exc.strerror}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    data = read_toml(path, "run definition")
     run = data.pop("run", None)
     neuron = data.pop("neuron", {})
     if run is None or data:
@@ -96,13 +92,6 @@ def load_run(path: str | Path) -> IcRun:
     return IcRun(**run, neuron=DpiNeuronParams(**neuron))
 
 
-def pulse_pwl(onsets, width: float, high: float, edge: float = 1e-6) -> str:
-    points = [(0.0, 0.0)]
-    for start in onsets:
-        points += [(start, 0.0), (start + edge, high), (start + width, high), (start + width + edge, 0.0)]
-    return "PWL(" + " ".join(f"{t:.9g} {v:.6g}" for t, v in points) + ")"
-
-
 def neuron_and_synapse_lines(run: IcRun, tech: Technology, bits: str = "b0 b1 b2 b3 b4 b5") -> list[str]:
     """Neuron, plastic synapse, drive, pulse source and biases. Nodes: ``pulse``; the code bits
     ``bits``; I_mem sensed by the 0 V source ``vimem`` (i(vimem) = I_mem) on its way into the
@@ -112,7 +101,7 @@ def neuron_and_synapse_lines(run: IcRun, tech: Technology, bits: str = "b0 b1 b2
     lines = [str(neuron).rstrip(), *(str(s).rstrip() for s in synapse_defs),
              f"vdd vdd 0 {tech.vdd:g}", "vss vss 0 0",
              *drive_lines(run),
-             f"vpulse pulse 0 {pulse_pwl(run.onsets, run.width, tech.vdd)}",
+             f"vpulse pulse 0 {pulse_train_pwl(tuple(run.onsets), run.width, tech.vdd)}",
              f"xneuron iin spk imem vtau vthr vspk vpw vref vdd vss {neuron.name}",
              "* I_mem sense and its pFET diode (the mirror input for the learning block)",
              "vimem imem_p imem 0",

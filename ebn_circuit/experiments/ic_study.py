@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ebn_circuit.behavioural.learning_block import LearningBlockModel
-from ebn_circuit.experiments.ic_figures import plot_code_overlay, plot_learning_transient
+from ebn_circuit.experiments.ic_figures import plot_code_overlay, plot_learning_transient, save_figure
 from ebn_circuit.experiments.ic_setup import IcRun, load_run
 from ebn_circuit.experiments.ic_transient import calibrate_omega_per_code, run_ic
 from ebn_circuit.measure.waveforms import align, read_viewer_csv_dir
@@ -116,13 +116,7 @@ def plot_monte_carlo(mc_rows: pd.DataFrame, path: Path) -> list[Path]:
     for ax in (ax_settle, ax_code):
         ax.legend()
     fig.suptitle("Monte-Carlo mismatch (sky130, tt)")
-    fig.tight_layout()
-    written = []
-    for suffix in (".png", ".pdf"):
-        fig.savefig(path.with_suffix(suffix), dpi=130)
-        written.append(path.with_suffix(suffix))
-    plt.close(fig)
-    return written
+    return save_figure(fig, path)
 
 
 def _report(summary: pd.DataFrame, figures: list[Path]) -> str:

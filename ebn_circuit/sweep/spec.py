@@ -13,12 +13,12 @@ import importlib
 import inspect
 import itertools
 import math
-import tomllib
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
+from ebn_circuit.tomlfile import read_toml
 from ebn_circuit.errors import ConfigError, EbnCircuitError
 
 _SCALARS = (bool, int, float, str)
@@ -191,12 +191,7 @@ _TABLES = {
 def load_spec(path: str | Path, out: str | Path | None = None) -> SweepSpec:
     """A SweepSpec from a TOML file (format in docs/sweep.md); ``out`` overrides ``sweep.out``."""
     path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text())
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read sweep spec: {exc.strerror}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    data = read_toml(path, "sweep spec")
     for table, value in data.items():
         if table not in _TABLES:
             raise ConfigError(f"{path}: unknown table [{table}]; known: {', '.join(_TABLES)}")

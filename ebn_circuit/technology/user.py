@@ -18,9 +18,9 @@ Example (paths relative to the TOML file)::
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 
+from ebn_circuit.tomlfile import read_toml
 from ebn_circuit.errors import ConfigError
 from ebn_circuit.technology.core import Technology
 
@@ -31,12 +31,7 @@ _OPTIONAL = {"scale": (int, float), "mismatch_param": str, "params": dict,
 
 def load_technology_toml(path: str | Path, corner: str | None = None, mismatch: bool = False) -> Technology:
     path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text())
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read technology file: {exc.strerror}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    data = read_toml(path, "technology file")
     for key in data:
         if key not in _REQUIRED and key not in _OPTIONAL:
             raise ConfigError(f"{path}: unknown key {key!r}; allowed: {', '.join([*_REQUIRED, *_OPTIONAL])}")
