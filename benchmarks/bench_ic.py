@@ -1,0 +1,61 @@
+"""IC experiment benchmark: ngspice wall time of one 0.5 s learning-block transient
+(Simulation 1: neuron + plastic synapse + learning block, 100 pulses) per counter variant,
+and the model-load saving of bin pruning. Goal (issue): ≤ 60 s with the faster variant.
+
+Run: .venv/bin/python benchmarks/bench_ic.py [--pulses N] [--cmos]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from dataclasses import replace
+from pathlib import Path
+
+from ebn_circuit.experiments.ic_setup import load_run
+from ebn_circuit.experiments.ic_transient import calibrate_omega_per_code, ic_testbench
+from ebn_circuit.spice import Op, Simulator, Testbench
+from ebn_circuit.technology import get_technology
+
+SIMS = Path(__file__).resolve().parents[1] / "sims"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--pulses", type=int, default=100)
+    parser.add_argument("--cmos", action="store_true", help="also time the transistor-level counter")
+    args = parser.parse_args()
+    tech = get_technology("sky130")
+    run = load_run(SIMS / "ic_sim1.toml")
+    if args.pulses != run.pulses:
+        run = run.shortened(args.pulses)
+    rows = []
+    with Simulator(cache=False) as sim:
+        omega = calibrate_omega_per_code(sim, run, tech)
+        variants = ["xspice"] + (["cmos"] if args.cmos else [])
+        for variant in variants:
+            bench = ic_testbench(replace(run, counter=variant), tech, omega)
+            cpu0 = os.times()
+            start = time.perf_counter()
+            result = sim.run(bench)
+            rows.append((f"0.5 s run ({run.pulses} pulses), {variant} counter", f"{result.meta.wall_time:.1f} s",
+                         f"{time.perf_counter() - start:.1f} s", "<= 60 s (fastest)"))
+        # what bin pruning saves: setting up the same netlist's operating point, pruned vs full models
+        bench = ic_testbench(run, tech, omega)
+        for prune in (True, False):
+            op = Testbench(bench.name + ("_op" if prune else "_op_full"), bench.body, Op(),
+                           replace(bench.technology, prune_bins=prune), options=bench.options)
+            start = time.perf_counter()
+            sim.run(op)
+            rows.append((f"operating point, {'pruned' if prune else 'all'} model bins",
+                         f"{time.perf_counter() - start:.1f} s", "", ""))
+    print(f"load average at the end: {os.getloadavg()[0]:.1f} (2 cores; timings scale with load)")
+    width = max(len(r[0]) for r in rows)
+    print(f"{'measure':<{width}}  {'ngspice':>10}  {'wrapper':>10}  target")
+    for name, ngspice, wall, target in rows:
+        print(f"{name:<{width}}  {ngspice:>10}  {wall:>10}  {target}")
+
+
+if __name__ == "__main__":
+    main()
