@@ -135,11 +135,12 @@ def run_decision_map(spec: DecisionMapSpec, corner: str = "tt", seeds: tuple[int
     return pd.concat(tables, ignore_index=True)
 
 
-def _threshold(x: np.ndarray, positive: np.ndarray, below: bool) -> float:
-    """Threshold t on x best separating ``positive`` as (x < t if below else x > t); ties → the
-    middle of the best run; nan when one class is missing."""
+def _threshold(x: np.ndarray, positive: np.ndarray, below: bool) -> tuple[float, float]:
+    """Threshold t on x best separating ``positive`` as (x < t if below else x > t), and its
+    resolution (half the gap between the two levels around it); ties → the middle of the best run;
+    nan when one class is missing."""
     if positive.all() or not positive.any():
-        return float("nan")
+        return float("nan"), float("nan")
     order = np.argsort(x)
     xs, pos = x[order], positive[order]
     cut = np.arange(len(xs) + 1)
@@ -149,8 +150,8 @@ def _threshold(x: np.ndarray, positive: np.ndarray, below: bool) -> float:
     best = np.flatnonzero(correct == correct.max())
     k = best[len(best) // 2]
     if k == 0 or k == len(xs):
-        return float("nan")
-    return float((xs[k - 1] + xs[k]) / 2)
+        return float("nan"), float("nan")
+    return float((xs[k - 1] + xs[k]) / 2), float((xs[k] - xs[k - 1]) / 2)
 
 
 def bound_offsets(table: pd.DataFrame) -> pd.DataFrame:
@@ -158,12 +159,13 @@ def bound_offsets(table: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for (corner, seed, code), col in table.groupby(["corner", "seed", "code"]):
         x, d = col["i_before"].to_numpy(), col["decision"].to_numpy()
-        eff_lower, eff_upper = _threshold(x, d == INC, True), _threshold(x, d == DEC, False)
+        (eff_lower, res_lower), (eff_upper, res_upper) = _threshold(x, d == INC, True), _threshold(x, d == DEC, False)
         ideal_lower, ideal_upper = col["ideal_lower"].mean(), col["ideal_upper"].mean()
         rows.append({"corner": corner, "seed": seed, "code": code, "i_omega": col["i_omega"].mean(),
                      "ideal_lower": ideal_lower, "ideal_upper": ideal_upper,
                      "eff_lower": eff_lower, "eff_upper": eff_upper,
                      "offset_lower": eff_lower - ideal_lower, "offset_upper": eff_upper - ideal_upper,
+                     "resolution_lower": res_lower, "resolution_upper": res_upper,
                      "agreement": float(np.mean(d == col["ideal"])), "wall_time": col["wall_time"].iloc[0]})
     return pd.DataFrame(rows)
 
@@ -265,11 +267,14 @@ def markdown_summary(results: dict[str, tuple[pd.DataFrame, dict]], spec: Decisi
                   "|---|---|---|---|---|---|---|---|---|"]
         for _, row in offsets.iterrows():
             lines.append(f"| {row.code} | {row.i_omega * 1e9:.3f} | {row.ideal_lower * 1e9:.3f} | "
-                         f"{row.eff_lower * 1e9:.3f} | {row.offset_lower * 1e9:+.3f} | {row.ideal_upper * 1e9:.3f} | "
-                         f"{row.eff_upper * 1e9:.3f} | {row.offset_upper * 1e9:+.3f} | {row.agreement:.0%} |")
+                         f"{row.eff_lower * 1e9:.3f} | "
+                         f"{row.offset_lower * 1e9:+.3f} ± {row.resolution_lower * 1e9:.2f} | "
+                         f"{row.ideal_upper * 1e9:.3f} | {row.eff_upper * 1e9:.3f} | "
+                         f"{row.offset_upper * 1e9:+.3f} ± {row.resolution_upper * 1e9:.2f} | {row.agreement:.0%} |")
     lines += ["", "Effective bound: the I_before threshold that best separates the simulated INC (DEC) "
-              "pulses from the rest, midway between neighbouring levels (resolution ± fine_step/2 = "
-              f"±{spec.fine_step / 2 * 1e9:g} nA); nan when a column has no pulse on one side.", ""]
+              "pulses from the rest, midway between the two neighbouring levels; ± is half their gap "
+              f"(± fine_step/2 = ±{spec.fine_step / 2 * 1e9:g} nA when the bound falls among the fine levels, "
+              "larger when the simulated bound moved outside them); nan when a column has no pulse on one side.", ""]
     return "\n".join(lines)
 
 
