@@ -46,7 +46,7 @@ def render_catalogue(tech: Technology) -> dict[str, str]:
     texts = {}
     for name, (params, builder, prints) in catalogue().items():
         texts[name] = builder(params, tech).netlist(portable=True, header=netlist_header(name, params, tech),
-                                                    prints=prints)
+                                                    prints=prints, stem=name)
     return texts
 
 

@@ -103,8 +103,8 @@ def write_netlist(testbench: Testbench, path: str | Path, header: str = "", prin
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     if testbench.technology is not None:
-        testbench.technology.write_portable_include(path.parent)
+        testbench.technology.write_portable_include(path.parent, testbench.body, path.stem)
     tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(testbench.netlist(portable=True, header=header, prints=prints))
+    tmp.write_text(testbench.netlist(portable=True, header=header, prints=prints, stem=path.stem))
     os.replace(tmp, path)
     return path

@@ -72,19 +72,21 @@ class Testbench:
             body.append(_absolute_include(line, path.parent))
         return cls(name=name, body="\n".join(body), analysis=None, technology=technology)
 
-    def netlist(self, portable: bool = False, header: str = "", prints: tuple[str, ...] = ()) -> str:
+    def netlist(self, portable: bool = False, header: str = "", prints: tuple[str, ...] = (),
+                stem: str = "") -> str:
         """The complete netlist text, as ngspice reads it.
 
         portable: model includes relative to the netlist's folder (see Technology.include_text).
         header: comment lines placed after the title (generator, parameters).
         prints: vectors for a ``.print`` line, so that plain ``ngspice -b FILE`` shows results.
+        stem: the portable netlist's file stem; its model include is ``pdk/<stem>.<tech>_<corner>.spice``.
         """
         parts = [f"* {self.name}"]
         if header:
             parts.append("\n".join(f"* {line}" if not line.startswith("*") else line
                                    for line in header.splitlines()))
         if self.technology is not None:
-            parts.append(self.technology.include_text(portable=portable, body=self.body))
+            parts.append(self.technology.include_text(portable=portable, body=self.body, stem=stem))
         if self.seed is not None:
             parts.append(f".option seed={self.seed}")
         if self.options:
