@@ -7,8 +7,8 @@ cd "$(dirname "$0")/.."
 
 apt_packages=()
 command -v ngspice >/dev/null 2>&1 || apt_packages+=(ngspice)
-ls /usr/lib/*/libngspice.so.0 /usr/lib/libngspice.so.0 /usr/local/lib/libngspice.so.0 >/dev/null 2>&1 \
-  || apt_packages+=(libngspice0)
+compgen -G "/usr/lib/*/libngspice.so.0" >/dev/null || compgen -G "/usr/lib/libngspice.so.0" >/dev/null \
+  || compgen -G "/usr/local/lib/libngspice.so.0" >/dev/null || apt_packages+=(libngspice0)
 python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || apt_packages+=(python3-venv)
 if [ ${#apt_packages[@]} -gt 0 ]; then
   cmd="apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y ${apt_packages[*]}"
