@@ -24,13 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(f"ebn_circuit.cli.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"ebn_circuit.cli.{name}":
-                continue  # group not built yet
-            raise
-        module.register(sub)
+        importlib.import_module(f"ebn_circuit.cli.{name}").register(sub)
     return parser
 
 

@@ -23,12 +23,7 @@ CIRCUIT_MODULES = ("devices", "synapse", "neuron", "dac", "comparator", "sample_
 def catalogue() -> dict[str, Entry]:
     entries: dict[str, Entry] = {}
     for module_name in CIRCUIT_MODULES:
-        try:
-            module = importlib.import_module(f"ebn_circuit.circuits.{module_name}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"ebn_circuit.circuits.{module_name}":
-                continue  # block not built yet
-            raise
+        module = importlib.import_module(f"ebn_circuit.circuits.{module_name}")
         entries.update(getattr(module, "NETLISTS", {}))
     return entries
 
