@@ -13,6 +13,8 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+from table import print_table
+
 from ebn_circuit.experiments.ic_setup import load_run
 from ebn_circuit.experiments.ic_transient import calibrate_omega_per_code, ic_testbench
 from ebn_circuit.spice import Op, Simulator, Testbench
@@ -51,10 +53,7 @@ def main() -> None:
             rows.append((f"operating point, {'pruned' if prune else 'all'} model bins",
                          f"{time.perf_counter() - start:.1f} s", "", ""))
     print(f"load average at the end: {os.getloadavg()[0]:.1f} (2 cores; timings scale with load)")
-    width = max(len(r[0]) for r in rows)
-    print(f"{'measure':<{width}}  {'ngspice':>10}  {'wrapper':>10}  target")
-    for name, ngspice, wall, target in rows:
-        print(f"{name:<{width}}  {ngspice:>10}  {wall:>10}  {target}")
+    print_table(("measure", "ngspice", "wrapper", "target"), rows)
 
 
 if __name__ == "__main__":

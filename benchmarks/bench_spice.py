@@ -13,6 +13,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from table import print_table
+
 from ebn_circuit.spice import Op, Simulator, Testbench, Transient
 from ebn_circuit.spice.locate import ngspice_program
 from ebn_circuit.technology import get_technology
@@ -81,10 +83,7 @@ def main() -> None:
     rows.append(("cached re-run / first run", f"{cached * 1e3:.1f} ms / {first:.2f} s",
                  f"{cached / first * 100:.2f} %", "<= 1 %"))
 
-    width = max(len(r[0]) for r in rows)
-    print(f"{'measure':<{width}}  {'time':>24}  {'ratio':>8}  target")
-    for name, value, ratio, target in rows:
-        print(f"{name:<{width}}  {value:>24}  {ratio:>8}  {target}")
+    print_table(("measure", "time", "ratio", "target"), rows)
 
 
 if __name__ == "__main__":
