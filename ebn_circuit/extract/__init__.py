@@ -1,0 +1,1 @@
+"""Transfer-curve extraction: transistor-level runs → tidy tables with their conditions."""
