@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ebn_circuit.behavioural.learning_block import fit_learning_block
-from ebn_circuit.circuits.dac import DacParams, DacSweepParams, dac_linearity, measure_dac_table
+from ebn_circuit.extract.dac import extract_dac_curves
 from ebn_circuit.measure.learning import pulse_table
 from ebn_circuit.measure.waveforms import align, read_viewer_csv_dir
 from ebn_circuit.spice.simulator import Simulator
@@ -41,14 +41,7 @@ def fit_stage(ic_dir: Path, reference: Path | None) -> pd.DataFrame:
 
 def dac_extraction_stage(simulator: Simulator, tech: Technology, instances: int, i_lsb: float = 1e-9) -> pd.DataFrame:
     """The synapse DAC's code → current curve for each Monte-Carlo instance (seed 1…N)."""
-    tables = []
-    for seed in range(1, instances + 1):
-        params = DacSweepParams(dac=DacParams(polarity="sink", i_lsb=i_lsb), v_out=1.3, seed=seed)
-        table = measure_dac_table(simulator, params, tech.with_mismatch(True), instance=seed)
-        lin = dac_linearity(table)
-        tables.append(table.assign(technology=tech.name, corner=tech.corner, mc_seed=seed, i_lsb=i_lsb,
-                                   dnl_max=lin.dnl_max, lsb=lin.lsb))
-    return pd.concat(tables, ignore_index=True)
+    return extract_dac_curves(simulator, tech, instances, i_lsb=i_lsb)[1]
 
 
 def network_stage(out: Path, dac_table: pd.DataFrame, trials: int, seed: int = 0) -> pd.DataFrame:

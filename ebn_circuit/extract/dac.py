@@ -1,0 +1,71 @@
+"""Weight-DAC transfer curves: code → current for every code, per Monte-Carlo instance.
+
+One ``.dc`` sweep of all codes per instance (``circuits.dac.dac_sweep_testbench``) with mismatch
+on and the instance's seed. The combined table keeps the columns the network layer reads
+(instance, code, current (A)) plus the conditions as columns and each instance's endpoint LSB and
+max |DNL|; ``run_dac_extraction`` saves every table, fits ``DacTableModel`` and writes its report.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ebn_circuit.behavioural.dac import DacTableModel
+from ebn_circuit.circuits.dac import DacParams, DacSweepParams, dac_linearity, dac_sweep_testbench, dac_table
+from ebn_circuit.errors import ConfigError
+from ebn_circuit.extract.tables import TransferCurve, conditions_of
+from ebn_circuit.technology.core import Technology
+
+# the synapse DAC of the network: it sinks from the neuron input, held near 1.3 V
+NEURON_INPUT_V = 1.3
+
+
+def dac_instance_curve(simulator, tech: Technology, seed: int, i_lsb: float = 1e-9, polarity: str = "sink",
+                       v_out: float = NEURON_INPUT_V) -> TransferCurve:
+    """Code → current (A, signed weight current) of Monte-Carlo instance ``seed``."""
+    params = DacSweepParams(dac=DacParams(polarity=polarity, i_lsb=i_lsb), v_out=v_out, seed=seed)
+    result = simulator.run(dac_sweep_testbench(params, tech.with_mismatch(True)))
+    table = dac_table(result, instance=seed, polarity=polarity)
+    lin = dac_linearity(table)
+    conditions = conditions_of(result, i_lsb_A=i_lsb, v_out_V=v_out, polarity=polarity, bits=params.dac.bits)
+    conditions["mc_seed"] = seed   # the mismatch instance, also when the result's meta lacks it
+    return TransferCurve(f"dac_instance_{seed}", table.assign(lsb=lin.lsb, dnl_max=lin.dnl_max), conditions)
+
+
+def extract_dac_curves(simulator, tech: Technology, instances: int, i_lsb: float = 1e-9, polarity: str = "sink",
+                       v_out: float = NEURON_INPUT_V) -> tuple[list[TransferCurve], pd.DataFrame]:
+    """One curve per instance (seeds 1…instances) and the combined table: columns instance, code,
+    current (A), technology, corner, mc_seed, netlist_hash, i_lsb, lsb (A), dnl_max (LSB)."""
+    if instances < 1:
+        raise ConfigError(f"extract_dac_curves: instances must be >= 1, got {instances}")
+    curves = [dac_instance_curve(simulator, tech, seed, i_lsb, polarity, v_out) for seed in range(1, instances + 1)]
+    combined = pd.concat([c.table.assign(technology=c.conditions["technology"], corner=c.conditions["corner"],
+                                         mc_seed=c.conditions["mc_seed"], netlist_hash=c.conditions["netlist_hash"],
+                                         i_lsb=i_lsb) for c in curves], ignore_index=True)
+    return curves, combined
+
+
+def run_dac_extraction(simulator, tech: Technology, out: Path, instances: int, i_lsb: float = 1e-9,
+                       polarity: str = "sink", v_out: float = NEURON_INPUT_V) -> dict:
+    """Extract, save (``dac_instance_<seed>.*``, ``dac_code_current.*``), fit the table model and
+    write its report (``dac_table_model.csv/.png``). Returns the Monte-Carlo spread (SI)."""
+    out = Path(out)
+    curves, combined = extract_dac_curves(simulator, tech, instances, i_lsb, polarity, v_out)
+    for curve in curves:
+        curve.save(out)
+    conditions = {key: curves[0].conditions[key] for key in ("technology", "corner", "simulator", "i_lsb_A",
+                                                             "v_out_V", "polarity", "bits")}
+    conditions.update(mc_seed=[c.conditions["mc_seed"] for c in curves],
+                      netlist_hash=",".join(sorted({c.conditions["netlist_hash"] for c in curves})))
+    TransferCurve("dac_code_current", combined, conditions).save(out)
+    model = DacTableModel.fit(combined)
+    report = model.report(out / "dac_table_model")
+    return {**model.spread(), "i_lsb_A": i_lsb, "polarity": polarity, "v_out_V": v_out,
+            "reproduction_error_max_A": float(report["reproduction_error_A"].max()),
+            "leave_one_out_error_max_lsb": float(report["leave_one_out_error_lsb"].max()),
+            "lsb_per_instance_A": dict(zip(report["instance"].tolist(), report["lsb_A"].tolist())),
+            "out": str(out), "combined_rows": int(len(combined)), "codes": int(combined["code"].nunique()),
+            "current_range_A": [float(np.min(combined["current"])), float(np.max(combined["current"]))]}

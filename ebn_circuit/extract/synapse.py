@@ -1,0 +1,200 @@
+"""DPI synapse transfer curves from ngspice runs, and the behavioural model fitted to them.
+
+Tables (``TransferCurve``, SI units, conditions from the runs' metadata):
+
+- ``synapse_tau_gain``: τ and gain against I_τ (I_gain, I_w fixed) and against I_w (I_τ fixed).
+  τ_decay: −1/slope of ln I_syn over the decay (0.6 → 0.1 of the peak, model-free);
+  τ_fit, gain_fit: the ``DpiSynapseModel`` fitted to that one transient.
+- ``synapse_transients``: every transient (run, role, biases, time, spike voltage, I_in, I_syn),
+  the data the behavioural model is fitted to and tested on.
+- ``synapse_epsc_vs_code``: peak EPSC of one 1 ms spike against the weight code of the DAC that
+  sets I_w (``circuits.synapse_dac``; codes 1…31, the positive codes: a "source" DAC gives no
+  weight current at codes ≤ 0), with the measured I_w and the model's EPSC at that I_w.
+
+``run_synapse_extraction`` fits the model on two runs at the default biases and reports its
+NRMSE on two held-out runs (other spike trains and other I_w, never seen by the fit).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ebn_circuit.behavioural.dpi_synapse import DpiSynapseModel, spike_input
+from ebn_circuit.circuits.dac import DacParams
+from ebn_circuit.circuits.synapse import DpiSynapseParams, SynapsePulseParams, synapse_pulse_testbench
+from ebn_circuit.circuits.synapse_dac import SynapseDacParams, synapse_dac_testbench
+from ebn_circuit.errors import WaveformError
+from ebn_circuit.extract.tables import TransferCurve, conditions_of
+from ebn_circuit.spice.result import SimResult
+from ebn_circuit.technology.core import Technology
+
+ONSET = 2e-3        # first spike (s): the circuit starts from its operating point
+WIDTH = 1e-3        # spike width (s)
+U_T_NOMINAL = 0.0259  # only to size t_stop from the expected τ; nothing is fitted with it
+TAU_CURRENTS = (7.2e-12, 24e-12, 72e-12, 240e-12, 720e-12)      # 2 decades of I_τ (A)
+WEIGHT_CURRENTS = (2.5e-9, 5e-9, 10e-9, 20e-9)                   # I_w (A)
+# behavioural fit and hold-out: (name, I_w (A), spike onsets (s)), default I_τ and I_gain
+FIT_RUNS = (("fit_single_10nA", 10e-9, (2e-3,)), ("fit_train_5nA", 5e-9, (2e-3, 6e-3, 9e-3)))
+HELD_OUT_RUNS = (("held_out_train_7.5nA", 7.5e-9, (2e-3, 4e-3, 9e-3, 10.5e-3)),
+                 ("held_out_pair_15nA", 15e-9, (3e-3, 7e-3)))
+TRAIN_STOP = 30e-3
+SINGLE_SPIKE_FREE = ("tau", "gain", "i_gain", "i_rest", "t_ext", "i_offset")
+
+
+def synapse_run(simulator, tech: Technology, synapse: DpiSynapseParams, spike_times=(ONSET,),
+                t_stop: float | None = None, seed: int | None = None) -> SimResult:
+    """One transient of the synapse; t_stop defaults to 2.5 expected τ after the last spike."""
+    tau_expected = synapse.c_syn * U_T_NOMINAL / (0.7 * synapse.i_tau)
+    if t_stop is None:
+        t_stop = spike_times[-1] + WIDTH + max(2.5 * tau_expected, 1e-3)
+    max_step = float(min(50e-6, tau_expected / 20))
+    bench = synapse_pulse_testbench(SynapsePulseParams(synapse=synapse, spike_times=tuple(spike_times),
+                                                       pulse_width=WIDTH, t_stop=t_stop, max_step=max_step,
+                                                       print_step=max_step / 2), tech)
+    return simulator.run(replace(bench, seed=seed) if seed is not None else bench)
+
+
+def decay_time_constant(time, i_syn, t_from: float, hi: float = 0.6, lo: float = 0.1) -> float:
+    """τ (s): −1/slope of ln I_syn after ``t_from`` while I_syn is between lo and hi × its peak."""
+    after = np.asarray(time) >= t_from
+    t, i = np.asarray(time)[after], np.asarray(i_syn)[after]
+    k_peak = int(np.argmax(i))
+    window = (np.arange(i.size) > k_peak) & (i <= hi * i.max()) & (i >= lo * i.max())
+    if window.sum() < 5:
+        raise WaveformError(f"decay_time_constant: only {window.sum()} samples between {lo} and {hi} of the peak; "
+                            "run the transient longer")
+    return float(-1.0 / np.polyfit(t[window], np.log(i[window]), 1)[0])
+
+
+def transient_rows(result: SimResult, run: str, role: str, synapse: DpiSynapseParams, vdd: float) -> pd.DataFrame:
+    """The run as tidy rows: time_s, spk_V, i_in_A (I_w while the spike is high), i_syn_A."""
+    spk = result.v("spk")
+    return pd.DataFrame({"run": run, "role": role, "i_tau_A": synapse.i_tau, "i_gain_A": synapse.i_gain,
+                         "i_w_A": synapse.i_w, "c_syn_F": synapse.c_syn, "time_s": result.time, "spk_V": spk,
+                         "i_in_A": spike_input(spk, synapse.i_w, vdd), "i_syn_A": result.i("visyn")})
+
+
+def runs_of(transients: pd.DataFrame, role: str) -> tuple[list[tuple], list[str]]:
+    """(time, I_in, I_syn) tuples and run names of one role in the transient table."""
+    chosen = transients[transients["role"] == role]
+    names = list(dict.fromkeys(chosen["run"]))
+    return [tuple(chosen.loc[chosen["run"] == n, c].to_numpy() for c in ("time_s", "i_in_A", "i_syn_A"))
+            for n in names], names
+
+
+def tau_gain_sweep(simulator, tech: Technology, tau_currents=TAU_CURRENTS, weight_currents=WEIGHT_CURRENTS,
+                   base: DpiSynapseParams = DpiSynapseParams()) -> tuple[TransferCurve, pd.DataFrame]:
+    """τ and gain against I_τ (I_w = base.i_w) and against I_w (I_τ = base.i_tau): one single-spike
+    transient each. Returns the curve and the transients (role "sweep")."""
+    rows, waves, results = [], [], []
+    points = [("i_tau", replace(base, i_tau=i)) for i in tau_currents]
+    points += [("i_w", replace(base, i_w=i)) for i in weight_currents]
+    for swept, synapse in points:
+        res = synapse_run(simulator, tech, synapse)
+        results.append(res)
+        name = f"sweep_{swept}_{getattr(synapse, swept):.3g}"
+        wave = transient_rows(res, name, "sweep", synapse, tech.vdd)
+        waves.append(wave)
+        run = (wave["time_s"].to_numpy(), wave["i_in_A"].to_numpy(), wave["i_syn_A"].to_numpy())
+        # one spike reaches one level only: the level dependence (i_sat) stays off
+        model = DpiSynapseModel.fit([run], [name], free=SINGLE_SPIKE_FREE)
+        rows.append({"swept": swept, "i_tau_A": synapse.i_tau, "i_w_A": synapse.i_w, "i_gain_A": synapse.i_gain,
+                     "tau_decay_s": decay_time_constant(res.time, res.i("visyn"), ONSET + WIDTH),
+                     "tau_fit_s": model.tau, "tau_fit_sigma_s": model.uncertainty.get("tau", np.nan),
+                     "gain_fit": model.gain, "gain_fit_sigma": model.uncertainty.get("gain", np.nan),
+                     "gain_nominal": synapse.i_gain / synapse.i_tau, "epsc_peak_A": float(res.i("visyn").max()),
+                     "fit_nrmse": float(model.fit_quality["nrmse"].iloc[0])})
+    conditions = conditions_of(results, c_syn_F=base.c_syn, i_gain_A=base.i_gain, i_w_A_for_tau_sweep=base.i_w,
+                               i_tau_A_for_weight_sweep=base.i_tau, pulse_width_s=WIDTH)
+    return TransferCurve("synapse_tau_gain", pd.DataFrame(rows), conditions), pd.concat(waves, ignore_index=True)
+
+
+def model_runs(simulator, tech: Technology, base: DpiSynapseParams = DpiSynapseParams(),
+               seed: int | None = None) -> tuple[pd.DataFrame, list[SimResult]]:
+    """The fit and held-out transients at the default biases (roles "fit", "held_out")."""
+    waves, results = [], []
+    for role, specs in (("fit", FIT_RUNS), ("held_out", HELD_OUT_RUNS)):
+        for name, i_w, times in specs:
+            synapse = replace(base, i_w=i_w)
+            res = synapse_run(simulator, tech, synapse, times, t_stop=TRAIN_STOP, seed=seed)
+            results.append(res)
+            waves.append(transient_rows(res, name, role, synapse, tech.vdd))
+    return pd.concat(waves, ignore_index=True), results
+
+
+def epsc_vs_code(simulator, tech: Technology, codes=tuple(range(1, 32)), i_lsb: float = 0.5e-9,
+                 base: DpiSynapseParams = DpiSynapseParams(), model: DpiSynapseModel | None = None,
+                 seed: int | None = None) -> TransferCurve:
+    """Peak EPSC (A, above the pre-spike baseline) of one spike against the DAC code; i_w_A is the
+    measured DAC current into the vw diode. model_epsc_A: the behavioural model at that I_w."""
+    rows, results = [], []
+    dac = DacParams(i_lsb=i_lsb, polarity="source")
+    for code in codes:
+        params = SynapseDacParams(synapse=base, dac=dac, code=code, spike_times=(ONSET,), pulse_width=WIDTH,
+                                  t_stop=ONSET + WIDTH + 4e-3, seed=seed)
+        res = simulator.run(synapse_dac_testbench(params, tech))
+        results.append(res)
+        time, i_syn = res.time, res.i("visyn")
+        baseline = float(np.median(i_syn[time < ONSET]))
+        i_w = float(np.median(res.i("vwsense")[time < ONSET]))
+        row = {"code": code, "i_w_A": i_w, "epsc_peak_A": float(i_syn.max()) - baseline, "baseline_A": baseline}
+        if model is not None:
+            pred = model.predict(time, spike_input(res.v("spk"), i_w, tech.vdd))
+            row["model_epsc_A"] = float(pred.max() - pred[time < ONSET].min())
+        rows.append(row)
+    conditions = conditions_of(results, i_lsb_A=i_lsb, c_syn_F=base.c_syn, i_tau_A=base.i_tau,
+                               i_gain_A=base.i_gain, pulse_width_s=WIDTH, dac_polarity="source")
+    return TransferCurve("synapse_epsc_vs_code", pd.DataFrame(rows), conditions)
+
+
+def epsc_slope(table: pd.DataFrame, min_code: int = 8) -> dict:
+    """Least-squares line of EPSC against code (codes ≥ min_code, where the charge-up delay is a
+    small part of the spike): slope (A/code), and against the measured I_w (A/A)."""
+    upper = table[table["code"] >= min_code]
+    if len(upper) < 2:
+        upper = table
+    per_code = np.polyfit(upper["code"], upper["epsc_peak_A"], 1)
+    per_amp = np.polyfit(upper["i_w_A"], upper["epsc_peak_A"], 1)
+    return {"epsc_per_code_A": float(per_code[0]), "epsc_code_intercept": float(-per_code[1] / per_code[0]),
+            "epsc_per_i_w": float(per_amp[0]), "dac_lsb_at_vw_A": float(np.polyfit(upper["code"], upper["i_w_A"], 1)[0])}
+
+
+def run_synapse_extraction(simulator, tech: Technology, out: Path, quick: bool = False) -> dict:
+    """Measure, save and fit everything in this module; write the model report under ``out``.
+    quick: fewer bias points and codes (3 I_τ, 2 I_w, 5 codes). Returns measured numbers (SI)."""
+    out = Path(out)
+    tau_currents = TAU_CURRENTS[::2] if quick else TAU_CURRENTS
+    weight_currents = (5e-9, 10e-9) if quick else WEIGHT_CURRENTS
+    codes = (2, 4, 8, 16, 31) if quick else tuple(range(1, 32))
+    curve, sweep_waves = tau_gain_sweep(simulator, tech, tau_currents, weight_currents)
+    curve.save(out)
+    waves, results = model_runs(simulator, tech)
+    transients = pd.concat([waves, sweep_waves], ignore_index=True)
+    TransferCurve("synapse_transients", transients, conditions_of(results)).save(out)
+    fit_runs, fit_names = runs_of(transients, "fit")
+    held_runs, held_names = runs_of(transients, "held_out")
+    model = DpiSynapseModel.fit(fit_runs, fit_names)
+    quality = model.report(out / "dpi_synapse_model", held_runs, held_names)
+    textbook = DpiSynapseModel.fit(fit_runs, fit_names, free=("tau", "gain", "i_offset"),
+                                   start=DpiSynapseModel(i_gain=1e-11, i_rest=1e-16, i_sat=1e-3, t_ext=0.0))
+    epsc = epsc_vs_code(simulator, tech, codes, model=model)
+    epsc.save(out)
+    by_tau = curve.table[curve.table["swept"] == "i_tau"]
+    held = quality[quality["role"] == "held_out"]
+    return {"tau_vs_i_tau_loglog_slope": float(np.polyfit(np.log(by_tau["i_tau_A"]), np.log(by_tau["tau_decay_s"]),
+                                                          1)[0]),
+            "tau_decay_s_at_default": float(by_tau.loc[by_tau["i_tau_A"].idxmin(), "tau_decay_s"]),
+            "tau_table": curve.table[["swept", "i_tau_A", "i_w_A", "tau_decay_s", "tau_fit_s", "gain_fit",
+                                      "gain_nominal"]].to_dict("records"),
+            "model": model.parameters().set_index("parameter")[["value", "sigma"]].to_dict("index"),
+            "model_nrmse_fit_max": float(quality.loc[quality["role"] == "fit", "nrmse"].max()),
+            "model_nrmse_held_out": dict(zip(held["run"], held["nrmse"])),
+            "model_nrmse_held_out_max": float(held["nrmse"].max()),
+            "textbook_model_nrmse_held_out_max": float(textbook.evaluate(held_runs, held_names)["nrmse"].max()),
+            "epsc_vs_code": epsc_slope(epsc.table),
+            "epsc_monotonic": bool(np.all(np.diff(epsc.table.sort_values("code")["epsc_peak_A"]) > 0)),
+            "out": str(out)}
