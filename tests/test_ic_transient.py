@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from ebn_circuit.errors import ConfigError
-from ebn_circuit.experiments.ic_setup import IcRun, load_run
+from ebn_circuit.experiments.ic_setup import IcRun, fixed_code_testbench, load_run
 from ebn_circuit.experiments.ic_transient import calibrate_omega_per_code, run_ic
 from ebn_circuit.measure.learning import DEC, INC, SL
 
@@ -23,8 +23,10 @@ def sim1_run():
 @pytest.fixture(scope="module")
 def omega(simulator, sky130_tt, sim1_run):
     value = calibrate_omega_per_code(simulator, sim1_run, sky130_tt)
-    # one pulse at code 1 moves I_mem by tens of pA: (gain 4)·I_lsb·t_pulse/τ_mem order of magnitude
-    expected = sim1_run.neuron.gain * sim1_run.i_lsb * sim1_run.width / 20e-3
+    # one pulse at code 1 moves I_mem by tens of pA: (neuron gain)·(synapse gain)·I_lsb·t_pulse/τ_mem,
+    # order of magnitude (τ_mem ≈ 20 ms)
+    synapse_gain = sim1_run.dpi.i_gain / sim1_run.dpi.i_tau
+    expected = sim1_run.neuron.gain * synapse_gain * sim1_run.i_lsb * sim1_run.width / 20e-3
     assert 0.2 * expected < value < 2.0 * expected, (value, expected)
     return value
 
@@ -59,6 +61,20 @@ def test_strong_drive_makes_the_code_walk_down(simulator, sky130_tt, sim1_run, o
     assert_steps_follow_the_rule(outcome)
     assert (outcome.table["decision"] == DEC).all()
     assert outcome.final_code == run.initial_code - 6
+
+
+def test_dpi_synapse_lets_inhibition_cancel_more_than_the_pulse_duty(simulator, sky130_tt, sim1_run):
+    """Held codes, 20 pulses: I_mem late in the run is monotonic in the code, and code −16 pulls it
+    down by more than the 20 % duty that a weight current steered only during the pulse could."""
+    run = replace(sim1_run.shortened(20), start_at_rest=True)
+    late = {}
+    for code in (-16, 0, 16):
+        result = simulator.run(fixed_code_testbench(run, sky130_tt, code))
+        time, i_mem = result.time, result.i("vimem")
+        late[code] = float(np.mean(i_mem[time > run.t_stop - 4 * run.period]))
+    assert late[-16] < late[0] < late[16], late
+    duty = run.width / run.period
+    assert late[-16] < (1 - 1.5 * duty) * late[0], late
 
 
 def test_run_definitions_are_validated(tmp_path):

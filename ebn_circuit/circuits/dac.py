@@ -51,6 +51,7 @@ from ebn_circuit.technology.core import Technology
 BITS = 6
 CODE_MIN, CODE_MAX = -(2 ** (BITS - 1)), 2 ** (BITS - 1) - 1   # of the default 6-bit DAC
 PINS = tuple(f"b{k}" for k in range(BITS)) + ("iref", "iout", "vdd", "vss")
+POLARITIES = ("source", "sink", "offset")
 
 
 def code_range(bits: int = BITS) -> tuple[int, int]:
@@ -84,8 +85,8 @@ class DacParams:
     polarity: str = "source"
 
     def __post_init__(self) -> None:
-        if self.polarity not in ("source", "sink"):
-            raise ConfigError(f"DacParams.polarity must be 'source' or 'sink', got {self.polarity!r}")
+        if self.polarity not in POLARITIES:
+            raise ConfigError(f"DacParams.polarity must be one of {', '.join(POLARITIES)}, got {self.polarity!r}")
         if int(self.bits) != self.bits or not 2 <= self.bits <= 10:
             raise ConfigError(f"DacParams.bits must be an integer in 2…10 (sign included), got {self.bits}")
         if not self.i_lsb > 0:
@@ -109,12 +110,14 @@ def dac_subckt(params: DacParams, tech: Technology, name: str = "weight_dac") ->
     polarity "sink": the same current *sunk* from it: the switched units pull (code + 32)·I_lsb
     from ``iout`` directly and a pFET mirror of a fixed 32-unit sink sources 32·I_lsb back. For
     inputs that excite by sinking, such as the DPI neuron's ``iin``.
+    polarity "offset": the unsigned offset-binary current (code + 32)·I_lsb sourced into ``iout``
+    (no offset subtraction): the weight current of a DPI synapse, whose input must be positive.
     """
     unit = Size(params.unit_w, params.unit_l)
     mirror = Size(params.mirror_w, params.mirror_l)
     sign, half = params.bits - 1, 2 ** (params.bits - 1)
-    # source: the switched units sum on isum, mirrored out; sink: they pull from iout directly
-    cells_to = "isum" if params.polarity == "source" else "iout"
+    # source, offset: the switched units sum on isum, mirrored out; sink: they pull from iout directly
+    cells_to = "iout" if params.polarity == "sink" else "isum"
     sub = SubCircuit(name, *params.pins)
     add(sub, diode(tech, "mref", "n", "iref", "vss", unit))
     for k in range(params.bits):
@@ -123,13 +126,15 @@ def dac_subckt(params: DacParams, tech: Technology, name: str = "weight_dac") ->
             mirror_out(tech, f"mcs_{k}", "n", f"cs_{k}", "iref", "vss", unit.times(2 ** k)),
             switch(tech, f"msw_{k}", "n", cells_to, f"cs_{k}", gate, SWITCH.times(2 ** k)))
     add(sub, inverter(tech, "inv_sign", f"b{sign}", f"b{sign}_n"))
-    if params.polarity == "source":
+    if params.polarity in ("source", "offset"):
         add(sub,
             diode(tech, "mp_in", "p", "isum", "vdd", mirror),
-            mirror_out(tech, "mp_out", "p", "iout", "isum", "vdd", mirror),
+            mirror_out(tech, "mp_out", "p", "iout", "isum", "vdd", mirror))
+    if params.polarity == "source":
+        add(sub,
             switch(tech, "msw_off", "n", "iout", "cs_off", "vdd", SWITCH.times(half)),
             mirror_out(tech, "mcs_off", "n", "cs_off", "iref", "vss", unit.times(half)))
-    else:
+    elif params.polarity == "sink":
         add(sub,
             switch(tech, "msw_off", "n", "ioff", "cs_off", "vdd", SWITCH.times(half)),
             mirror_out(tech, "mcs_off", "n", "cs_off", "iref", "vss", unit.times(half)),

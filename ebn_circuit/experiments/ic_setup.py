@@ -13,7 +13,9 @@ import numpy as np
 from ebn_circuit.circuits.bias import SUBTHRESHOLD_OPTIONS
 from ebn_circuit.circuits.dac import DacParams, code_bits
 from ebn_circuit.circuits.neuron import DpiNeuronParams, dpi_neuron, neuron_biases
-from ebn_circuit.circuits.plastic_synapse import PlasticSynapseParams, plastic_synapse
+from ebn_circuit.circuits.plastic_synapse import (PlasticSynapseParams, default_dpi, plastic_synapse,
+                                                  plastic_synapse_biases)
+from ebn_circuit.circuits.synapse import DpiSynapseParams
 from ebn_circuit.circuits.primitives import reference_current
 from ebn_circuit.circuits.synapse import pulse_train_pwl
 from ebn_circuit.tomlfile import read_toml
@@ -28,7 +30,10 @@ class IcRun:
     """One IC experiment (SI units). ``drive``: constant current sunk from the neuron input,
     switched on at t = 0 so that I_mem starts from 0 like the original run, or already on
     (``start_at_rest``: I_mem starts at its operating point under the drive); pulses: count,
-    first onset, period, width (s); the code starts at initial_code."""
+    first onset, period, width (s); the code starts at initial_code; reltol: the simulator's
+    relative tolerance (the comparator's own benches use 1e-4 to resolve ±10 pA; 1e-3 halves the
+    CPU time of a run, see sims/); i_lsb: the weight unit of
+    the DAC (A); neuron: the DPI neuron; dpi: the plastic synapse's DPI pair (τ_syn, gain)."""
 
     name: str = "sim1"
     drive: float = 2.4e-9
@@ -40,12 +45,14 @@ class IcRun:
     initial_code: int = 8
     i_rest: float = 9e-9
     i_sl: float = 0.3e-9
-    i_lsb: float = 300e-12
+    i_lsb: float = 100e-12
     counter: str = "xspice"
     corner: str = "tt"
     max_step: float = 20e-6
+    reltol: float = 1e-3
     start_at_rest: bool = False
     neuron: DpiNeuronParams = field(default_factory=DpiNeuronParams)
+    dpi: DpiSynapseParams = field(default_factory=default_dpi)
 
     def __post_init__(self) -> None:
         if not 0 <= self.drive <= 1e-6:
@@ -56,7 +63,7 @@ class IcRun:
             raise ConfigError(f"IcRun {self.name}: the last pulse ends after t_stop={self.t_stop} s")
         if not -32 <= self.initial_code <= 31:
             raise ConfigError(f"IcRun {self.name}: initial_code must be in -32…31, got {self.initial_code}")
-        for name in ("i_rest", "i_sl", "i_lsb", "max_step"):
+        for name in ("i_rest", "i_sl", "i_lsb", "max_step", "reltol"):
             if not getattr(self, name) > 0:
                 raise ConfigError(f"IcRun {self.name}: {name} must be > 0, got {getattr(self, name)}")
 
@@ -66,7 +73,7 @@ class IcRun:
 
     @property
     def synapse(self) -> PlasticSynapseParams:
-        return PlasticSynapseParams(dac=DacParams(polarity="sink", i_lsb=self.i_lsb))
+        return PlasticSynapseParams(dac=DacParams(polarity="offset", i_lsb=self.i_lsb), dpi=self.dpi)
 
     def shortened(self, pulses: int) -> "IcRun":
         """The same run with fewer pulses (for fast tests)."""
@@ -74,22 +81,26 @@ class IcRun:
 
 
 def load_run(path: str | Path) -> IcRun:
-    """An IcRun from a TOML file in sims/ (keys are IcRun's fields; [neuron] for neuron params)."""
+    """An IcRun from a TOML file in sims/ (keys are IcRun's fields; [neuron] for the neuron's
+    params, [synapse] for the plastic synapse's DPI pair, over its defaults)."""
     path = Path(path)
     data = read_toml(path, "run definition")
     run = data.pop("run", None)
     neuron = data.pop("neuron", {})
+    synapse = data.pop("synapse", {})
     if run is None or data:
-        raise ConfigError(f"{path}: expected a [run] table (and optionally [neuron]); found {sorted(data) or 'no [run]'}")
-    known = {f.name for f in fields(IcRun)} - {"neuron"}
-    for key in run:
+        raise ConfigError(f"{path}: expected a [run] table (and optionally [neuron], [synapse]); "
+                          f"found {sorted(data) or 'no [run]'}")
+    _check_keys(path, "run", run, {f.name for f in fields(IcRun)} - {"neuron", "dpi"})
+    _check_keys(path, "neuron", neuron, {f.name for f in fields(DpiNeuronParams)})
+    _check_keys(path, "synapse", synapse, {f.name for f in fields(DpiSynapseParams)} - {"i_w"})
+    return IcRun(**run, neuron=DpiNeuronParams(**neuron), dpi=replace(default_dpi(), **synapse))
+
+
+def _check_keys(path: Path, table: str, given: dict, known: set[str]) -> None:
+    for key in given:
         if key not in known:
-            raise ConfigError(f"{path}: unknown key run.{key}; allowed: {', '.join(sorted(known))}")
-    neuron_known = {f.name for f in fields(DpiNeuronParams)}
-    for key in neuron:
-        if key not in neuron_known:
-            raise ConfigError(f"{path}: unknown key neuron.{key}; allowed: {', '.join(sorted(neuron_known))}")
-    return IcRun(**run, neuron=DpiNeuronParams(**neuron))
+            raise ConfigError(f"{path}: unknown key {table}.{key}; allowed: {', '.join(sorted(known))}")
 
 
 def neuron_and_synapse_lines(run: IcRun, tech: Technology, bits: str = "b0 b1 b2 b3 b4 b5") -> list[str]:
@@ -106,8 +117,9 @@ def neuron_and_synapse_lines(run: IcRun, tech: Technology, bits: str = "b0 b1 b2
              "* I_mem sense and its pFET diode (the mirror input for the learning block)",
              "vimem imem_p imem 0",
              tech.device_line("imem_d", "p", "imem_p", "imem_p", "vdd", "vdd", 1e-6, 1e-6),
-             f"xsyn {bits} pulse isyn_ref iin vdd vss {synapse_defs[-1].name}",
+             f"xsyn {bits} pulse isyn_ref iin svthr svtau vdd vss {synapse_defs[-1].name}",
              *reference_current("syn", "isyn_ref", run.i_lsb),
+             *plastic_synapse_biases(run.synapse, tech),
              *neuron_biases(run.neuron, tech),
              ".nodeset v(xneuron.vmem)=0.3"]
     return lines

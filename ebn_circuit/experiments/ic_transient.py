@@ -25,28 +25,29 @@ from ebn_circuit.technology.core import Technology
 BITS = 6
 CALIBRATION_CODE = 16
 GUARD = 0.1e-9  # A: the guard band around the bounds for the agreement that offsets cannot spoil
+MIN_SETTLED_PULSES = 10  # a run counts as settled when at least this many final pulses (50 ms) are all SL
 
 
-def _options() -> tuple[tuple[str, str], ...]:
+def _options(run: IcRun) -> tuple[tuple[str, str], ...]:
     merged = dict(SUBTHRESHOLD_OPTIONS)
     merged.update(dict(LB_OPTIONS))
+    merged["reltol"] = f"{run.reltol:g}"
     return tuple(merged.items())
 
 
 def calibrate_omega_per_code(simulator: Simulator, run: IcRun, tech: Technology) -> float:
-    """I_Ω per code unit (A), measured: the I_mem rise over one pulse at code +16 minus that at
-    code 0, over 16 codes (the drive's own drift cancels; positive codes only, since an inhibitory
-    input larger than the drive would clip at zero input current). The neuron starts at its
-    operating point under the run's drive; the synapse holds the code from voltage sources."""
-    short = replace(run.shortened(1), t_stop=run.first_pulse + 2 * run.width, start_at_rest=True)
-    rises = []
+    """I_Ω per code unit (A), measured: the largest difference, over the period that one pulse
+    starts, between I_mem at code +16 and at code 0, over 16 codes (the drive's own drift
+    cancels; the DPI synapse spreads the pulse, so the jump peaks after the pulse ends). The
+    neuron starts at its operating point under the run's drive; voltage sources hold the code."""
+    short = replace(run.shortened(1), t_stop=run.first_pulse + run.period, start_at_rest=True)
+    grid = np.linspace(run.first_pulse, short.t_stop, 400)
+    traces = []
     for code in (CALIBRATION_CODE, 0):
         bench = fixed_code_testbench(short, tech, code)
         result = simulator.run(replace(bench, name=f"{bench.name}_calibration"))
-        time, i_mem = result.time, result.i("vimem")
-        onset = run.first_pulse
-        rises.append(np.interp(onset + run.width, time, i_mem) - np.interp(onset, time, i_mem))
-    return float((rises[0] - rises[1]) / CALIBRATION_CODE)
+        traces.append(np.interp(grid, result.time, result.i("vimem")))
+    return float(np.max(traces[0] - traces[1]) / CALIBRATION_CODE)
 
 
 def learning_params(run: IcRun, omega_per_code: float) -> LearningBlockParams:
@@ -74,7 +75,7 @@ def ic_testbench(run: IcRun, tech: Technology, omega_per_code: float, seed: int 
         corner_tech = corner_tech.with_mismatch(True)
     return Testbench(f"ic_{run.name}_{run.corner}" + (f"_mc{seed}" if seed is not None else ""), "\n".join(lines),
                      Transient(step=20e-6, stop=run.t_stop, max_step=run.max_step), corner_tech, seed=seed,
-                     options=_options(), saves=saves)
+                     options=_options(run), saves=saves)
 
 
 def waveforms_of(result: SimResult, vdd: float) -> pd.DataFrame:
@@ -99,6 +100,7 @@ class IcOutcome:
     agreement_outside_guard: float
     flag_agreement: float
     settle_time: float
+    settled: bool
     settled_inside: bool
     final_code: int
     wall_time: float
@@ -116,7 +118,8 @@ class IcOutcome:
                 "agreement_ideal_rule": self.agreement,
                 "agreement_outside_guard": self.agreement_outside_guard,
                 "flags_vs_code_change": self.flag_agreement,
-                "settle_time_ms": self.settle_time * 1e3, "settled_inside_band": self.settled_inside,
+                "settle_time_ms": self.settle_time * 1e3, "settled": self.settled,
+                "settled_inside_band": self.settled_inside,
                 "final_code": self.final_code, "code_min": int(self.table["code_after"].min()),
                 "code_max": int(self.table["code_after"].max()), "ngspice_wall_s": self.wall_time}
 
@@ -140,6 +143,8 @@ def analyse(run: IcRun, omega_per_code: float, waveforms: pd.DataFrame, wall_tim
     clear = usable & (np.minimum(np.abs(table["i_before"] - lower), np.abs(table["i_before"] - upper)) >= GUARD)
     agreement_clear = float(np.mean(table.loc[clear, "decision"] == table.loc[clear, "ideal"])) if clear.any() else float("nan")
     settle_index = settled_after(table["decision"].to_numpy())
+    if settle_index is not None and len(table) - settle_index < min(MIN_SETTLED_PULSES, len(table)):
+        settle_index = None
     settle_time = float(table["onset"].iloc[settle_index] - run.first_pulse) if settle_index is not None else float("nan")
     last = table.iloc[-1]
     i_end = float(waveforms["i_mem"].iloc[-1])
@@ -147,6 +152,7 @@ def analyse(run: IcRun, omega_per_code: float, waveforms: pd.DataFrame, wall_tim
     end_upper = end_lower + 2 * run.i_sl
     return IcOutcome(run=run, omega_per_code=omega_per_code, table=table, agreement=agreement,
                      agreement_outside_guard=agreement_clear, flag_agreement=flag_agreement, settle_time=settle_time,
+                     settled=settle_index is not None,
                      settled_inside=bool(settle_index is not None and end_lower <= i_end <= end_upper),
                      final_code=int(last["code_after"]), wall_time=wall_time)
 
