@@ -156,3 +156,18 @@ def test_sink_polarity_dac_sinks_the_signed_weight_current(simulator, sky130_tt)
     assert 0.8 < lin.lsb / params.dac.i_lsb < 1.25
     weight = table.set_index("code")["current"]
     assert weight[CODE_MAX] > 0 > weight[CODE_MIN]
+
+
+def test_offset_polarity_dac_sources_the_unsigned_offset_code(simulator, sky130_tt):
+    """The "offset" DAC (the DPI synapse pair's weight input) sources (code + 32)·I_lsb: ~0 at
+    the most negative code, 32 LSB at code 0, monotonic, into a node held near an nFET diode's gate."""
+    from ebn_circuit.circuits.dac import DacParams
+
+    params = DacSweepParams(dac=DacParams(polarity="offset", i_lsb=100e-12), v_out=0.5)
+    table = measure_dac_table(simulator, params, sky130_tt)
+    current = table.set_index("code")["current"]
+    lin = dac_linearity(table)
+    assert lin.monotonic and lin.dnl_max < 0.5
+    assert 0.8 < lin.lsb / params.dac.i_lsb < 1.25
+    assert abs(current[CODE_MIN]) < 0.5 * lin.lsb
+    assert current[0] == pytest.approx(32 * lin.lsb, rel=0.05)

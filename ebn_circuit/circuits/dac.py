@@ -226,10 +226,10 @@ def dac_code_testbench(params: DacCodeParams, tech: Technology) -> Testbench:
 
 def dac_table(result: SimResult, instance: int | str = 0, polarity: str = "source") -> pd.DataFrame:
     """The code → current table of a sweep result: columns instance, code, current (A, the signed
-    weight current: positive = sourced into the output node for a "source" DAC, sunk from it for
-    a "sink" DAC), the format the network layer reads."""
+    weight current: positive = sourced into the output node for a "source" or "offset" DAC, sunk
+    from it for a "sink" DAC), the format the network layer reads."""
     sweep = next(v for k, v in result.vectors.items() if k.startswith("v(v-sweep)") or k == "v(code)")
-    sign = 1.0 if polarity == "source" else -1.0
+    sign = -1.0 if polarity == "sink" else 1.0
     return pd.DataFrame({"instance": instance, "code": np.rint(sweep).astype(int),
                          "current": sign * np.asarray(result.i("vout"), dtype=float)})
 
