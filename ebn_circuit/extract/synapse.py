@@ -8,8 +8,8 @@ Tables (``TransferCurve``, SI units, conditions from the runs' metadata):
 - ``synapse_transients``: every transient (run, role, biases, time, spike voltage, I_in, I_syn),
   the data the behavioural model is fitted to and tested on.
 - ``synapse_epsc_vs_code``: peak EPSC of one 1 ms spike against the weight code of the DAC that
-  sets I_w (``circuits.synapse_dac``; codes 1…31, the positive codes: a "source" DAC gives no
-  weight current at codes ≤ 0), with the measured I_w and the model's EPSC at that I_w.
+  sets I_w (``circuits.synapse_dac``; 12 codes in 1…31, the positive codes: a "source" DAC gives
+  no weight current at codes ≤ 0), with the measured I_w and the model's EPSC at that I_w.
 
 ``run_synapse_extraction`` fits the model on two runs at the default biases and reports its
 NRMSE on two held-out runs (other spike trains and other I_w, never seen by the fit).
@@ -41,7 +41,10 @@ WEIGHT_CURRENTS = (2.5e-9, 5e-9, 10e-9, 20e-9)                   # I_w (A)
 FIT_RUNS = (("fit_single_10nA", 10e-9, (2e-3,)), ("fit_train_5nA", 5e-9, (2e-3, 6e-3, 9e-3)))
 HELD_OUT_RUNS = (("held_out_train_7.5nA", 7.5e-9, (2e-3, 4e-3, 9e-3, 10.5e-3)),
                  ("held_out_pair_15nA", 15e-9, (3e-3, 7e-3)))
-TRAIN_STOP = 30e-3
+TRAIN_STOP = 20e-3
+# weight codes of the EPSC curve: dense where the charge-up delay bends it (small codes)
+CODES = (1, 2, 3, 4, 6, 8, 12, 16, 20, 24, 28, 31)
+QUICK_CODES = (2, 4, 8, 16, 31)
 SINGLE_SPIKE_FREE = ("tau", "gain", "i_gain", "i_rest", "t_ext", "i_offset")
 
 
@@ -126,7 +129,7 @@ def model_runs(simulator, tech: Technology, base: DpiSynapseParams = DpiSynapseP
     return pd.concat(waves, ignore_index=True), results
 
 
-def epsc_vs_code(simulator, tech: Technology, codes=tuple(range(1, 32)), i_lsb: float = 0.5e-9,
+def epsc_vs_code(simulator, tech: Technology, codes=CODES, i_lsb: float = 0.5e-9,
                  base: DpiSynapseParams = DpiSynapseParams(), model: DpiSynapseModel | None = None,
                  seed: int | None = None) -> TransferCurve:
     """Peak EPSC (A, above the pre-spike baseline) of one spike against the DAC code; i_w_A is the
@@ -135,7 +138,7 @@ def epsc_vs_code(simulator, tech: Technology, codes=tuple(range(1, 32)), i_lsb: 
     dac = DacParams(i_lsb=i_lsb, polarity="source")
     for code in codes:
         params = SynapseDacParams(synapse=base, dac=dac, code=code, spike_times=(ONSET,), pulse_width=WIDTH,
-                                  t_stop=ONSET + WIDTH + 4e-3, seed=seed)
+                                  t_stop=ONSET + WIDTH + 1.5e-3, seed=seed)  # the peak is ~0.1 ms after the spike
         res = simulator.run(synapse_dac_testbench(params, tech))
         results.append(res)
         time, i_syn = res.time, res.i("visyn")
@@ -153,14 +156,22 @@ def epsc_vs_code(simulator, tech: Technology, codes=tuple(range(1, 32)), i_lsb: 
 
 def epsc_slope(table: pd.DataFrame, min_code: int = 8) -> dict:
     """Least-squares line of EPSC against code (codes ≥ min_code, where the charge-up delay is a
-    small part of the spike): slope (A/code), and against the measured I_w (A/A)."""
+    small part of the spike): slope (A/code), and against the measured I_w (A/A); the DAC's line
+    at the vw diode (LSB and code-0 current, A); the model's relative EPSC error if present."""
     upper = table[table["code"] >= min_code]
     if len(upper) < 2:
         upper = table
     per_code = np.polyfit(upper["code"], upper["epsc_peak_A"], 1)
     per_amp = np.polyfit(upper["i_w_A"], upper["epsc_peak_A"], 1)
-    return {"epsc_per_code_A": float(per_code[0]), "epsc_code_intercept": float(-per_code[1] / per_code[0]),
-            "epsc_per_i_w": float(per_amp[0]), "dac_lsb_at_vw_A": float(np.polyfit(upper["code"], upper["i_w_A"], 1)[0])}
+    dac_line = np.polyfit(upper["code"], upper["i_w_A"], 1)
+    summary = {"epsc_per_code_A": float(per_code[0]), "epsc_code_intercept": float(-per_code[1] / per_code[0]),
+               "epsc_per_i_w": float(per_amp[0]), "dac_lsb_at_vw_A": float(dac_line[0]),
+               "dac_current_at_code0_A": float(dac_line[1])}
+    if "model_epsc_A" in table:   # the model at the measured I_w: single spikes it was not fitted to
+        error = (table["model_epsc_A"] - table["epsc_peak_A"]).abs() / table["epsc_peak_A"]
+        summary.update(model_epsc_rel_error_max=float(error.max()),
+                       model_epsc_rel_error_max_code_ge4=float(error[table["code"] >= 4].max()))
+    return summary
 
 
 def run_synapse_extraction(simulator, tech: Technology, out: Path, quick: bool = False) -> dict:
@@ -169,12 +180,17 @@ def run_synapse_extraction(simulator, tech: Technology, out: Path, quick: bool =
     out = Path(out)
     tau_currents = TAU_CURRENTS[::2] if quick else TAU_CURRENTS
     weight_currents = (5e-9, 10e-9) if quick else WEIGHT_CURRENTS
-    codes = (2, 4, 8, 16, 31) if quick else tuple(range(1, 32))
+    codes = QUICK_CODES if quick else CODES
     curve, sweep_waves = tau_gain_sweep(simulator, tech, tau_currents, weight_currents)
     curve.save(out)
     waves, results = model_runs(simulator, tech)
     transients = pd.concat([waves, sweep_waves], ignore_index=True)
-    TransferCurve("synapse_transients", transients, conditions_of(results)).save(out)
+    base = DpiSynapseParams()   # the fit/held-out runs' biases; each row carries its own as columns
+    conditions = conditions_of(results, c_syn_F=base.c_syn, i_tau_A=base.i_tau, i_gain_A=base.i_gain,
+                               pulse_width_s=WIDTH)
+    conditions["netlist_hash"] = ",".join(sorted(set(conditions["netlist_hash"].split(","))
+                                                 | set(curve.conditions["netlist_hash"].split(","))))
+    TransferCurve("synapse_transients", transients, conditions).save(out)
     fit_runs, fit_names = runs_of(transients, "fit")
     held_runs, held_names = runs_of(transients, "held_out")
     model = DpiSynapseModel.fit(fit_runs, fit_names)
@@ -185,9 +201,12 @@ def run_synapse_extraction(simulator, tech: Technology, out: Path, quick: bool =
     epsc.save(out)
     by_tau = curve.table[curve.table["swept"] == "i_tau"]
     held = quality[quality["role"] == "held_out"]
+    default = by_tau.loc[(by_tau["i_tau_A"] - base.i_tau).abs().idxmin()]
     return {"tau_vs_i_tau_loglog_slope": float(np.polyfit(np.log(by_tau["i_tau_A"]), np.log(by_tau["tau_decay_s"]),
                                                           1)[0]),
-            "tau_decay_s_at_default": float(by_tau.loc[by_tau["i_tau_A"].idxmin(), "tau_decay_s"]),
+            "gain_vs_i_tau_loglog_slope": float(np.polyfit(np.log(by_tau["i_tau_A"]), np.log(by_tau["gain_fit"]),
+                                                           1)[0]),
+            "tau_decay_s_at_default": float(default["tau_decay_s"]), "gain_fit_at_default": float(default["gain_fit"]),
             "tau_table": curve.table[["swept", "i_tau_A", "i_w_A", "tau_decay_s", "tau_fit_s", "gain_fit",
                                       "gain_nominal"]].to_dict("records"),
             "model": model.parameters().set_index("parameter")[["value", "sigma"]].to_dict("index"),
