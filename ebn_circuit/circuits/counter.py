@@ -67,10 +67,10 @@ class CounterParams:
     bits: int = 6
     initial_code: int = 8
     sizes: GateSizes = field(default_factory=GateSizes)
-    # hysteresis: with a single 0.9 V threshold and reltol 1e-3, ngspice rolled a flop's step
-    # back after a rejected analog step at the clock edge (the bit rose for one time point)
-    v_in_low: float = 0.5
-    v_in_high: float = 1.3
+    # one threshold: a hysteresis band leaves inputs that linger inside it UNKNOWN, and an
+    # unknown clock or flag puts the flops into X for good (seen under Monte Carlo)
+    v_in_low: float = 0.9
+    v_in_high: float = 0.9
     t_gate: float = 100e-12
     t_edge: float = 1e-9
 

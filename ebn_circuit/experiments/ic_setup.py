@@ -31,8 +31,9 @@ class IcRun:
     switched on at t = 0 so that I_mem starts from 0 like the original run, or already on
     (``start_at_rest``: I_mem starts at its operating point under the drive); pulses: count,
     first onset, period, width (s); the code starts at initial_code; reltol: the simulator's
-    relative tolerance (the comparator's own benches use 1e-4 to resolve ±10 pA; 1e-3 halves the
-    CPU time of a run, see sims/); i_lsb: the weight unit of
+    relative tolerance (1e-4 as the comparator's benches, which resolve ±10 pA with it; 1e-3
+    halves the CPU time but let ngspice drop an XSPICE counter step after a rejected time step
+    at the clock edge); i_lsb: the weight unit of
     the DAC (A); neuron: the DPI neuron; dpi: the plastic synapse's DPI pair (τ_syn, gain)."""
 
     name: str = "sim1"
@@ -49,7 +50,7 @@ class IcRun:
     counter: str = "xspice"
     corner: str = "tt"
     max_step: float = 20e-6
-    reltol: float = 1e-3
+    reltol: float = 1e-4
     start_at_rest: bool = False
     neuron: DpiNeuronParams = field(default_factory=DpiNeuronParams)
     dpi: DpiSynapseParams = field(default_factory=default_dpi)
@@ -132,10 +133,14 @@ def drive_lines(run: IcRun) -> list[str]:
             f"idrive iin 0 PWL(0 0 10u {run.drive:.6g})"]
 
 
-def fixed_code_testbench(run: IcRun, tech: Technology, code: int) -> Testbench:
-    """Neuron + synapse with the code held by voltage sources: for calibrating I_Ω per code."""
+def fixed_code_testbench(run: IcRun, tech: Technology, code: int, seed: int | None = None) -> Testbench:
+    """Neuron + synapse with the code held by voltage sources (calibrating I_Ω per code; the I_mem
+    range the weight can reach); ``seed``: a Monte-Carlo instance."""
     levels = code_bits(code)
     lines = neuron_and_synapse_lines(run, tech) + [f"vb{k} b{k} 0 {tech.vdd * bit:g}" for k, bit in enumerate(levels)]
-    return Testbench(f"{run.name}_fixed_code_{code}", "\n".join(lines),
-                     Transient(step=20e-6, stop=run.t_stop, max_step=run.max_step), tech.with_corner(run.corner),
+    corner_tech = tech.with_corner(run.corner)
+    if seed is not None:
+        corner_tech = corner_tech.with_mismatch(True)
+    return Testbench(f"{run.name}_fixed_code_{code}" + (f"_mc{seed}" if seed is not None else ""), "\n".join(lines),
+                     Transient(step=20e-6, stop=run.t_stop, max_step=run.max_step), corner_tech, seed=seed,
                      options=SUBTHRESHOLD_OPTIONS)

@@ -102,6 +102,7 @@ class IcOutcome:
     settle_time: float
     settled: bool
     settled_inside: bool
+    saturated: bool
     final_code: int
     wall_time: float
 
@@ -118,7 +119,7 @@ class IcOutcome:
                 "agreement_ideal_rule": self.agreement,
                 "agreement_outside_guard": self.agreement_outside_guard,
                 "flags_vs_code_change": self.flag_agreement,
-                "settle_time_ms": self.settle_time * 1e3, "settled": self.settled,
+                "settle_time_ms": self.settle_time * 1e3, "settled": self.settled, "saturated": self.saturated,
                 "settled_inside_band": self.settled_inside,
                 "final_code": self.final_code, "code_min": int(self.table["code_after"].min()),
                 "code_max": int(self.table["code_after"].max()), "ngspice_wall_s": self.wall_time}
@@ -153,8 +154,17 @@ def analyse(run: IcRun, omega_per_code: float, waveforms: pd.DataFrame, wall_tim
     return IcOutcome(run=run, omega_per_code=omega_per_code, table=table, agreement=agreement,
                      agreement_outside_guard=agreement_clear, flag_agreement=flag_agreement, settle_time=settle_time,
                      settled=settle_index is not None,
+                     saturated=_saturated(last),
                      settled_inside=bool(settle_index is not None and end_lower <= i_end <= end_upper),
                      final_code=int(last["code_after"]), wall_time=wall_time)
+
+
+def _saturated(last_pulse: pd.Series) -> bool:
+    """The counter sits at a rail and the block still asks to go beyond it: the weight range cannot
+    bring I_mem into this block's band (e.g. a neuron whose gain mismatch moved I_mem too far)."""
+    lo, hi = -(2 ** (BITS - 1)), 2 ** (BITS - 1) - 1
+    code, flag = int(last_pulse["code_after"]), int(last_pulse["flag_decision"])
+    return (code == hi and flag == INC) or (code == lo and flag == DEC)
 
 
 def run_ic(simulator: Simulator, run: IcRun, tech: Technology, seed: int | None = None,
