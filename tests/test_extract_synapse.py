@@ -13,8 +13,8 @@ from ebn_circuit.behavioural.dpi_synapse import DpiSynapseModel, nrmse
 from ebn_circuit.circuits.synapse_dac import SynapseDacParams
 from ebn_circuit.errors import ConfigError
 from ebn_circuit.extract.dac import run_dac_extraction
-from ebn_circuit.extract.synapse import (FIT_RUNS, decay_time_constant, epsc_vs_code, model_runs, run_synapse_extraction,
-                                         runs_of, tau_gain_sweep)
+from ebn_circuit.extract.synapse import (FIT_RUNS, decay_time_constant, epsc_vs_code, model_runs,
+                                         run_synapse_extraction, runs_of, tau_gain_sweep)
 from ebn_circuit.extract.tables import REQUIRED_CONDITIONS, load_curve
 
 

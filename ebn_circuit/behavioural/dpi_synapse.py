@@ -40,9 +40,10 @@ from ebn_circuit.errors import ConfigError
 
 # parameter name → (log-scaled?, lower bound, upper bound); SI units
 PARAMETERS = {"tau": (True, 1e-5, 10.0), "gain": (True, 0.1, 1e4), "i_gain": (True, 1e-11, 1e-7),
-              "i_rest": (True, 1e-20, 1e-9), "i_sat": (True, 1e-10, 1e-3), "t_ext": (False, -2e-4, 5e-4), "i_offset": (False, -1e-9, 1e-9)}
+              "i_rest": (True, 1e-20, 1e-9), "i_sat": (True, 1e-10, 1e-3), "t_ext": (False, -2e-4, 5e-4),
+              "i_offset": (False, -1e-9, 1e-9)}
 GRID_STEP = 1e-6        # internal integration grid (s): resolves the 1 µs spike edges
-MAX_SUBSTEPS = 20
+MAX_SUBSTEPS = 20       # per grid step, while the charge-up is fast (trial parameters only)
 FIT_STEP = 10e-6        # residuals are taken on a uniform grid of this step (s)
 
 
@@ -60,8 +61,9 @@ def nrmse(predicted, measured) -> float:
 @dataclass(frozen=True)
 class DpiSynapseModel:
     """Fitted DPI synapse: tau (s), gain (I_gain/I_τ, dimensionless), i_gain (A), i_rest (A),
-    i_sat (A, 1e-3: off), t_ext (s), i_offset (A) as in the module docstring. ``uncertainty``: 1σ per parameter (same
-    units); ``fit_quality``: one row per fitted run (NRMSE, max error)."""
+    i_sat (A, 1e-3: off), t_ext (s), i_offset (A) as in the module docstring. ``uncertainty``:
+    1σ per fitted parameter (same units); ``fit_quality``: one row per fitted run (NRMSE, max
+    error). ``predict``'s ``pulse`` is the input current I_in (A), see ``spike_input``."""
 
     tau: float = 10e-3
     gain: float = 25.0
@@ -216,9 +218,10 @@ def _initial_guess(data) -> DpiSynapseModel:
     width = float(np.sum(u > 0) * FIT_STEP)
     charge = max(width * float(u.max()), 1e-30)
     gain = float(np.clip(i.max() * tau / charge, 0.2, 5e3))
-    return DpiSynapseModel(tau=tau, gain=gain, i_gain=float(np.clip(0.02 * u.max(), 2e-11, 5e-8)),
-                           i_rest=1e-16, i_sat=float(np.clip(100 * i.max(), 1e-9, 1e-4)), t_ext=0.0, i_offset=float(np.clip(np.median(i[: max(3, i.size // 50)]),
-                                                                             -5e-10, 5e-10)))
+    baseline = float(np.median(i[: max(3, i.size // 50)]))
+    return DpiSynapseModel(tau=tau, gain=gain, i_gain=float(np.clip(0.02 * u.max(), 2e-11, 5e-8)), i_rest=1e-16,
+                           i_sat=float(np.clip(100 * i.max(), 1e-9, 1e-4)), t_ext=0.0,
+                           i_offset=float(np.clip(baseline, -5e-10, 5e-10)))
 
 
 def _integrate(u: np.ndarray, h: float, tau: float, gain: float, i_gain: float, i_rest: float,

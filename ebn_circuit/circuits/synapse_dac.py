@@ -30,7 +30,8 @@ class SynapseDacParams:
     """DAC-weighted synapse driven by rectangular spikes.
 
     synapse: its i_w is ignored (the DAC sets it). dac: a polarity that sources current into the
-    diode ("source": code·I_lsb); i_lsb (A) is the weight step per code. code: the weight code held on the bits during the run.
+    diode ("source": code·I_lsb); i_lsb (A) is the weight step per code. code: the weight code
+    held on the bits during the run.
     spike_times, pulse_width, t_stop, max_step, print_step (s) as in ``SynapsePulseParams``.
     seed: Monte-Carlo instance (with ``tech.with_mismatch(True)``), None for none.
     """
