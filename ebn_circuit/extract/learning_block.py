@@ -1,0 +1,315 @@
+"""The learning block's effective bounds I_lower(code), I_upper(code) as measured decision boundaries.
+
+Method (successive refinement; one transient per code per round, both bounds in the same transient):
+
+- A column is one ``learning_block_testbench`` run: the counter preset to the code and re-asserted
+  between pulses, one presynaptic pulse per I_before level, each pulse's decision latched from the
+  inc / dec / sl flags (``circuits.learning_timing.pulse_readout``). I_before is the simulated I_mem
+  input just before the rising edge.
+- Round 1: a coarse staircase from the nominal I_lower − span to the nominal I_upper + span in steps
+  of ``coarse_step`` (nominal: I_Ω = code·omega_per_code in ``LearningBlockParams.bounds``).
+- After each round, over all the code's pulses so far: the lower boundary is bracketed by the highest
+  I_before decided INC and the lowest decided not-INC, the upper one by the highest not-DEC and the
+  lowest DEC. If the classes overlap (a non-monotonic column) the bracket is the overlap and the
+  column is flagged; if a class is missing the bracket is extended by ``span`` beyond the staircase.
+- Next round: ``points`` levels evenly inside each bracket whose half-width is still above
+  ``resolution``, so each round shrinks a bracket by (points + 1); the levels of both bounds share
+  one transient. The bound is the bracket's midpoint and ``resolution_*_A`` its half-width (the
+  bound is known to ±that, given the simulated circuit is deterministic).
+
+With the defaults (span 1.2 nA, step 0.3 nA, 4 points) that is 11 pulses, then 8, then 8:
+brackets 0.3 → 0.06 → 0.012 nA, i.e. ≤ ±0.006 nA after three transients per code.
+
+Corners: ``tech.with_corner``; Monte Carlo: ``tech.with_mismatch(True)`` and the instance's seed.
+``run_bounds_extraction`` measures every corner / instance, saves the tables, fits the bounds model
+(``behavioural.learning_block_bounds``) and checks it on held-out columns (random I_before levels at
+codes not used in the fit, same corner / instance).
+"""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ebn_circuit.behavioural.learning_block import ideal_decision
+from ebn_circuit.behavioural.learning_block_bounds import BoundsModel, fit_bounds_model
+from ebn_circuit.circuits.learning_block import LearningBenchParams, learning_block_testbench, readout
+from ebn_circuit.circuits.learning_timing import DEC, INC, NONE, PulseSchedule
+from ebn_circuit.errors import ConfigError
+from ebn_circuit.extract.tables import TransferCurve, conditions_of
+
+FIT_CODES = (-24, -8, 8, 24)
+HOLDOUT_CODES = (-16, 0, 16)
+RESOLUTION = 0.01e-9
+MIN_LEVEL = 0.5e-9
+
+
+def run_levels(simulator, tech, spec, code: int, levels, seed: int | None = None):
+    """One column: ``levels`` (A) at ``code``; returns (per-pulse table, SimResult). ``spec``: a
+    ``DecisionMapSpec`` (its ``block`` and ``max_step`` are used)."""
+    block = spec.block.with_code(int(code))
+    schedule = PulseSchedule(levels=tuple(float(v) for v in levels), i_omega=(code * block.omega_per_code,))
+    params = LearningBenchParams(block, schedule, max_step=spec.max_step, seed=seed)
+    result = simulator.run(learning_block_testbench(params, tech))
+    table = readout(params, result, tech.vdd)
+    table.insert(0, "code", int(code))
+    return table, result
+
+
+def _bracket(x: np.ndarray, positive: np.ndarray, below: bool, span: float) -> tuple[float, float, bool]:
+    """(lo, hi, monotonic) around the transition of ``positive`` (x < t if below else x > t)."""
+    if not positive.any():        # the transition lies beyond the levels on the positive side
+        return (x.min() - span, x.min(), True) if below else (x.max(), x.max() + span, True)
+    if positive.all():
+        return (x.max(), x.max() + span, True) if below else (x.min() - span, x.min(), True)
+    inner, outer = (x[positive].max(), x[~positive].min()) if below else (x[~positive].max(), x[positive].min())
+    return (inner, outer, True) if inner < outer else (outer, inner, False)
+
+
+def _brackets(pulses: pd.DataFrame, span: float) -> dict[str, tuple[float, float, bool]]:
+    decided = pulses[pulses["decision"] != NONE]
+    if decided.empty:
+        raise ConfigError("learning-block bounds: no pulse of the column was decided (no flag set)")
+    x, d = decided["i_before"].to_numpy(), decided["decision"].to_numpy()
+    return {"lower": _bracket(x, d == INC, True, span), "upper": _bracket(x, d == DEC, False, span)}
+
+
+def refine_code(simulator, tech, spec, code: int, seed: int | None = None, resolution: float = RESOLUTION,
+                span: float = 1.2e-9, coarse_step: float = 0.3e-9, points: int = 4, max_rounds: int = 5,
+                log=None) -> tuple[dict, pd.DataFrame, list]:
+    """Bisect one code's two boundaries (see the module docstring); returns (row, pulses, results)."""
+    lower, upper = spec.block.bounds(code * spec.block.omega_per_code)
+    levels = np.arange(lower - span, upper + span + coarse_step / 2, coarse_step)
+    pulses, results = [], []
+    for round_ in range(1, max_rounds + 1):
+        levels = np.unique(np.round(levels[levels > MIN_LEVEL], 13))
+        table, result = run_levels(simulator, tech, spec, code, levels, seed)
+        table.insert(1, "round", round_)
+        pulses.append(table)
+        results.append(result)
+        brackets = _brackets(pd.concat(pulses, ignore_index=True), span)
+        log and log(f"    code {code:+d} round {round_}: {len(levels)} pulses, wall {result.meta.wall_time:.1f} s, "
+                    + ", ".join(f"{k} [{lo * 1e9:.3f}, {hi * 1e9:.3f}] nA" for k, (lo, hi, _) in brackets.items()))
+        open_ = [(lo, hi) for lo, hi, _ in brackets.values() if (hi - lo) / 2 > resolution * (1 + 1e-6)]
+        if not open_:
+            break
+        levels = np.concatenate([lo + (hi - lo) * np.arange(1, points + 1) / (points + 1) for lo, hi in open_])
+    pulses = pd.concat(pulses, ignore_index=True)
+    (lo_l, hi_l, mono_l), (lo_u, hi_u, mono_u) = brackets["lower"], brackets["upper"]
+    i_lower, i_upper = (lo_l + hi_l) / 2, (lo_u + hi_u) / 2
+    res_l, res_u = (hi_l - lo_l) / 2, (hi_u - lo_u) / 2
+    i_omega = float(pulses["i_omega"].mean())
+    sim_lower, sim_upper = spec.block.bounds(i_omega)
+    row = {"code": int(code), "i_lower_A": i_lower, "i_upper_A": i_upper,
+           "resolution_lower_A": res_l, "resolution_upper_A": res_u, "resolution_A": max(res_l, res_u),
+           "ideal_lower_A": lower, "ideal_upper_A": upper,
+           "offset_lower_A": i_lower - lower, "offset_upper_A": i_upper - upper,
+           "i_omega_nominal_A": code * spec.block.omega_per_code, "i_omega_sim_A": i_omega,
+           "ideal_lower_sim_A": sim_lower, "ideal_upper_sim_A": sim_upper,
+           "midpoint_A": (i_lower + i_upper) / 2, "separation_A": i_upper - i_lower,
+           "monotonic": bool(mono_l and mono_u), "no_decision": int(np.sum(pulses["decision"] == NONE)),
+           "steps_ok": bool(((pulses["code_before"] == code) & (pulses["code_mid"] == code)).all()),
+           "rounds": int(pulses["round"].max()), "pulses": int(len(pulses)),
+           "wall_time_s": float(sum(r.meta.wall_time for r in results))}
+    return row, pulses, results
+
+
+def measure_bounds(simulator, tech, spec, codes, corner: str | None = None, seed: int | None = None,
+                   resolution: float = RESOLUTION, span: float = 1.2e-9, coarse_step: float = 0.3e-9,
+                   points: int = 4, max_rounds: int = 5, log=None, pulses_out: list | None = None) -> TransferCurve:
+    """Effective bounds per code at one corner (``corner`` overrides ``tech.corner``) and one instance
+    (``seed`` not None: Monte Carlo, mismatch switched on). Columns: code, i_lower_A, i_upper_A,
+    resolution_*_A (half-widths of the final brackets), ideal_*_A (nominal I_Ω), offset_*_A,
+    i_omega_sim_A (the replica DACs' I_Ω), monotonic, rounds, pulses, wall_time_s. ``pulses_out``, if
+    given, receives every simulated pulse (for inspection)."""
+    if not resolution > 0 or not coarse_step > 0 or span <= 0 or points < 1:
+        raise ConfigError("measure_bounds: need resolution > 0, coarse_step > 0, span > 0, points >= 1")
+    tech = tech.with_corner(corner) if corner else tech
+    tech = tech.with_mismatch(True) if seed is not None else tech
+    rows, results = [], []
+    for code in codes:
+        row, pulses, res = refine_code(simulator, tech, spec, int(code), seed, resolution, span, coarse_step,
+                                       points, max_rounds, log)
+        rows.append(row)
+        results += res
+        if pulses_out is not None:
+            pulses_out.append(pulses.assign(corner=tech.corner, seed=-1 if seed is None else seed))
+    block = spec.block
+    name = f"learning_block_bounds_{tech.corner}" + ("" if seed is None else f"_mc{seed}")
+    conditions = conditions_of(results, i_rest=block.i_rest, i_sl=block.i_sl, omega_per_code=block.omega_per_code,
+                               omega_ratio=block.omega_ratio, bits=block.bits, counter=block.counter_variant,
+                               resolution_target=resolution, coarse_step=coarse_step, span=span, points=points,
+                               method="successive refinement of the INC / DEC boundaries along I_before")
+    conditions["mc_seed"] = seed
+    return TransferCurve(name, pd.DataFrame(rows), conditions)
+
+
+def holdout_column(simulator, tech, spec, code: int, n_levels: int, rng: np.random.Generator,
+                   seed: int | None = None, window: float = 1.0e-9) -> pd.DataFrame:
+    """A fresh column: ``n_levels`` random I_before levels, uniform over the nominal band ± window."""
+    lower, upper = spec.block.bounds(code * spec.block.omega_per_code)
+    levels = np.sort(rng.uniform(max(lower - window, MIN_LEVEL), upper + window, n_levels))
+    table, _ = run_levels(simulator, tech, spec, code, levels, seed)
+    return table
+
+
+def _instance_job(args) -> tuple[TransferCurve, pd.DataFrame, pd.DataFrame]:
+    spec, corner, seed, codes, holdout_codes, n_levels, bounds, resolution, cache_root, tech, kwargs = args
+    from ebn_circuit.spice import Simulator
+    with Simulator(backend="shared", cache=cache_root is not None, cache_dir=cache_root) as sim:
+        return _instance(sim, tech, spec, corner, seed, codes, holdout_codes, n_levels, bounds, resolution, print,
+                         **kwargs)
+
+
+def _instance(simulator, tech, spec, corner, seed, codes, holdout_codes, n_levels, bounds, resolution, log,
+              **kwargs):
+    label = corner if seed is None else f"{corner}_mc{seed}"
+    log(f"  {label}: bounds at codes {tuple(codes)}")
+    curve = measure_bounds(simulator, tech, spec, codes, corner, seed, resolution, log=log, **kwargs)
+    held_bounds = pd.DataFrame()
+    if bounds and holdout_codes:
+        log(f"  {label}: held-out bounds at codes {tuple(holdout_codes)}")
+        held_bounds = measure_bounds(simulator, tech, spec, holdout_codes, corner, seed, resolution, log=log,
+                                     **kwargs).table.assign(instance=label)
+    tech = tech.with_corner(corner).with_mismatch(seed is not None)
+    rng = np.random.default_rng(1000 + (0 if seed is None else seed) + sum(map(ord, corner)))
+    held = [holdout_column(simulator, tech, spec, c, n_levels, rng, seed) for c in holdout_codes]
+    held = pd.concat(held, ignore_index=True).assign(instance=label) if held else pd.DataFrame()
+    return curve, held, held_bounds
+
+
+def run_bounds_extraction(simulator, tech, out: Path, corners=("tt",), mc: int = 0, codes=FIT_CODES,
+                          holdout_codes=HOLDOUT_CODES, holdout_levels: int = 24, holdout_bounds: bool = False, spec=None,
+                          workers: int = 1, resolution: float = RESOLUTION, log=print, **kwargs) -> dict:
+    """Bounds per corner and per Monte-Carlo instance (seeds 1…mc at ``corners[0]``), each saved as
+    ``learning_block_bounds_<label>`` plus the combined ``learning_block_bounds``; the bounds model
+    fitted to them; its decision agreement on held-out columns (``holdout_levels`` random levels at
+    each of ``holdout_codes``, same corner / instance) beside the ideal rule's; with ``holdout_bounds``
+    also the bounds measured at the held-out codes against the model's prediction. Writes under ``out``
+    the tables, learning_block_bounds_fit.csv / .png, learning_block_holdout.csv (and
+    learning_block_holdout_bounds.csv) and learning_block_bounds.md; returns curves, combined, model,
+    fit, holdout, holdout_bounds, agreement_by (instance × code) and the agreements."""
+    if spec is None:
+        from ebn_circuit.experiments.decision_map import DecisionMapSpec  # default spec only
+        spec = DecisionMapSpec()
+    if not corners:
+        raise ConfigError("run_bounds_extraction: give at least one corner")
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    start = time.time()
+    instances = [(c, None) for c in corners] + [(corners[0], s) for s in range(1, mc + 1)]
+    args = [(spec, c, s, tuple(codes), tuple(holdout_codes), holdout_levels, holdout_bounds, resolution)
+            for c, s in instances]
+    if workers <= 1:
+        done = [_instance(simulator, tech, *a, log, **kwargs) for a in args]
+    else:
+        root = simulator.cache.root if simulator.cache is not None else None
+        with ProcessPoolExecutor(max_workers=min(workers, len(args))) as pool:
+            done = list(pool.map(_instance_job, [(*a, root, tech, kwargs) for a in args]))
+    curves = {}
+    for curve, _, _ in done:
+        curve.save(out)
+        curves[curve.name.removeprefix("learning_block_bounds_")] = curve
+    combined = combine(curves)
+    combined.save(out)
+    model = fit_bounds_model(combined.table, spec.block.omega_per_code)
+    holdout = pd.concat([h for _, h, _ in done if len(h)], ignore_index=True) if holdout_codes else pd.DataFrame()
+    holdout, by, agreement, ideal_agreement = score_holdout(model, holdout, spec.block)
+    if len(holdout):
+        holdout.to_csv(out / "learning_block_holdout.csv", index=False)
+    held_bounds = predict_bounds(model, pd.concat([b for _, _, b in done if len(b)], ignore_index=True)
+                                 if holdout_bounds else pd.DataFrame())
+    if len(held_bounds):
+        held_bounds.to_csv(out / "learning_block_holdout_bounds.csv", index=False)
+    fit = model.report(out / "learning_block_bounds_fit.png", held_bounds)
+    fit.to_csv(out / "learning_block_bounds_fit.csv", index=False)
+    summary = {"curves": curves, "combined": combined, "model": model, "fit": fit, "holdout": holdout,
+               "holdout_bounds": held_bounds, "agreement_by": by,
+               "holdout_agreement": agreement, "holdout_ideal_agreement": ideal_agreement,
+               "elapsed_s": time.time() - start}
+    (out / "learning_block_bounds.md").write_text(markdown(summary))
+    log(f"bounds model: I_rest {model.i_rest * 1e9:.3f} nA, I_SL {model.i_sl * 1e9:.3f} nA, gain {model.gain:.3f}; "
+        f"held-out agreement {agreement:.1%} (ideal rule {ideal_agreement:.1%}, {len(holdout)} pulses)")
+    return summary
+
+
+def score_holdout(model: BoundsModel, holdout: pd.DataFrame, block) -> tuple[pd.DataFrame, pd.DataFrame, float, float]:
+    """Held-out pulses (columns instance, code, i_before, decision) with the model's and the ideal
+    rule's decisions (``block``: the nominal LearningBlockParams); returns (pulses, agreement per
+    instance × code, model agreement, ideal-rule agreement). A pulse without a decision counts as a miss."""
+    if not len(holdout):
+        return holdout, pd.DataFrame(), float("nan"), float("nan")
+    holdout = holdout.copy()
+    holdout["model"] = 0
+    for inst, g in holdout.groupby("instance"):
+        holdout.loc[g.index, "model"] = model.decide_code(g["i_before"], g["code"], inst)
+    holdout["ideal"] = ideal_decision(holdout["i_before"], holdout["code"] * block.omega_per_code, block.i_rest,
+                                      block.i_sl, block.omega_ratio)
+    holdout["model_ok"] = holdout["model"] == holdout["decision"]
+    holdout["ideal_ok"] = holdout["ideal"] == holdout["decision"]
+    by = holdout.groupby(["instance", "code"])[["model_ok", "ideal_ok"]].mean().reset_index()
+    return holdout, by, float(holdout["model_ok"].mean()), float(holdout["ideal_ok"].mean())
+
+
+def predict_bounds(model: BoundsModel, table: pd.DataFrame) -> pd.DataFrame:
+    """Measured bounds (columns instance, code, i_lower_A, i_upper_A) with the model's and the error."""
+    if not len(table):
+        return table
+    table = table.copy()
+    predicted = [model.bounds_code(r.code, r.instance) for r in table.itertuples()]
+    table["model_lower_A"] = [float(lo) for lo, _ in predicted]
+    table["model_upper_A"] = [float(hi) for _, hi in predicted]
+    table["error_lower_A"] = table["i_lower_A"] - table["model_lower_A"]
+    table["error_upper_A"] = table["i_upper_A"] - table["model_upper_A"]
+    return table
+
+
+def combine(curves: dict[str, TransferCurve]) -> TransferCurve:
+    """All instances in one table (column ``instance`` = label, conditions as columns)."""
+    frames = [c.with_conditions_as_columns().assign(instance=label) for label, c in curves.items()]
+    first = next(iter(curves.values())).conditions
+    conditions = {**{k: v for k, v in first.items() if k not in ("corner", "mc_seed", "netlist_hash")},
+                  "corner": ",".join(sorted({c.conditions["corner"] for c in curves.values()})),
+                  "mc_seed": [c.conditions["mc_seed"] for c in curves.values()],
+                  "netlist_hash": ",".join(c.conditions["netlist_hash"] for c in curves.values()),
+                  "instances": list(curves)}
+    return TransferCurve("learning_block_bounds", pd.concat(frames, ignore_index=True), conditions)
+
+
+def markdown(summary: dict) -> str:
+    """The bounds per instance and code against the ideal ones, the fit and the held-out check (nA)."""
+    model: BoundsModel = summary["model"]
+    table = summary["combined"].table
+    lines = ["# Learning block: measured bounds and the bounds model", "",
+             "| instance | code | I_lower | ideal | offset | I_upper | ideal | offset | ± resolution | separation "
+             "| model lower | model upper | rounds / pulses | wall (s) |", "|" + "---|" * 14]
+    for _, r in table.iterrows():
+        lo, hi = model.bounds_code(r.code, r.instance)
+        lines.append(f"| {r.instance} | {r.code:+d} | {r.i_lower_A * 1e9:.3f} | {r.ideal_lower_A * 1e9:.3f} | "
+                     f"{r.offset_lower_A * 1e9:+.3f} | {r.i_upper_A * 1e9:.3f} | {r.ideal_upper_A * 1e9:.3f} | "
+                     f"{r.offset_upper_A * 1e9:+.3f} | {r.resolution_A * 1e9:.3f} | {r.separation_A * 1e9:.3f} | "
+                     f"{float(lo) * 1e9:.3f} | {float(hi) * 1e9:.3f} | {r.rounds} / {r.pulses} | "
+                     f"{r.wall_time_s:.0f} |")
+    lines += ["", "## Fit", "", "| parameter | value | unit |", "|---|---|---|"]
+    lines += [f"| {r.parameter} | {r.value:.6g} | {r.unit} |" for r in summary["fit"].itertuples()] + [""]
+    holdout = summary["holdout"]
+    if len(holdout):
+        lines += ["## Held-out columns", "",
+                  f"{len(holdout)} pulses at codes {sorted(holdout['code'].unique().tolist())} (random I_before "
+                  f"levels, same corner / instance): bounds model {summary['holdout_agreement']:.1%}, ideal rule "
+                  f"{summary['holdout_ideal_agreement']:.1%} agreement with the transistor-level decision.", "",
+                  "| instance | code | bounds model | ideal rule |", "|---|---|---|---|"]
+        lines += [f"| {r.instance} | {r.code:+d} | {r.model_ok:.1%} | {r.ideal_ok:.1%} |"
+                  for r in summary["agreement_by"].itertuples()] + [""]
+    held = summary["holdout_bounds"]
+    if len(held):
+        lines += ["## Bounds at the held-out codes: measured − model (nA)", "",
+                  "| instance | code | I_lower | model | error | I_upper | model | error |", "|---|---|---|---|---|---|---|---|"]
+        lines += [f"| {r.instance} | {r.code:+d} | {r.i_lower_A * 1e9:.3f} | {r.model_lower_A * 1e9:.3f} | "
+                  f"{r.error_lower_A * 1e9:+.3f} | {r.i_upper_A * 1e9:.3f} | {r.model_upper_A * 1e9:.3f} | "
+                  f"{r.error_upper_A * 1e9:+.3f} |" for r in held.itertuples()] + [""]
+    return "\n".join(lines)
