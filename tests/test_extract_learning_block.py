@@ -132,4 +132,7 @@ def test_corners_and_monte_carlo_instances(simulator, sky130_tt, tmp_path):
     assert set(result["curves"]) == {"tt", "ff", "ss", "tt_mc1", "tt_mc2", "tt_mc3"}
     assert set(result["model"].offsets) == set(result["curves"])
     assert load_curve(tmp_path / "learning_block_bounds_tt_mc2.parquet").conditions["mc_seed"] == 2
+    # per instance, the fitted model predicts the held-out decisions at least as well as the ideal rule
+    by = result["agreement_by"].groupby("instance")[["model_ok", "ideal_ok"]].mean()
+    assert (by["model_ok"] >= by["ideal_ok"]).all()
     assert result["holdout_agreement"] >= HOLDOUT_GOAL

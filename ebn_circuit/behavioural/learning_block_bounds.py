@@ -16,6 +16,9 @@ default each instance has its own g and k too (g + Δg_i, k + Δk_i, zero-mean �
 ``per_instance_slopes=False`` g and k are shared. Fit: least squares of the measured midpoints and
 of the half-separations on (instance, instance·I_Ω); each instance needs two or more codes (one is
 enough with shared slopes, when the instances together have two).
+
+Limit: the replica DACs are binary weighted, so mismatch makes their I_Ω(code) slightly non-linear
+(per-bit errors); a line through the fitted codes misses that by a few tens of pA at other codes.
 """
 
 from __future__ import annotations
@@ -96,7 +99,8 @@ class BoundsModel:
                 ("sl_gain k", self.sl_gain, ""), ("omega_per_code", self.omega_per_code, "A")]
         for label, d in self.offsets.items():
             rows += [(f"offset_lower[{label}]", d.lower, "A"), (f"offset_upper[{label}]", d.upper, "A"),
-                     (f"gain g[{label}]", self.gain + d.gain, ""), (f"sl_gain k[{label}]", self.sl_gain + d.sl_gain, "")]
+                     (f"gain g[{label}]", self.gain + d.gain, ""),
+                     (f"sl_gain k[{label}]", self.sl_gain + d.sl_gain, "")]
         if len(self.offsets) > 1:
             values = np.array([[d.lower, d.upper, d.gain, d.sl_gain] for d in self.offsets.values()])
             sigma = values.std(axis=0, ddof=1)

@@ -23,7 +23,10 @@ brackets 0.3 → 0.06 → 0.012 nA, i.e. ≤ ±0.006 nA after three transients p
 Corners: ``tech.with_corner``; Monte Carlo: ``tech.with_mismatch(True)`` and the instance's seed.
 ``run_bounds_extraction`` measures every corner / instance, saves the tables, fits the bounds model
 (``behavioural.learning_block_bounds``) and checks it on held-out columns (random I_before levels at
-codes not used in the fit, same corner / instance).
+codes not used in the fit, same corner / instance; levels uniform over the nominal band ± 1 nA, so
+the agreement depends on that window: it is reported beside the ideal rule's on the same pulses).
+``run_levels`` builds the column as ``experiments.decision_map.column_bench`` does, so that this
+layer does not import the experiments layer (its ``DecisionMapSpec`` is only the default spec).
 """
 
 from __future__ import annotations
@@ -183,8 +186,8 @@ def _instance(simulator, tech, spec, corner, seed, codes, holdout_codes, n_level
 
 
 def run_bounds_extraction(simulator, tech, out: Path, corners=("tt",), mc: int = 0, codes=FIT_CODES,
-                          holdout_codes=HOLDOUT_CODES, holdout_levels: int = 24, holdout_bounds: bool = False, spec=None,
-                          workers: int = 1, resolution: float = RESOLUTION, log=print, **kwargs) -> dict:
+                          holdout_codes=HOLDOUT_CODES, holdout_levels: int = 24, holdout_bounds: bool = False,
+                          spec=None, workers: int = 1, resolution: float = RESOLUTION, log=print, **kwargs) -> dict:
     """Bounds per corner and per Monte-Carlo instance (seeds 1…mc at ``corners[0]``), each saved as
     ``learning_block_bounds_<label>`` plus the combined ``learning_block_bounds``; the bounds model
     fitted to them; its decision agreement on held-out columns (``holdout_levels`` random levels at
@@ -308,7 +311,7 @@ def markdown(summary: dict) -> str:
     held = summary["holdout_bounds"]
     if len(held):
         lines += ["## Bounds at the held-out codes: measured − model (nA)", "",
-                  "| instance | code | I_lower | model | error | I_upper | model | error |", "|---|---|---|---|---|---|---|---|"]
+                  "| instance | code | I_lower | model | error | I_upper | model | error |", "|" + "---|" * 8]
         lines += [f"| {r.instance} | {r.code:+d} | {r.i_lower_A * 1e9:.3f} | {r.model_lower_A * 1e9:.3f} | "
                   f"{r.error_lower_A * 1e9:+.3f} | {r.i_upper_A * 1e9:.3f} | {r.model_upper_A * 1e9:.3f} | "
                   f"{r.error_upper_A * 1e9:+.3f} |" for r in held.itertuples()] + [""]
