@@ -1,0 +1,70 @@
+"""`ebn-circuit extract`: transfer-curve extraction and behavioural fits for each block, into one
+folder with one ``summary.json`` and a ``report.md`` (the tables: ``*.parquet`` / ``*.csv`` with
+their ``*.meta.json`` conditions)."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+from ebn_circuit.errors import ConfigError
+from ebn_circuit.spice.simulator import Simulator
+from ebn_circuit.technology.core import Technology
+
+BLOCKS = ("neuron", "synapse", "dac", "learning-block")
+
+
+def run_extraction(simulator: Simulator, tech: Technology, out: Path, blocks=BLOCKS, quick: bool = False,
+                   mc: int = 0, corners=("tt",), workers: int = 1, log=print) -> dict:
+    """Extract and fit ``blocks`` (each into ``out/<block>/``); returns {block: measured numbers}.
+    mc: Monte-Carlo instances (DAC curves: at least 2; synapse refits; learning-block bounds)."""
+    from ebn_circuit.extract.dac import run_dac_extraction
+    from ebn_circuit.extract.learning_block import run_bounds_extraction
+    from ebn_circuit.extract.neuron import run_neuron_extraction
+    from ebn_circuit.extract.synapse import run_synapse_extraction
+
+    unknown = [b for b in blocks if b not in BLOCKS]
+    if unknown or mc < 0:
+        raise ConfigError(f"extract: unknown block(s) {', '.join(unknown)} (choose from {', '.join(BLOCKS)})"
+                          if unknown else f"extract: --mc must be >= 0, got {mc}")
+    stages = {
+        "neuron": lambda folder: run_neuron_extraction(simulator, tech, folder, quick=quick, log=log),
+        "synapse": lambda folder: run_synapse_extraction(simulator, tech, folder, quick=quick, mc_instances=mc),
+        "dac": lambda folder: run_dac_extraction(simulator, tech, folder, instances=max(mc, 2 if quick else 8)),
+        "learning-block": lambda folder: _bounds(run_bounds_extraction(simulator, tech, folder, corners=corners,
+                                                                       mc=mc, workers=workers, log=log)),
+    }
+    out.mkdir(parents=True, exist_ok=True)
+    summary = {}
+    for block in blocks:
+        log(f"== extract {block}")
+        started = time.perf_counter()
+        summary[block] = {**stages[block](out / block), "wall_time_s": time.perf_counter() - started}
+        (out / "summary.json").write_text(json.dumps(summary, indent=1, default=_plain) + "\n")  # kept current
+    (out / "report.md").write_text(markdown(summary))
+    return summary
+
+
+def _bounds(result: dict) -> dict:
+    """The JSON-able numbers of the bounds extraction (it also returns tables and the model)."""
+    return {key: value for key, value in result.items() if isinstance(value, (int, float, str, bool, type(None)))}
+
+
+def _plain(value):
+    if hasattr(value, "item"):
+        return value.item()
+    if hasattr(value, "to_dict"):
+        return value.to_dict()
+    return str(value)
+
+
+def markdown(summary: dict) -> str:
+    lines = ["# Transfer-curve extraction and behavioural fits", ""]
+    for block, numbers in summary.items():
+        lines += [f"## {block}", ""]
+        for key, value in numbers.items():
+            if isinstance(value, (int, float, str, bool)):
+                lines.append(f"- {key}: {value:.4g}" if isinstance(value, float) else f"- {key}: {value}")
+        lines.append("")
+    return "\n".join(lines)
