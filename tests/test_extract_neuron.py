@@ -17,6 +17,7 @@ from ebn_circuit.extract.tables import load_curve
 TABLES = ("neuron_fi", "neuron_imem_step", "neuron_imem_steady", "neuron_imem_waveforms", "neuron_spike_threshold")
 RATE_TOLERANCE = 0.05      # the goal: behavioural rate within 5 % of ngspice
 NRMSE_TOLERANCE = 0.05     # and I_mem transients within 5 % NRMSE
+pytestmark = pytest.mark.timeout(1800)  # the module's ngspice runs take ~1 min, far more on a loaded machine
 QUICK_MIN_RATE = 20.0      # Hz: the quick run has one f–I point per ~50 %; close to rheobase the
 #                            rate moves 5 % for a 0.3 % change of input, which no fit of 4 points resolves
 
