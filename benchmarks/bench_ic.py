@@ -2,7 +2,7 @@
 (Simulation 1: neuron + plastic synapse + learning block, 100 pulses) per counter variant,
 and the model-load saving of bin pruning. Goal (issue): ≤ 60 s with the faster variant.
 
-Run: .venv/bin/python benchmarks/bench_ic.py [--pulses N] [--cmos]
+Run: .venv/bin/python benchmarks/bench_ic.py [--pulses N] [--cmos] [--skip-pruning]
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--pulses", type=int, default=100)
     parser.add_argument("--cmos", action="store_true", help="also time the transistor-level counter")
+    parser.add_argument("--skip-pruning", action="store_true", help="skip the pruned vs full model-load rows")
     args = parser.parse_args()
     tech = get_technology("sky130")
     run = load_run(SIMS / "ic_sim1.toml")
@@ -57,7 +58,7 @@ def main() -> None:
                          f"{time.perf_counter() - start:.1f} s", "<= 60 s (fastest)"))
         # what bin pruning saves: setting up the same netlist's operating point, pruned vs full models
         bench = ic_testbench(run, tech, omega)
-        for prune in (True, False):
+        for prune in () if args.skip_pruning else (True, False):
             op = Testbench(bench.name + ("_op" if prune else "_op_full"), bench.body, Op(),
                            replace(bench.technology, prune_bins=prune), options=bench.options)
             start = time.perf_counter()

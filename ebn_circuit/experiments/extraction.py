@@ -13,6 +13,7 @@ from ebn_circuit.spice.simulator import Simulator
 from ebn_circuit.technology.core import Technology
 
 BLOCKS = ("neuron", "synapse", "dac", "learning-block")
+QUICK_BOUNDS = {"codes": (-8, 8), "holdout_codes": (0,), "holdout_levels": 12}
 
 
 def run_extraction(simulator: Simulator, tech: Technology, out: Path, blocks=BLOCKS, quick: bool = False,
@@ -33,7 +34,8 @@ def run_extraction(simulator: Simulator, tech: Technology, out: Path, blocks=BLO
         "synapse": lambda folder: run_synapse_extraction(simulator, tech, folder, quick=quick, mc_instances=mc),
         "dac": lambda folder: run_dac_extraction(simulator, tech, folder, instances=max(mc, 2 if quick else 8)),
         "learning-block": lambda folder: _bounds(run_bounds_extraction(simulator, tech, folder, corners=corners,
-                                                                       mc=mc, workers=workers, log=log)),
+                                                                       mc=mc, workers=workers, log=log,
+                                                                       **(QUICK_BOUNDS if quick else {}))),
     }
     out.mkdir(parents=True, exist_ok=True)
     summary = {}

@@ -144,17 +144,19 @@ def analyse(run: IcRun, omega_per_code: float, waveforms: pd.DataFrame, wall_tim
     clear = usable & (np.minimum(np.abs(table["i_before"] - lower), np.abs(table["i_before"] - upper)) >= GUARD)
     agreement_clear = float(np.mean(table.loc[clear, "decision"] == table.loc[clear, "ideal"])) if clear.any() else float("nan")
     settle_index = settled_after(table["decision"].to_numpy())
-    if settle_index is not None and len(table) - settle_index < min(MIN_SETTLED_PULSES, len(table)):
+    last = table.iloc[-1]
+    saturated = _saturated(last)
+    # a counter held at a rail reads as SL (no code change) but has not settled
+    if saturated or (settle_index is not None and len(table) - settle_index < min(MIN_SETTLED_PULSES, len(table))):
         settle_index = None
     settle_time = float(table["onset"].iloc[settle_index] - run.first_pulse) if settle_index is not None else float("nan")
-    last = table.iloc[-1]
     i_end = float(waveforms["i_mem"].iloc[-1])
     end_lower = run.i_rest - 0.5 * omega_per_code * last["code_after"] - run.i_sl
     end_upper = end_lower + 2 * run.i_sl
     return IcOutcome(run=run, omega_per_code=omega_per_code, table=table, agreement=agreement,
                      agreement_outside_guard=agreement_clear, flag_agreement=flag_agreement, settle_time=settle_time,
                      settled=settle_index is not None,
-                     saturated=_saturated(last),
+                     saturated=saturated,
                      settled_inside=bool(settle_index is not None and end_lower <= i_end <= end_upper),
                      final_code=int(last["code_after"]), wall_time=wall_time)
 

@@ -1,7 +1,8 @@
 """The main job: every stage that exists, end to end, into one results folder and report.
 
 netlists → device characterisation → learning-block decision map → IC transients and figures
-→ behavioural fit of the learning block → DAC extraction per Monte-Carlo instance → network
+→ behavioural fit of the learning block → transfer-curve extraction and behavioural fits (neuron,
+synapse, learning-block bounds) → DAC extraction per Monte-Carlo instance → network
 trained ideally and on the extracted curves. ``quick`` shortens every stage (for smoke tests).
 """
 
@@ -28,6 +29,7 @@ def run_main_job(simulator: Simulator, tech: Technology, out: Path, netlist_dir:
                  reference: Path | None = DEFAULT_REFERENCE, workers: int | None = None, log=print) -> Path:
     """Run every stage; returns the path of ``out/report.md``."""
     from ebn_circuit.experiments.decision_map import DecisionMapSpec, verify, with_codes
+    from ebn_circuit.experiments.extraction import run_extraction
     from ebn_circuit.experiments.ic_study import ic_study
     from ebn_circuit.experiments.pipeline_stages import dac_extraction_stage, fit_stage, network_stage
 
@@ -74,6 +76,12 @@ def run_main_job(simulator: Simulator, tech: Technology, out: Path, netlist_dir:
     fits.to_csv(out / "learning_block_fits.csv", index=False)
     sections += ["## Behavioural learning block fitted from waveforms", "",
                  "Fitted on one run, tested on each run (generalisation off the diagonal).", "", _table(fits), ""]
+
+    stage("transfer-curve extraction")
+    run_extraction(simulator, tech, out / "extract", blocks=("neuron", "synapse", "learning-block"), quick=quick,
+                   log=log)
+    sections += [(out / "extract" / "report.md").read_text().replace("# Transfer-curve", "## Transfer-curve"),
+                 "Tables (Parquet + CSV + conditions) and fit reports: extract/<block>/.", ""]
 
     stage("DAC extraction")
     dac = dac_extraction_stage(simulator, tech, instances=2 if quick else 8)
