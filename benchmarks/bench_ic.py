@@ -43,7 +43,7 @@ def main() -> None:
     if args.pulses != run.pulses:
         run = run.shortened(args.pulses)
     rows = []
-    with Simulator(cache=False) as sim:
+    with Simulator(cache=False, timeout=3600) as sim:
         omega = calibrate_omega_per_code(sim, run, tech)
         variants = ["xspice"] + (["cmos"] if args.cmos else [])
         for variant in variants:

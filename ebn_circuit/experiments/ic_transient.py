@@ -137,7 +137,9 @@ def analyse(run: IcRun, omega_per_code: float, waveforms: pd.DataFrame, wall_tim
     inc = sample_before(time, waveforms["inc"].to_numpy(), read_at) > vdd / 2
     dec = sample_before(time, waveforms["dec"].to_numpy(), read_at) > vdd / 2
     table["flag_decision"] = np.where(inc & ~dec, INC, np.where(dec & ~inc, DEC, SL))
-    usable = ~table["saturated"]
+    # the counter steps at the pulse's falling edge: a pulse that ends with the record has no code_after
+    complete = table["onset"] + run.width < waveforms["time"].iloc[-1] - 1e-6
+    usable = ~table["saturated"] & complete
     agreement = float(np.mean(table.loc[usable, "decision"] == table.loc[usable, "ideal"]))
     flag_agreement = float(np.mean(table.loc[usable, "decision"] == table.loc[usable, "flag_decision"]))
     # pulses whose I_before is at least GUARD from both bounds: offsets of the circuit cannot decide them
