@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 from ebn_circuit.behavioural.dac import DacTableModel
-from ebn_circuit.behavioural.dpi_synapse import DpiSynapseModel, nrmse
+from ebn_circuit.behavioural.dpi_synapse import DpiSynapseModel
+from ebn_circuit.behavioural.metrics import nrmse
 from ebn_circuit.circuits.synapse_dac import SynapseDacParams
 from ebn_circuit.errors import ConfigError
 from ebn_circuit.extract.dac import run_dac_extraction

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import least_squares
 
+from ebn_circuit.behavioural.metrics import nrmse
 from ebn_circuit.errors import ConfigError
 
 I_SCALE = 10e-9  # reference current of the power laws (A)
@@ -46,12 +47,6 @@ MEMBRANE = ("tau", "i_th", "gain", "i_offset", "drive_exponent", "leak_exponent"
 QUADRATURE_POINTS = 3000
 PATH_POINTS = 1000
 X_FLOOR_A = 1e-21  # I_mem floor of a decaying trace (A)
-
-
-def nrmse(predicted, measured) -> float:
-    """RMS error over the measured range (max − min) of the run (dimensionless)."""
-    measured = np.asarray(measured, dtype=float)
-    return float(np.sqrt(np.mean((np.asarray(predicted) - measured) ** 2)) / np.ptp(measured))
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import least_squares
 
+from ebn_circuit.behavioural.metrics import nrmse
 from ebn_circuit.errors import ConfigError
 
 # parameter name → (log-scaled?, lower bound, upper bound); SI units
@@ -50,12 +51,6 @@ FIT_STEP = 10e-6        # residuals are taken on a uniform grid of this step (s)
 def spike_input(spk_v, i_w: float, v_high: float) -> np.ndarray:
     """I_in (A): the weight current while the spike voltage is above half the logic high."""
     return np.where(np.asarray(spk_v, dtype=float) > 0.5 * v_high, float(i_w), 0.0)
-
-
-def nrmse(predicted, measured) -> float:
-    """RMS error divided by the measured peak |I_syn| (dimensionless)."""
-    measured = np.asarray(measured, dtype=float)
-    return float(np.sqrt(np.mean((np.asarray(predicted) - measured) ** 2)) / np.max(np.abs(measured)))
 
 
 @dataclass(frozen=True)
