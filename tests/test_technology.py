@@ -110,7 +110,7 @@ def test_device_multiplier_gives_parallel_copies(simulator, sky130_tt):
     assert drain_current(4) / drain_current(1) == pytest.approx(4.0, rel=1e-3)
 
 
-def test_bin_pruning_gives_identical_results_and_loads_faster(simulator, sky130_tt, tmp_path):
+def test_bin_pruning_gives_identical_results(simulator, sky130_tt, tmp_path):
     from dataclasses import replace as dc_replace
 
     from ebn_circuit.spice import Transient
@@ -127,4 +127,4 @@ def test_bin_pruning_gives_identical_results_and_loads_faster(simulator, sky130_
     a, b = simulator.run(pruned), simulator.run(full)
     for name in a.names:
         np.testing.assert_array_equal(a[name], b[name], err_msg=name)
-    assert a.meta.wall_time < b.meta.wall_time
+    # the load-time saving is measured in benchmarks/bench_ic.py (a timed assert is noise on a shared machine)
