@@ -63,6 +63,17 @@ def test_strong_drive_makes_the_code_walk_down(simulator, sky130_tt, sim1_run, o
     assert outcome.final_code == run.initial_code - 6
 
 
+def test_xspice_counter_steps_on_every_flagged_pulse_under_mismatch(simulator, sky130_tt, sim1_run):
+    """Monte-Carlo instance 6 is one where the single-threshold clock input loaded the flops twice
+    per slow clock edge, so the code stayed at 8 while the flags said INC, INC, then DEC."""
+    run = sim1_run.shortened(6)
+    outcome, _ = run_ic(simulator, run, sky130_tt, seed=6)
+    table = outcome.table.iloc[:-1]  # the last pulse ends with the record
+    steps = table["code_after"] - table["code_before"]
+    assert (steps == table["flag_decision"]).all(), table[["code_before", "code_after", "flag_decision"]]
+    assert (steps != 0).sum() >= 3, "the instance's flags ask for steps on most pulses"
+
+
 def test_dpi_synapse_lets_inhibition_cancel_more_than_the_pulse_duty(simulator, sky130_tt, sim1_run):
     """Held codes, 20 pulses: I_mem late in the run is monotonic in the code, and code −16 pulls it
     down by more than the 20 % duty that a weight current steered only during the pulse could."""

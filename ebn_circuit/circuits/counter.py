@@ -57,8 +57,9 @@ class CounterParams:
     bits: code width; the code spans -2^(bits-1) … 2^(bits-1) - 1.
     initial_code: the code loaded while ``rst`` is high.
     sizes: CMOS gate device sizes (metres), see logic.GateSizes.
-    v_in_low, v_in_high: XSPICE adc_bridge input thresholds, volts (below low → 0, above
-        high → 1; equal values give one threshold).
+    v_in_low, v_in_high: XSPICE adc_bridge thresholds of inc, dec and rst, volts (below low → 0,
+        above high → 1; equal values give one threshold).
+    clk_in_low, clk_in_high: the same for clk; a band, see below.
     t_gate: XSPICE gate and flip-flop delay, seconds.
     t_edge: XSPICE dac_bridge output rise/fall time, seconds.
     """
@@ -71,6 +72,13 @@ class CounterParams:
     # unknown clock or flag puts the flops into X for good (seen under Monte Carlo)
     v_in_low: float = 0.9
     v_in_high: float = 0.9
+    # clk gets a band: with one threshold, a slow clock edge (the learning block's clk is an
+    # inverter on the 1 µs pulse edge) re-crossed it within a nanosecond when the counter's own
+    # output edge forced a rejected time step, and the flops loaded twice before the carry logic
+    # had settled: the code stayed put on most pulses (Monte-Carlo seeds 2, 6, 15, 17, 24).
+    # The flops clock on UNKNOWN → ONE at clk_in_high; a full-swing clock never lingers in the band.
+    clk_in_low: float = 0.3
+    clk_in_high: float = 1.5
     t_gate: float = 100e-12
     t_edge: float = 1e-9
 
@@ -85,9 +93,10 @@ class CounterParams:
                               f"bits={self.bits}, got {self.initial_code!r}")
         if not isinstance(self.sizes, GateSizes):
             raise ConfigError(f"CounterParams.sizes must be a GateSizes, got {type(self.sizes).__name__}")
-        if not 0 <= self.v_in_low <= self.v_in_high:
-            raise ConfigError(f"CounterParams.v_in_low/v_in_high must satisfy 0 <= low <= high V, got "
-                              f"{self.v_in_low}, {self.v_in_high}")
+        for low, high in (("v_in_low", "v_in_high"), ("clk_in_low", "clk_in_high")):
+            if not 0 <= getattr(self, low) <= getattr(self, high):
+                raise ConfigError(f"CounterParams.{low}/{high} must satisfy 0 <= low <= high V, got "
+                                  f"{getattr(self, low)}, {getattr(self, high)}")
         if not self.t_gate > 0:
             raise ConfigError(f"CounterParams.t_gate must be > 0 s, got {self.t_gate}")
         if not self.t_edge > 0:
@@ -299,14 +308,17 @@ def xspice_counter_subcircuit(params: CounterParams, tech: Technology) -> SubCir
     d_and/d_or/d_xor next-state logic, d_dff state with async set/reset from rst,
     dac_bridge to the analog bit outputs (0 / tech.vdd). vdd and vss are not used inside."""
     n = params.bits
-    if params.v_in_high > tech.vdd:
-        raise ConfigError(f"CounterParams.v_in_high={params.v_in_high} V exceeds the supply {tech.vdd} V")
+    for name in ("v_in_high", "clk_in_high"):
+        if getattr(params, name) > tech.vdd:
+            raise ConfigError(f"CounterParams.{name}={getattr(params, name)} V exceeds the supply {tech.vdd} V")
     q = [f"q{i}" for i in range(n)]
     notq = [f"~q{i}" for i in range(n)]
     delay = f"rise_delay={params.t_gate:.6g} fall_delay={params.t_gate:.6g}"
     lines = [
-        "aadc [clk inc dec rst] [clk_d inc_d dec_d rst_d] cnt_adc",
+        "aadc [inc dec rst] [inc_d dec_d rst_d] cnt_adc",
         f".model cnt_adc adc_bridge(in_low={params.v_in_low:g} in_high={params.v_in_high:g})",
+        "aadc_clk [clk] [clk_d] cnt_adc_clk",
+        f".model cnt_adc_clk adc_bridge(in_low={params.clk_in_low:g} in_high={params.clk_in_high:g})",
         f".model cnt_and d_and({delay})",
         f".model cnt_or d_or({delay})",
         f".model cnt_xor d_xor({delay})",
