@@ -1,6 +1,8 @@
 """DPI neuron at transistor level (sky130 tt): rest I_mem, gain and τ_mem; f–I; spike width;
 refractory time set by its bias."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -54,6 +56,8 @@ def test_params_validate_before_any_netlist():
         DpiNeuronParams(c_mem=0.0)
     with pytest.raises(ConfigError, match="i_pw"):
         DpiNeuronParams(i_pw=1e-9, i_ref=1e-9)
+    with pytest.raises(ConfigError, match="unit_l"):
+        DpiNeuronParams(unit_l=0.1e-6)
     with pytest.raises(ConfigError, match="input currents"):
         NeuronStepParams(i_in=-1e-9)
 
@@ -87,6 +91,27 @@ def test_rest_current_gain_and_time_constant_under_constant_drive(simulator, sky
     assert 6e-9 < i_rest < 12e-9  # the learning block's I_rest ≈ 9 nA is reachable with this drive
     assert gain == pytest.approx(neuron.gain, rel=0.30)
     assert tau == pytest.approx(tau_pred, rel=0.30)
+
+
+def test_larger_matched_devices_shrink_the_mismatch_spread_of_imem(simulator, sky130_tt):
+    """Pelgrom: σ ∝ 1/sqrt(w·l), so 3×3 µm matched devices should spread I_mem (the same input,
+    eight Monte-Carlo instances) about a third as much as 1×1 µm; asserted below 0.6 of it. The
+    neuron starts at rest (a DC operating point under the input can land on the fired state)."""
+    tech = sky130_tt.with_mismatch(True)
+    spreads = {}
+    for size in (1e-6, 3e-6):
+        neuron = DpiNeuronParams(unit_w=size, unit_l=size)
+        params = NeuronStepParams(neuron=neuron, i_in=0.0, i_step=1.5e-9, t_step=1e-3, t_stop=0.1, max_step=250e-6)
+        bench = neuron_step_testbench(params, tech)
+        settled = []
+        for seed in range(1, 9):
+            res = simulator.run(replace(bench, name=f"{bench.name}_u{size * 1e6:g}_mc{seed}", seed=seed))
+            assert res.v("spk").max() < tech.vdd / 2, f"instance {seed} spikes at 1.5 nA"
+            settled.append(res.i("vimem")[res.time > params.t_stop - 10e-3].mean())
+        spreads[size] = np.std(np.log(settled))
+    print(f"log-σ of I_mem over 8 instances: 1×1 µm {spreads[1e-6]:.3f}, 3×3 µm {spreads[3e-6]:.3f}")
+    assert spreads[1e-6] > 0.05, "1×1 µm devices must show mismatch at all"
+    assert spreads[3e-6] < 0.6 * spreads[1e-6]
 
 
 def test_synaptic_input_summed_at_iin_moves_imem_by_nanoamperes(simulator, sky130_tt):

@@ -52,9 +52,9 @@ from ebn_circuit.spice.analysis import Transient
 from ebn_circuit.spice.testbench import Testbench
 from ebn_circuit.technology.core import Technology
 
-UNIT = DeviceSize(1e-6, 1e-6)           # DPI, mirrors, output, comparator, bias diodes
+UNIT = DeviceSize(1e-6, 1e-6)           # the default matched device (DpiNeuronParams.unit_w/unit_l)
 FEEDBACK = DeviceSize(0.42e-6, 2e-6)    # Ma3: limits the positive-feedback current to ~µA
-LEAK = DeviceSize(1e-6, 4e-6)           # Mtau and its bias diode: long, little DIBL
+LEAK_LENGTH_RATIO = 4                   # Mtau and its bias diode: long, little DIBL
 SWITCH = DeviceSize(0.42e-6, 0.15e-6)
 RESET = DeviceSize(0.42e-6, 1e-6)      # Mrst: beats Ma3, yet slower than Mfast charging vrst
 LOGIC_N = DeviceSize(0.42e-6, 0.15e-6)
@@ -71,7 +71,10 @@ class DpiNeuronParams:
     positive feedback takes over, the spike threshold (A). i_pw: charging current of the reset
     node during a spike (A), sets the pulse width. i_ref: its discharge current (A), sets the
     refractory time. c_rst: reset/refractory capacitor (F, ideal). pair_ratio: unit devices in
-    parallel in the pair partner.
+    parallel in the pair partner. unit_w, unit_l: size of every matched device (input mirrors,
+    pair units, the mirror into C_mem, output, positive-feedback copy, pulse-width and refractory
+    sources, bias diodes; the leak is unit_w × 4·unit_l). Mismatch falls as 1/sqrt(w·l): I_mem
+    under a fixed input spreads with log-σ ≈ 0.7 at 1×1 µm in sky130 Monte Carlo.
     """
 
     c_mem: float = 2e-12
@@ -82,8 +85,13 @@ class DpiNeuronParams:
     i_ref: float = 0.7e-9
     c_rst: float = 1e-12
     pair_ratio: int = 50
+    unit_w: float = UNIT.w
+    unit_l: float = UNIT.l
 
     def __post_init__(self) -> None:
+        for name in ("unit_w", "unit_l"):
+            if not 0.42e-6 <= getattr(self, name) <= 20e-6:
+                raise ConfigError(f"DpiNeuronParams.{name}={getattr(self, name)} m is outside [0.42, 20] µm")
         for name in ("c_mem", "c_rst"):
             check_positive("DpiNeuronParams", name, getattr(self, name), "F")
             if getattr(self, name) > 1e-9:
@@ -105,8 +113,17 @@ class DpiNeuronParams:
         return self.i_th / self.i_tau
 
     @property
+    def unit(self) -> DeviceSize:
+        return DeviceSize(self.unit_w, self.unit_l)
+
+    @property
+    def leak(self) -> DeviceSize:
+        return DeviceSize(self.unit_w, LEAK_LENGTH_RATIO * self.unit_l)
+
+    @property
     def subckt_name(self) -> str:
-        return f"dpi_neuron_c{self.c_mem * 1e12:g}p_r{self.c_rst * 1e12:g}p_m{self.pair_ratio}"
+        size = "" if self.unit == UNIT else f"_u{self.unit_w * 1e6:g}x{self.unit_l * 1e6:g}"
+        return f"dpi_neuron_c{self.c_mem * 1e12:g}p_r{self.c_rst * 1e12:g}p_m{self.pair_ratio}{size}"
 
 
 def dpi_neuron(params: DpiNeuronParams, tech: Technology) -> SubCircuit:
@@ -115,25 +132,26 @@ def dpi_neuron(params: DpiNeuronParams, tech: Technology) -> SubCircuit:
     iin: input summing node (sink the input currents from it). spk: spike output. imem: the
     neuron sinks I_mem into this pin. The others are bias gates and rails.
     """
-    pair = DeviceSize(UNIT.w, UNIT.l, params.pair_ratio)
+    unit, leak = params.unit, params.leak
+    pair = DeviceSize(unit.w, unit.l, params.pair_ratio)
     sub = SubCircuit(params.subckt_name, *PINS)
     sub.raw_spice = "\n".join([
         "* input: currents sunk from iin, mirrored twice into the DPI tail",
-        fet(tech, "ind", "p", "iin", "iin", "vdd", UNIT),
-        fet(tech, "inc", "p", "vin", "iin", "vdd", UNIT),
-        fet(tech, "tnd", "n", "vin", "vin", "vss", UNIT),
-        fet(tech, "tail", "n", "v1", "vin", "vss", UNIT),
+        fet(tech, "ind", "p", "iin", "iin", "vdd", unit),
+        fet(tech, "inc", "p", "vin", "iin", "vdd", unit),
+        fet(tech, "tnd", "n", "vin", "vin", "vss", unit),
+        fet(tech, "tail", "n", "v1", "vin", "vss", unit),
         "* DPI: differential pair, pFET mirror into C_mem, leak",
-        fet(tech, "thr", "n", "vg", "vthr", "v1", UNIT),
+        fet(tech, "thr", "n", "vg", "vthr", "v1", unit),
         fet(tech, "pair", "n", "vdd", "vmem", "v1", pair),
-        fet(tech, "md", "p", "vg", "vg", "vdd", UNIT),
-        fet(tech, "mc", "p", "vmem", "vg", "vdd", UNIT),
-        fet(tech, "tau", "n", "vmem", "vtau", "vss", LEAK),
+        fet(tech, "md", "p", "vg", "vg", "vdd", unit),
+        fet(tech, "mc", "p", "vmem", "vg", "vdd", unit),
+        fet(tech, "tau", "n", "vmem", "vtau", "vss", leak),
         "* output I_mem",
-        fet(tech, "mem", "n", "imem", "vmem", "vss", UNIT),
+        fet(tech, "mem", "n", "imem", "vmem", "vss", unit),
         "* positive feedback: I_mem copy against I_spk_thr; vfb falls and Ma3 drives vmem up",
-        fet(tech, "a1", "n", "vfb", "vmem", "vss", UNIT),
-        fet(tech, "a2", "p", "vfb", "vspk", "vdd", UNIT),
+        fet(tech, "a1", "n", "vfb", "vmem", "vss", unit),
+        fet(tech, "a2", "p", "vfb", "vspk", "vdd", unit),
         fet(tech, "a3", "p", "vmem", "vfb", "vdd", FEEDBACK),
         "* spike output",
         fet(tech, "i1p", "p", "spkb", "vmem", "vdd", LOGIC_P),
@@ -144,9 +162,9 @@ def dpi_neuron(params: DpiNeuronParams, tech: Technology) -> SubCircuit:
         "* Mrst resets vmem and Mfast pulls vrst to vdd; after the spike vrst decays with I_ref",
         "* and rst holds the reset until vrst falls back through the threshold (refractory)",
         fet(tech, "pw1", "p", "pw", "spkb", "vdd", SWITCH),
-        fet(tech, "pw2", "p", "vrst", "vpw", "pw", UNIT),
+        fet(tech, "pw2", "p", "vrst", "vpw", "pw", unit),
         fet(tech, "fast", "p", "vrst", "rstb", "pw", SWITCH),
-        fet(tech, "ref", "n", "vrst", "vref", "vss", UNIT),
+        fet(tech, "ref", "n", "vrst", "vref", "vss", unit),
         fet(tech, "i3p", "p", "rstb", "vrst", "vdd", LOGIC_P),
         fet(tech, "i3n", "n", "rstb", "vrst", "vss", LOGIC_N),
         fet(tech, "i4p", "p", "rst", "rstb", "vdd", LOGIC_P),
@@ -161,11 +179,12 @@ def dpi_neuron(params: DpiNeuronParams, tech: Technology) -> SubCircuit:
 
 def neuron_biases(params: DpiNeuronParams, tech: Technology, vdd: str = "vdd") -> list[str]:
     """Testbench bias lines: ideal reference currents into unit diodes for every bias gate."""
-    return (diode_bias(tech, "tau", "n", "vtau", params.i_tau, LEAK, vdd=vdd)
-            + diode_bias(tech, "thr", "n", "vthr", params.i_th * params.pair_ratio, UNIT, vdd=vdd)
-            + diode_bias(tech, "ref", "n", "vref", params.i_ref, UNIT, vdd=vdd)
-            + diode_bias(tech, "spk", "p", "vspk", params.i_spk_thr, UNIT, vdd=vdd)
-            + diode_bias(tech, "pw", "p", "vpw", params.i_pw, UNIT, vdd=vdd))
+    unit = params.unit
+    return (diode_bias(tech, "tau", "n", "vtau", params.i_tau, params.leak, vdd=vdd)
+            + diode_bias(tech, "thr", "n", "vthr", params.i_th * params.pair_ratio, unit, vdd=vdd)
+            + diode_bias(tech, "ref", "n", "vref", params.i_ref, unit, vdd=vdd)
+            + diode_bias(tech, "spk", "p", "vspk", params.i_spk_thr, unit, vdd=vdd)
+            + diode_bias(tech, "pw", "p", "vpw", params.i_pw, unit, vdd=vdd))
 
 
 @dataclass(frozen=True)

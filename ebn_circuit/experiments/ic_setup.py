@@ -117,7 +117,7 @@ def neuron_and_synapse_lines(run: IcRun, tech: Technology, bits: str = "b0 b1 b2
              f"xneuron iin spk imem vtau vthr vspk vpw vref vdd vss {neuron.name}",
              "* I_mem sense and its pFET diode (the mirror input for the learning block)",
              "vimem imem_p imem 0",
-             tech.device_line("imem_d", "p", "imem_p", "imem_p", "vdd", "vdd", 1e-6, 1e-6),
+             tech.device_line("imem_d", "p", "imem_p", "imem_p", "vdd", "vdd", run.neuron.unit_w, run.neuron.unit_l),
              f"xsyn {bits} pulse isyn_ref iin svthr svtau vdd vss {synapse_defs[-1].name}",
              *reference_current("syn", "isyn_ref", run.i_lsb),
              *plastic_synapse_biases(run.synapse, tech),

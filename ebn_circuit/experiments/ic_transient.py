@@ -63,7 +63,7 @@ def ic_testbench(run: IcRun, tech: Technology, omega_per_code: float, seed: int 
     lines = neuron_and_synapse_lines(run, tech, bits)
     lines += [learning_block_text(lb, tech),
               "* I_mem copy for the learning block (sourced into its imem pin)",
-              tech.device_line("imem_c", "p", "imem_lb", "imem_p", "vdd", "vdd", 1e-6, 1e-6),
+              tech.device_line("imem_c", "p", "imem_lb", "imem_p", "vdd", "vdd", run.neuron.unit_w, run.neuron.unit_l),
               "* counter preset: rst high for the first 20 µs loads the initial code",
               f"vcrst crst 0 PWL(0 {tech.vdd:g} 20u {tech.vdd:g} 21u 0)",
               f"xlb imem_lb pulse crst inc dec sl {bits} irest isl iomega idelay vcas vdd vss learning_block"]

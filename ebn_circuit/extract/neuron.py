@@ -59,9 +59,9 @@ def refractory_times(res: SimResult, vdd: float, release_level: float = RELEASE_
     return np.array([rises[rises > end][0] - end for end in ends if np.any(rises > end)])
 
 
-def output_kappa(simulator, tech) -> float:
+def output_kappa(simulator, tech, unit=UNIT) -> float:
     """κ of the unit nFET that reads I_mem (its own Id–Vg sweep at vds = vdd)."""
-    res = simulator.run(idvg_testbench(IdVgParams(kind="n", w=UNIT.w, l=UNIT.l, vds=tech.vdd), tech))
+    res = simulator.run(idvg_testbench(IdVgParams(kind="n", w=unit.w, l=unit.l, vds=tech.vdd), tech))
     return subthreshold_slope(res.sweep, res.i("vdrain"), decades=3.0).kappa(TEMPERATURE_C)
 
 
@@ -241,7 +241,7 @@ def run_neuron_extraction(simulator, tech, out: Path, params: DpiNeuronParams = 
     n_isi, max_window = (4, 0.25) if quick else (8, 0.6)
     biases = bias_conditions(params)
 
-    kappa = output_kappa(simulator, tech)
+    kappa = output_kappa(simulator, tech, params.unit)
     tau_predicted = params.c_mem * thermal_voltage(TEMPERATURE_C) / (kappa * params.i_tau)
     steps = step_runs(simulator, tech, params, QUICK_STEPS if quick else STEPS, seed)
     step_summary, steady, waves = step_tables(steps, tech.vdd)
