@@ -2,7 +2,10 @@
 (Simulation 1: neuron + plastic synapse + learning block, 100 pulses) per counter variant,
 and the model-load saving of bin pruning. Goal (issue): ≤ 60 s with the faster variant.
 
-Run: .venv/bin/python benchmarks/bench_ic.py [--pulses N] [--cmos] [--skip-pruning]
+Run: .venv/bin/python benchmarks/bench_ic.py [--pulses N] [--cmos] [--skip-pruning] [--threads N ...]
+
+--threads: ngspice OpenMP threads per run (the testbenches use 1: on a busy machine the threads
+spin); each value adds a row per variant, so the ratio comes from one run of the script.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ def main() -> None:
     parser.add_argument("--pulses", type=int, default=100)
     parser.add_argument("--cmos", action="store_true", help="also time the transistor-level counter")
     parser.add_argument("--skip-pruning", action="store_true", help="skip the pruned vs full model-load rows")
+    parser.add_argument("--threads", type=int, nargs="+", default=[1], help="ngspice num_threads values to time")
     args = parser.parse_args()
     tech = get_technology("sky130")
     run = load_run(SIMS / "ic_sim1.toml")
@@ -47,15 +51,18 @@ def main() -> None:
         omega = calibrate_omega_per_code(sim, run, tech)
         variants = ["xspice"] + (["cmos"] if args.cmos else [])
         for variant in variants:
-            bench = ic_testbench(replace(run, counter=variant), tech, omega)
-            pid, cpu_before = sim.worker_pid, process_cpu_seconds(sim.worker_pid)
-            start = time.perf_counter()
-            result = sim.run(bench)
-            # a recycled worker is a new process: count all of its time
-            cpu = process_cpu_seconds(sim.worker_pid) - (cpu_before if sim.worker_pid == pid else 0.0)
-            rows.append((f"{run.t_stop:g} s run ({run.pulses} pulses), {variant} counter",
-                         f"{result.meta.wall_time:.1f} s", f"{cpu:.1f} s",
-                         f"{time.perf_counter() - start:.1f} s", "<= 60 s (fastest)"))
+            for threads in args.threads:
+                bench = ic_testbench(replace(run, counter=variant), tech, omega)
+                options = tuple((k, str(threads) if k == "num_threads" else v) for k, v in bench.options)
+                bench = replace(bench, options=options, name=f"{bench.name}_t{threads}")
+                pid, cpu_before = sim.worker_pid, process_cpu_seconds(sim.worker_pid)
+                start = time.perf_counter()
+                result = sim.run(bench)
+                # a recycled worker is a new process: count all of its time
+                cpu = process_cpu_seconds(sim.worker_pid) - (cpu_before if sim.worker_pid == pid else 0.0)
+                rows.append((f"{run.t_stop:g} s run ({run.pulses} pulses), {variant} counter, {threads} thread(s)",
+                             f"{result.meta.wall_time:.1f} s", f"{cpu:.1f} s",
+                             f"{time.perf_counter() - start:.1f} s", "<= 60 s (fastest)"))
         # what bin pruning saves: setting up the same netlist's operating point, pruned vs full models
         bench = ic_testbench(run, tech, omega)
         for prune in () if args.skip_pruning else (True, False):

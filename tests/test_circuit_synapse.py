@@ -46,6 +46,8 @@ def test_params_validate_before_any_netlist():
         DpiSynapseParams(c_syn=-2e-12)
     with pytest.raises(ConfigError, match="pair_ratio"):
         DpiSynapseParams(pair_ratio=0)
+    with pytest.raises(ConfigError, match="unit_w"):
+        DpiSynapseParams(unit_w=50e-6)
     with pytest.raises(ConfigError, match="overlap"):
         SynapsePulseParams(spike_times=(5e-3, 5.5e-3), pulse_width=1e-3)
 

@@ -27,11 +27,10 @@ from PySpice.Spice.Netlist import SubCircuit
 from ebn_circuit.circuits.bias import diode_bias
 from ebn_circuit.circuits.dac import DacParams, dac_subckt
 from ebn_circuit.circuits.primitives import Size, add, diode, mirror_out
-from ebn_circuit.circuits.synapse import LEAK, UNIT, DpiSynapseParams, dpi_synapse
+from ebn_circuit.circuits.synapse import DpiSynapseParams, dpi_synapse
 from ebn_circuit.errors import ConfigError
 from ebn_circuit.technology.core import Technology
 
-WEIGHT_DIODE = Size(1e-6, 1e-6)      # like the DPI's weight device Mw, whose gate it biases
 OUT_MIRROR = Size(2e-6, 4e-6)        # inhibitory output mirror: large for matching
 
 
@@ -70,6 +69,7 @@ def plastic_synapse(params: PlasticSynapseParams, tech: Technology) -> list[SubC
     dac = dac_subckt(params.dac, tech, name=f"{params.subckt_name}_dac")
     dpi = dpi_synapse(params.dpi, tech)
     unit = Size(params.dac.unit_w, params.dac.unit_l)
+    weight_diode = Size(params.dpi.unit_w, params.dpi.unit_l)  # like the DPI's Mw, whose gate it biases
     dac_mirror = Size(params.dac.mirror_w, params.dac.mirror_l)
     sub = SubCircuit(params.subckt_name, *params.pins)
     bits = " ".join(f"b{k}" for k in range(params.dac.bits))
@@ -79,11 +79,11 @@ def plastic_synapse(params: PlasticSynapseParams, tech: Technology) -> list[SubC
         f"xinh pulse inh_out vw_inh vthr vtau vdd vss {dpi.name}"]) + "\n"
     add(sub,
         "* weight gates: the DAC's (code + 32)·I_lsb and a fixed 32·I_lsb into unit diodes like Mw",
-        diode(tech, "mw_exc", "n", "vw_exc", "vss", WEIGHT_DIODE),
+        diode(tech, "mw_exc", "n", "vw_exc", "vss", weight_diode),
         mirror_out(tech, "mcs_inh", "n", "inh_sum", "iref", "vss", unit.times(params.offset_code)),
         diode(tech, "mpi_in", "p", "inh_sum", "vdd", dac_mirror),
         mirror_out(tech, "mpi_out", "p", "vw_inh", "inh_sum", "vdd", dac_mirror),
-        diode(tech, "mw_inh", "n", "vw_inh", "vss", WEIGHT_DIODE),
+        diode(tech, "mw_inh", "n", "vw_inh", "vss", weight_diode),
         "* inhibition: the second DPI's output mirrored to source into the neuron input",
         diode(tech, "mio_in", "p", "inh_out", "vdd", OUT_MIRROR),
         mirror_out(tech, "mio_out", "p", "iout", "inh_out", "vdd", OUT_MIRROR))
@@ -95,5 +95,5 @@ def plastic_synapse_biases(params: PlasticSynapseParams, tech: Technology, vtau:
     """Testbench lines for the DPI pair's ``vtau`` and ``vthr`` nodes (as ``synapse_biases``,
     without the weight bias, which the DAC provides)."""
     dpi = params.dpi
-    return (diode_bias(tech, vtau, "n", vtau, dpi.i_tau, LEAK)
-            + diode_bias(tech, vthr, "n", vthr, dpi.i_gain * dpi.pair_ratio, UNIT))
+    return (diode_bias(tech, vtau, "n", vtau, dpi.i_tau, dpi.leak)
+            + diode_bias(tech, vthr, "n", vthr, dpi.i_gain * dpi.pair_ratio, dpi.unit))

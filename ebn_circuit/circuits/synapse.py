@@ -60,7 +60,9 @@ class DpiSynapseParams:
     c_syn: synaptic capacitor (F, ideal). i_tau: leak current (A), sets τ = C·U_T/(κ·I_τ).
     i_gain: threshold current (A) of the pair, synaptic gain I_gain/I_τ. i_w: weight current (A),
     the tail current while a spike is high. pair_ratio: unit devices in parallel in the pair
-    partner (headroom of the tail).
+    partner (headroom of the tail). unit_w, unit_l: size of every matched device (weight, pair
+    units, mirror, output, bias diodes; the leak is unit_w × 4·unit_l); mismatch falls as
+    1/sqrt(w·l).
     """
 
     c_syn: float = 2e-12
@@ -68,8 +70,13 @@ class DpiSynapseParams:
     i_gain: float = 180e-12
     i_w: float = 10e-9
     pair_ratio: int = 50
+    unit_w: float = UNIT.w
+    unit_l: float = UNIT.l
 
     def __post_init__(self) -> None:
+        for name in ("unit_w", "unit_l"):
+            if not 0.42e-6 <= getattr(self, name) <= 20e-6:
+                raise ConfigError(f"DpiSynapseParams.{name}={getattr(self, name)} m is outside [0.42, 20] µm")
         check_positive("DpiSynapseParams", "c_syn", self.c_syn, "F")
         if self.c_syn > 1e-9:
             raise ConfigError(f"DpiSynapseParams.c_syn={self.c_syn} F is not an on-chip capacitor (> 1 nF)")
@@ -80,8 +87,17 @@ class DpiSynapseParams:
             raise ConfigError(f"DpiSynapseParams.pair_ratio must be an integer >= 1, got {self.pair_ratio}")
 
     @property
+    def unit(self) -> DeviceSize:
+        return DeviceSize(self.unit_w, self.unit_l)
+
+    @property
+    def leak(self) -> DeviceSize:
+        return DeviceSize(self.unit_w, LEAK.l / UNIT.l * self.unit_l)
+
+    @property
     def subckt_name(self) -> str:
-        return f"dpi_synapse_c{self.c_syn * 1e12:g}p_m{self.pair_ratio}"
+        size = "" if self.unit == UNIT else f"_u{self.unit_w * 1e6:g}x{self.unit_l * 1e6:g}"
+        return f"dpi_synapse_c{self.c_syn * 1e12:g}p_m{self.pair_ratio}{size}"
 
 
 def dpi_synapse(params: DpiSynapseParams, tech: Technology) -> SubCircuit:
@@ -90,20 +106,21 @@ def dpi_synapse(params: DpiSynapseParams, tech: Technology) -> SubCircuit:
     spk: spike input, active high (0/vdd). isyn: output, the synapse sinks I_syn into this pin
     (connect it to a neuron input or a 0 V sense source). vw, vthr, vtau: bias gates.
     """
-    pair = DeviceSize(UNIT.w, UNIT.l, params.pair_ratio)
+    unit, leak = params.unit, params.leak
+    pair = DeviceSize(unit.w, unit.l, params.pair_ratio)
     sub = SubCircuit(params.subckt_name, *PINS)
     sub.raw_spice = "\n".join([
         "* tail: spike switch and weight current",
         fet(tech, "pre", "n", "ws", "spk", "vss", SWITCH),
-        fet(tech, "w", "n", "v1", "vw", "ws", UNIT),
+        fet(tech, "w", "n", "v1", "vw", "ws", unit),
         "* differential pair; the Mthr share charges vsyn through the pFET mirror while spk is high",
-        fet(tech, "thr", "n", "vg", "vthr", "v1", UNIT),
+        fet(tech, "thr", "n", "vg", "vthr", "v1", unit),
         fet(tech, "pair", "n", "vdd", "vsyn", "v1", pair),
-        fet(tech, "md", "p", "vg", "vg", "vdd", UNIT),
-        fet(tech, "mc", "p", "mo", "vg", "vdd", UNIT),
+        fet(tech, "md", "p", "vg", "vg", "vdd", unit),
+        fet(tech, "mc", "p", "mo", "vg", "vdd", unit),
         fet(tech, "on", "n", "mo", "spk", "vsyn", SWITCH),
-        fet(tech, "tau", "n", "vsyn", "vtau", "vss", LEAK),
-        fet(tech, "syn", "n", "isyn", "vsyn", "vss", UNIT),
+        fet(tech, "tau", "n", "vsyn", "vtau", "vss", leak),
+        fet(tech, "syn", "n", "isyn", "vsyn", "vss", unit),
         "* ideal capacitor",
     ]) + "\n"
     sub.C("syn", "vsyn", "vss", params.c_syn @ u_F)
@@ -115,10 +132,10 @@ def synapse_biases(params: DpiSynapseParams, tech: Technology, vdd: str = "vdd",
     diode carries pair_ratio·I_gain: Mthr is one unit against pair_ratio units in parallel).
     ``suffix`` is appended to the bias node and element names (``vtau<suffix>`` …), so that
     several blocks can share a testbench."""
-    return (diode_bias(tech, f"tau{suffix}", "n", f"vtau{suffix}", params.i_tau, LEAK, vdd=vdd)
-            + diode_bias(tech, f"thr{suffix}", "n", f"vthr{suffix}", params.i_gain * params.pair_ratio, UNIT,
+    return (diode_bias(tech, f"tau{suffix}", "n", f"vtau{suffix}", params.i_tau, params.leak, vdd=vdd)
+            + diode_bias(tech, f"thr{suffix}", "n", f"vthr{suffix}", params.i_gain * params.pair_ratio, params.unit,
                          vdd=vdd)
-            + diode_bias(tech, f"w{suffix}", "n", f"vw{suffix}", params.i_w, UNIT, vdd=vdd))
+            + diode_bias(tech, f"w{suffix}", "n", f"vw{suffix}", params.i_w, params.unit, vdd=vdd))
 
 
 def pulse_train_pwl(times: tuple[float, ...], width: float, high: float, edge: float = 1e-6) -> str:

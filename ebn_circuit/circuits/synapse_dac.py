@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from ebn_circuit.circuits.bias import SUBTHRESHOLD_OPTIONS, check_positive, diode_bias
 from ebn_circuit.circuits.dac import DacParams, code_bits, code_range, dac_subckt
 from ebn_circuit.circuits.primitives import reference_current
-from ebn_circuit.circuits.synapse import LEAK, UNIT, DpiSynapseParams, dpi_synapse, pulse_train_pwl
+from ebn_circuit.circuits.synapse import DpiSynapseParams, dpi_synapse, pulse_train_pwl
 from ebn_circuit.errors import ConfigError
 from ebn_circuit.spice.analysis import Transient
 from ebn_circuit.spice.testbench import Testbench
@@ -79,10 +79,10 @@ def synapse_dac_testbench(params: SynapseDacParams, tech: Technology) -> Testben
             f"xdac {' '.join(dac_pins)} {dac_sub.name}",
             "* the DAC output current sets vw through a unit nFET diode (0 V sense source in series)",
             "vwsense iout vw 0",
-            tech.device_line("bw", "n", "vw", "vw", "0", "0", UNIT.w, UNIT.l),
+            tech.device_line("bw", "n", "vw", "vw", "0", "0", syn.unit_w, syn.unit_l),
             "* synapse biases: ideal reference currents into diode-connected devices",
-            *diode_bias(tech, "tau", "n", "vtau", syn.i_tau, LEAK),
-            *diode_bias(tech, "thr", "n", "vthr", syn.i_gain * syn.pair_ratio, UNIT),
+            *diode_bias(tech, "tau", "n", "vtau", syn.i_tau, syn.leak),
+            *diode_bias(tech, "thr", "n", "vthr", syn.i_gain * syn.pair_ratio, syn.unit),
             f"xsyn spk isyn vw vthr vtau vdd 0 {syn_sub.name}"]
     return Testbench(name=f"dpi_synapse_dac_code{params.code}", body="\n".join(body), technology=tech,
                      analysis=Transient(step=params.print_step, stop=params.t_stop, max_step=params.max_step),
