@@ -57,6 +57,14 @@ def check_positive(owner: str, field: str, value: float, unit: str) -> None:
         raise ConfigError(f"{owner}.{field} must be > 0 {unit}, got {value!r}")
 
 
+def check_matched_size(owner: str, params) -> None:
+    """``params.unit_w`` and ``params.unit_l`` (m): a matched device between 0.42 and 20 µm."""
+    for field in ("unit_w", "unit_l"):
+        value = getattr(params, field)
+        if not 0.42e-6 <= value <= 20e-6:
+            raise ConfigError(f"{owner}.{field}={value} m is outside [0.42, 20] µm")
+
+
 def diode_bias(tech: Technology, name: str, kind: str, node: str, current: float, size: DeviceSize,
                vdd: str = "vdd", vss: str = "0") -> list[str]:
     """Testbench lines: an ideal current source forcing ``current`` (A) into a diode-connected

@@ -44,8 +44,8 @@ from dataclasses import dataclass, field
 from PySpice.Spice.Netlist import Circuit, SubCircuit
 from PySpice.Unit import u_F, u_V
 
-from ebn_circuit.circuits.bias import (SUBTHRESHOLD_OPTIONS, DeviceSize, check_current, check_positive,
-                                       diode_bias, fet)
+from ebn_circuit.circuits.bias import (SUBTHRESHOLD_OPTIONS, DeviceSize, check_current, check_matched_size,
+                                       check_positive, diode_bias, fet)
 from ebn_circuit.circuits.synapse import DpiSynapseParams, dpi_synapse, pulse_train_pwl, synapse_biases
 from ebn_circuit.errors import ConfigError
 from ebn_circuit.spice.analysis import Transient
@@ -89,9 +89,7 @@ class DpiNeuronParams:
     unit_l: float = UNIT.l
 
     def __post_init__(self) -> None:
-        for name in ("unit_w", "unit_l"):
-            if not 0.42e-6 <= getattr(self, name) <= 20e-6:
-                raise ConfigError(f"DpiNeuronParams.{name}={getattr(self, name)} m is outside [0.42, 20] µm")
+        check_matched_size("DpiNeuronParams", self)
         for name in ("c_mem", "c_rst"):
             check_positive("DpiNeuronParams", name, getattr(self, name), "F")
             if getattr(self, name) > 1e-9:

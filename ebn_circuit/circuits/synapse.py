@@ -40,8 +40,8 @@ from dataclasses import dataclass, field
 from PySpice.Spice.Netlist import Circuit, SubCircuit
 from PySpice.Unit import u_F, u_V
 
-from ebn_circuit.circuits.bias import (SUBTHRESHOLD_OPTIONS, DeviceSize, check_current, check_positive,
-                                       diode_bias, fet)
+from ebn_circuit.circuits.bias import (SUBTHRESHOLD_OPTIONS, DeviceSize, check_current, check_matched_size,
+                                       check_positive, diode_bias, fet)
 from ebn_circuit.errors import ConfigError
 from ebn_circuit.spice.analysis import Transient
 from ebn_circuit.spice.testbench import Testbench
@@ -74,9 +74,7 @@ class DpiSynapseParams:
     unit_l: float = UNIT.l
 
     def __post_init__(self) -> None:
-        for name in ("unit_w", "unit_l"):
-            if not 0.42e-6 <= getattr(self, name) <= 20e-6:
-                raise ConfigError(f"DpiSynapseParams.{name}={getattr(self, name)} m is outside [0.42, 20] µm")
+        check_matched_size("DpiSynapseParams", self)
         check_positive("DpiSynapseParams", "c_syn", self.c_syn, "F")
         if self.c_syn > 1e-9:
             raise ConfigError(f"DpiSynapseParams.c_syn={self.c_syn} F is not an on-chip capacitor (> 1 nF)")
