@@ -99,13 +99,16 @@ def test_sigkilled_dask_worker_loses_no_finished_point(tmp_path):
 def test_sigint_then_resume_simulates_only_the_missing_points(tmp_path):
     out = tmp_path / "out"
     spec_file = tmp_path / "rc.toml"
-    points = 40  # enough that the sweep is still running when SIGINT lands, even on a busy machine
+    points = 40  # enough that the sweep is still running when SIGINT lands
+    # a private simulation cache: with the user's cache warm from earlier runs, every point was a
+    # hit and the sweep finished before the signal landed (exit 0, not 130)
+    env = {**os.environ, "EBN_CIRCUIT_CACHE": str(tmp_path / "simcache")}
     grid = ", ".join(f"{1e3 * (1 + k / points):g}" for k in range(points))
     spec_file.write_text(f'[sweep]\nname = "rc"\nbuilder = "{RC["builder"]}"\nmeasure = "{RC["measure"]}"\n'
                          f'out = "{out}"\n[params]\nstop = 40e-6\n[grid]\nr = [{grid}]\n')
     store = SweepStore(out)
     run = subprocess.Popen(CLI + [str(spec_file), "--workers", "2", "--quiet"],
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     try:
         assert wait_for(lambda: len(store.part_keys()) >= 2 or run.poll() is not None)
         run.send_signal(signal.SIGINT)
@@ -122,7 +125,7 @@ def test_sigint_then_resume_simulates_only_the_missing_points(tmp_path):
     assert len(finished) - 1 <= first["simulated"] <= len(finished)
 
     done = subprocess.run(CLI + [str(spec_file), "--resume", "--quiet"], capture_output=True, text=True,
-                          timeout=300)
+                          timeout=300, env=env)
     assert done.returncode == 0, done.stderr
     second = store.read_summary()
     assert (second["total"], second["skipped"], second["simulated"]) == (points, len(finished), points - len(finished))
