@@ -96,6 +96,12 @@ def test_sigkilled_dask_worker_loses_no_finished_point(tmp_path):
     # the point the killed worker was running was re-run by Dask: every point has an ok row
 
 
+def default_sigint() -> None:
+    """The child's SIGINT as a terminal would deliver it: a test run started as a background job
+    inherits SIGINT = SIG_IGN from the shell, Python then ignores Ctrl-C, and the sweep ran to the end."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_sigint_then_resume_simulates_only_the_missing_points(tmp_path):
     out = tmp_path / "out"
     spec_file = tmp_path / "rc.toml"
@@ -108,7 +114,8 @@ def test_sigint_then_resume_simulates_only_the_missing_points(tmp_path):
                          f'out = "{out}"\n[params]\nstop = 40e-6\n[grid]\nr = [{grid}]\n')
     store = SweepStore(out)
     run = subprocess.Popen(CLI + [str(spec_file), "--workers", "2", "--quiet"],
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                           preexec_fn=default_sigint)
     try:
         assert wait_for(lambda: len(store.part_keys()) >= 2 or run.poll() is not None)
         run.send_signal(signal.SIGINT)
