@@ -51,10 +51,10 @@ def main() -> None:
         omega = calibrate_omega_per_code(sim, run, tech)
         variants = ["xspice"] + (["cmos"] if args.cmos else [])
         for variant in variants:
+            base = ic_testbench(replace(run, counter=variant), tech, omega)
             for threads in args.threads:
-                bench = ic_testbench(replace(run, counter=variant), tech, omega)
-                options = tuple((k, str(threads) if k == "num_threads" else v) for k, v in bench.options)
-                bench = replace(bench, options=options, name=f"{bench.name}_t{threads}")
+                options = tuple((k, str(threads) if k == "num_threads" else v) for k, v in base.options)
+                bench = replace(base, options=options, name=f"{base.name}_t{threads}")
                 pid, cpu_before = sim.worker_pid, process_cpu_seconds(sim.worker_pid)
                 start = time.perf_counter()
                 result = sim.run(bench)

@@ -57,6 +57,14 @@ def check_positive(owner: str, field: str, value: float, unit: str) -> None:
         raise ConfigError(f"{owner}.{field} must be > 0 {unit}, got {value!r}")
 
 
+LEAK_LENGTH_RATIO = 4  # DPI leak devices and their bias diodes: long, little DIBL
+
+
+def leak_size(unit: DeviceSize) -> DeviceSize:
+    """The DPI leak device (Mtau) for matched devices of size ``unit``: LEAK_LENGTH_RATIO × longer."""
+    return DeviceSize(unit.w, LEAK_LENGTH_RATIO * unit.l)
+
+
 def check_matched_size(owner: str, params) -> None:
     """``params.unit_w`` and ``params.unit_l`` (m): a matched device between 0.42 and 20 µm."""
     for field in ("unit_w", "unit_l"):

@@ -45,7 +45,7 @@ from PySpice.Spice.Netlist import Circuit, SubCircuit
 from PySpice.Unit import u_F, u_V
 
 from ebn_circuit.circuits.bias import (SUBTHRESHOLD_OPTIONS, DeviceSize, check_current, check_matched_size,
-                                       check_positive, diode_bias, fet)
+                                       check_positive, diode_bias, fet, leak_size)
 from ebn_circuit.circuits.synapse import DpiSynapseParams, dpi_synapse, pulse_train_pwl, synapse_biases
 from ebn_circuit.errors import ConfigError
 from ebn_circuit.spice.analysis import Transient
@@ -54,7 +54,6 @@ from ebn_circuit.technology.core import Technology
 
 UNIT = DeviceSize(1e-6, 1e-6)           # the default matched device (DpiNeuronParams.unit_w/unit_l)
 FEEDBACK = DeviceSize(0.42e-6, 2e-6)    # Ma3: limits the positive-feedback current to ~µA
-LEAK_LENGTH_RATIO = 4                   # Mtau and its bias diode: long, little DIBL
 SWITCH = DeviceSize(0.42e-6, 0.15e-6)
 RESET = DeviceSize(0.42e-6, 1e-6)      # Mrst: beats Ma3, yet slower than Mfast charging vrst
 LOGIC_N = DeviceSize(0.42e-6, 0.15e-6)
@@ -116,7 +115,7 @@ class DpiNeuronParams:
 
     @property
     def leak(self) -> DeviceSize:
-        return DeviceSize(self.unit_w, LEAK_LENGTH_RATIO * self.unit_l)
+        return leak_size(self.unit)
 
     @property
     def subckt_name(self) -> str:

@@ -41,14 +41,13 @@ from PySpice.Spice.Netlist import Circuit, SubCircuit
 from PySpice.Unit import u_F, u_V
 
 from ebn_circuit.circuits.bias import (SUBTHRESHOLD_OPTIONS, DeviceSize, check_current, check_matched_size,
-                                       check_positive, diode_bias, fet)
+                                       check_positive, diode_bias, fet, leak_size)
 from ebn_circuit.errors import ConfigError
 from ebn_circuit.spice.analysis import Transient
 from ebn_circuit.spice.testbench import Testbench
 from ebn_circuit.technology.core import Technology
 
 UNIT = DeviceSize(1e-6, 1e-6)          # output, leak, weight, mirror and bias-diode devices
-LEAK = DeviceSize(1e-6, 4e-6)           # Mtau and its bias diode: long, little DIBL
 SWITCH = DeviceSize(0.42e-6, 0.15e-6)  # spike switch
 PINS = ("spk", "isyn", "vw", "vthr", "vtau", "vdd", "vss")
 
@@ -90,7 +89,7 @@ class DpiSynapseParams:
 
     @property
     def leak(self) -> DeviceSize:
-        return DeviceSize(self.unit_w, LEAK.l / UNIT.l * self.unit_l)
+        return leak_size(self.unit)
 
     @property
     def subckt_name(self) -> str:
