@@ -16,18 +16,11 @@ import numpy as np
 import pandas as pd
 
 from ebn_circuit.errors import ConfigError, WaveformError
-from ebn_circuit.measure.learning import DEC, INC, SL, pulse_table
+from ebn_circuit.measure.learning import pulse_table
+from ebn_circuit.rule import DEC, INC, classify, ideal_decision
 
 NOMINAL_I_REST = 9e-9
 NOMINAL_I_SL = 0.3e-9
-
-
-def ideal_decision(i_before, i_omega, i_rest: float = NOMINAL_I_REST, i_sl: float = NOMINAL_I_SL,
-                   omega_ratio: float = 0.5) -> np.ndarray:
-    """The ideal rule: +1 (INC), -1 (DEC) or 0 (SL) per pulse."""
-    i_before, i_omega = np.asarray(i_before, dtype=float), np.asarray(i_omega, dtype=float)
-    centre = i_rest - omega_ratio * i_omega
-    return np.where(i_before < centre - i_sl, INC, np.where(i_before > centre + i_sl, DEC, SL))
 
 
 @dataclass(frozen=True)
@@ -52,9 +45,7 @@ class LearningBlockModel:
         return centre - self.i_sl + self.offset_lower, centre + self.i_sl + self.offset_upper
 
     def decide(self, i_before, i_omega) -> np.ndarray:
-        lower, upper = self.bounds(i_omega)
-        i_before = np.asarray(i_before, dtype=float)
-        return np.where(i_before < lower, INC, np.where(i_before > upper, DEC, SL))
+        return classify(i_before, *self.bounds(i_omega))
 
     def agreement(self, table: pd.DataFrame) -> float:
         """Fraction of (non-saturated) pulses whose decision this model predicts."""

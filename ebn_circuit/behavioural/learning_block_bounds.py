@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from ebn_circuit.errors import ConfigError
-from ebn_circuit.measure.learning import DEC, INC, SL
+from ebn_circuit.rule import classify
 
 NOMINAL_INSTANCE = "nominal"
 
@@ -83,9 +83,7 @@ class BoundsModel:
 
     def decide(self, i_before, i_omega, instance: str | None = None) -> np.ndarray:
         """+1 (INC), −1 (DEC) or 0 (SL) per I_before (A) with jump I_Ω (A)."""
-        lower, upper = self.bounds(i_omega, instance)
-        i_before = np.asarray(i_before, dtype=float)
-        return np.where(i_before < lower, INC, np.where(i_before > upper, DEC, SL))
+        return classify(i_before, *self.bounds(i_omega, instance))
 
     def decide_code(self, i_before, code, instance: str | None = None) -> np.ndarray:
         return self.decide(i_before, np.asarray(code, dtype=float) * self.omega_per_code, instance)

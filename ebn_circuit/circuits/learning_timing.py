@@ -31,9 +31,9 @@ from ebn_circuit.circuits.counter import from_bits
 from ebn_circuit.circuits.primitives import SWITCH, Size, device, diode, ideal_capacitor, inverter, mirror_out
 from ebn_circuit.errors import ConfigError, WaveformError
 from ebn_circuit.measure.events import crossings, sample_before
+from ebn_circuit.rule import DEC, INC, NONE, SL
 from ebn_circuit.technology.core import Technology
 
-INC, SL, DEC, NONE = 1, 0, -1, -2
 STARVE = Size(2e-6, 4e-6)
 
 

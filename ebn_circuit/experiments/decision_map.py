@@ -26,12 +26,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ebn_circuit.behavioural.learning_block import ideal_decision
 from ebn_circuit.circuits.learning_block import (LearningBenchParams, LearningBlockParams, learning_block_testbench,
                                                  readout)
-from ebn_circuit.circuits.learning_timing import DEC, INC, NONE, SL, PulseSchedule, decision_from_flags
+from ebn_circuit.circuits.learning_timing import PulseSchedule, decision_from_flags
 from ebn_circuit.errors import ConfigError
-from ebn_circuit.measure.learning import DECISION_NAMES
+from ebn_circuit.rule import DEC, DECISION_NAMES, INC, NONE, SL, ideal_decision
 
 DEFAULT_CODES = (-31, -24, -16, -8, 0, 8, 16, 24, 31)
 MC_CODES = (-16, 0, 16)

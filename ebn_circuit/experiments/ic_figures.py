@@ -14,7 +14,8 @@ import pandas as pd
 
 from ebn_circuit.behavioural.learning_block import LearningBlockModel
 from ebn_circuit.errors import WaveformError
-from ebn_circuit.measure.learning import DEC, INC, REQUIRED_SIGNALS, SL, check_waveforms, pulse_table
+from ebn_circuit.measure.learning import REQUIRED_SIGNALS, check_waveforms, pulse_table
+from ebn_circuit.rule import DEC, INC, SL
 
 DECISION_COLOURS = {INC: "#2ca02c", SL: "#ffd92f", DEC: "#d62728"}
 

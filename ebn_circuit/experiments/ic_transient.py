@@ -8,14 +8,15 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from ebn_circuit.behavioural.learning_block import LearningBlockModel, ideal_decision
+from ebn_circuit.behavioural.learning_block import LearningBlockModel
 from ebn_circuit.circuits.bias import SUBTHRESHOLD_OPTIONS
 from ebn_circuit.circuits.learning_block import SIM_OPTIONS as LB_OPTIONS
 from ebn_circuit.circuits.learning_block import LearningBlockParams, learning_block_text
 from ebn_circuit.circuits.primitives import reference_current
 from ebn_circuit.experiments.ic_setup import IcRun, fixed_code_testbench, neuron_and_synapse_lines
 from ebn_circuit.measure.events import sample_before
-from ebn_circuit.measure.learning import DEC, INC, SL, pulse_table, settled_after
+from ebn_circuit.measure.learning import pulse_table, settled_after
+from ebn_circuit.rule import DEC, INC, SL, ideal_decision
 from ebn_circuit.spice.analysis import Transient
 from ebn_circuit.spice.result import SimResult
 from ebn_circuit.spice.simulator import Simulator

@@ -38,12 +38,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ebn_circuit.behavioural.learning_block import ideal_decision
 from ebn_circuit.behavioural.learning_block_bounds import BoundsModel, fit_bounds_model
 from ebn_circuit.circuits.learning_block import LearningBenchParams, learning_block_testbench, readout
-from ebn_circuit.circuits.learning_timing import DEC, INC, NONE, PulseSchedule
+from ebn_circuit.circuits.learning_timing import PulseSchedule
 from ebn_circuit.errors import ConfigError
 from ebn_circuit.extract.tables import TransferCurve, conditions_of
+from ebn_circuit.rule import DEC, INC, NONE, ideal_decision
 
 FIT_CODES = (-24, -8, 8, 24)
 HOLDOUT_CODES = (-16, 0, 16)

@@ -10,9 +10,7 @@ import pandas as pd
 
 from ebn_circuit.errors import WaveformError
 from ebn_circuit.measure.events import crossings, sample_before
-
-INC, SL, DEC = 1, 0, -1
-DECISION_NAMES = {INC: "INC", SL: "SL", DEC: "DEC"}
+from ebn_circuit.rule import DEC, DECISION_NAMES, INC, SL
 REQUIRED_SIGNALS = ("time", "i_mem", "pulse", "code")
 
 

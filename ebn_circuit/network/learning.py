@@ -18,15 +18,9 @@ from __future__ import annotations
 import numpy as np
 
 from ebn_circuit.network.params import NetworkParams
+from ebn_circuit.rule import DEC, INC, SL, decide, step
 
-INC, SL, DEC = 1, 0, -1
-
-
-def decide(deviation, jump, gain_g: float, half_band: float, bound_lo=0.0, bound_hi=0.0) -> np.ndarray:
-    """The rule on the deviation V_before - V_rest; half_band = δ/2 + margin. The inner
-    loops call this with precomputed constants."""
-    a = 2.0 * deviation + gain_g * jump
-    return (a < bound_lo - half_band).astype(np.int64) - (a > bound_hi + half_band)
+__all__ = ["DEC", "INC", "SL", "apply_decision", "decide", "rule_decision"]
 
 
 def rule_decision(
@@ -44,4 +38,4 @@ def rule_decision(
 
 def apply_decision(codes_col: np.ndarray, decision: np.ndarray, params: NetworkParams) -> np.ndarray:
     """New codes of one column after the decisions; the counter saturates."""
-    return np.clip(codes_col + decision, params.code_min, params.code_max)
+    return step(codes_col, decision, params.code_min, params.code_max)
