@@ -17,7 +17,7 @@ from pathlib import Path
 from table import print_table
 
 from ebn_circuit.spice import Op, Simulator, Testbench, Transient
-from ebn_circuit.spice.locate import ngspice_program
+from ebn_circuit.spice.locate import ngspice_environment, ngspice_program
 from ebn_circuit.technology import get_technology
 
 
@@ -45,7 +45,7 @@ def raw_ngspice(netlist: str) -> float:
         path.write_text(netlist)
         start = time.perf_counter()
         subprocess.run([ngspice_program(), "-b", "-r", str(Path(tmp) / "out.raw"), str(path)],
-                       check=True, capture_output=True)
+                       check=True, capture_output=True, env=ngspice_environment())
         return time.perf_counter() - start
 
 
