@@ -74,6 +74,22 @@ def test_corrupted_cache_entry_is_recomputed(tmp_path):
     assert ResultCache(tmp_path).get(cache_key(rc_testbench().netlist(), sim.version)) is not None
 
 
+def test_a_flipped_byte_in_a_cached_vector_is_caught(tmp_path):
+    """The zip format's CRC-32 of each vector is checked as it is read: a changed byte is a miss."""
+    with Simulator(backend="batch", cache_dir=tmp_path) as sim:
+        first = sim.run(rc_testbench())
+        entry = ResultCache(tmp_path).path(cache_key(rc_testbench().netlist(), sim.version))
+        data = bytearray(entry.read_bytes())
+        vector = data.find(first.v("out")[len(first.v("out")) // 2].tobytes())
+        assert vector > 0
+        data[vector] ^= 0xFF
+        entry.write_bytes(bytes(data))
+        assert ResultCache(tmp_path).get(cache_key(rc_testbench().netlist(), sim.version)) is None
+        again = sim.run(rc_testbench())
+    assert not again.meta.cached
+    np.testing.assert_array_equal(first.v("out"), again.v("out"))
+
+
 def test_no_cache_always_simulates(tmp_path):
     with Simulator(backend="batch", cache=False) as sim:
         assert not sim.run(rc_testbench()).meta.cached

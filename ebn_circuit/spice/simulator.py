@@ -77,6 +77,8 @@ class Simulator:
             log=log,
             analysis=testbench.analysis.card() if testbench.analysis is not None else "",
         )
+        for vector in vectors.values():
+            vector.setflags(write=False)   # a result is frozen data, fresh or from the cache
         result = SimResult(kind=kind_of_plot(plotname), vectors=vectors, units=units, meta=meta)
         if self.cache is not None:
             self.cache.put(key, result)
