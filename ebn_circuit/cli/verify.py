@@ -1,4 +1,5 @@
-"""`ebn-circuit verify learning-block [--corner tt|ff|ss ...] [--mc N] [--codes ...] [--out DIR] [--quiet]`."""
+"""`ebn-circuit verify learning-block [--corner tt|ff|ss ...] [--mc N] [--codes ...] [--out DIR] [--quiet]`
+and `ebn-circuit verify mismatch BLOCK [--seeds N] [--seed-base S] [--codes ...] [--run TOML] [--out DIR]`."""
 
 from __future__ import annotations
 
@@ -34,6 +35,24 @@ def register(sub) -> None:
     add_simulator_options(block)
     add_executor_options(block)
     block.set_defaults(func=_verify_learning_block)
+    mm = blocks.add_parser("mismatch", help="mismatch contributions per device group (one group's mismatch on, "
+                                            "the rest ideal, seed by seed): a table and a bar chart")
+    mm.add_argument("block", choices=("learning-block", "plastic-synapse", "neuron"), metavar="BLOCK",
+                    help="learning-block (bound offsets), plastic-synapse (net current at code 0), neuron "
+                         "(I_mem at the run's drive)")
+    mm.add_argument("--seeds", type=int, default=8, metavar="N", help="Monte-Carlo seeds (default 8)")
+    mm.add_argument("--seed-base", type=int, default=1, metavar="S", help="first seed (default 1: seeds S…S+N-1)")
+    mm.add_argument("--codes", type=int, nargs="+", default=None, metavar="CODE",
+                    help="learning-block: codes whose bounds are measured (default 0); plastic-synapse: the "
+                         "held code (default 0)")
+    mm.add_argument("--run", type=Path, default=None, metavar="TOML",
+                    help="plastic-synapse, neuron: the IC run whose synapse / neuron and drive to use "
+                         "(default sims/ic_sim1.toml)")
+    mm.add_argument("--corner", choices=("tt", "ff", "ss"), default="tt", help="process corner (default tt)")
+    mm.add_argument("--out", type=Path, default=None, help="output folder (default results/mismatch_<block>)")
+    add_simulator_options(mm)
+    add_executor_options(mm)
+    mm.set_defaults(func=_verify_mismatch)
     parser.set_defaults(func=lambda args: parser.print_help() or 1)
 
 
@@ -59,4 +78,30 @@ def _verify_learning_block(args) -> int:
         verify(spec, args.out, tech, settings, corners=tuple(args.corner or ("tt",)), mc=args.mc, mc_codes=mc_codes,
                executor=executor, resume=args.resume, log=log, maps=not args.mc_only)
     print(args.out / "summary.md")
+    return 0
+
+
+def _verify_mismatch(args) -> int:
+    from ebn_circuit.experiments import mismatch_contributions as mc
+
+    if args.seeds < 2 or args.seed_base < 0:
+        raise ConfigError(f"--seeds must be >= 2 and --seed-base >= 0, got {args.seeds}, {args.seed_base}")
+    setup = mc.BLOCKS[args.block].default()
+    if args.run is not None and args.block != "learning-block":
+        from ebn_circuit.experiments.ic_setup import load_run
+        run = load_run(args.run)
+        setup = run if args.block == "neuron" else replace(setup, synapse=run.synapse)
+    if args.codes:
+        if args.block == "learning-block":
+            setup = replace(setup, codes=tuple(args.codes))
+        elif args.block == "plastic-synapse" and len(args.codes) == 1:
+            setup = replace(setup, code=args.codes[0])
+        else:
+            raise ConfigError("--codes: learning-block takes codes, plastic-synapse one code, neuron none")
+    out = args.out or Path(f"results/mismatch_{args.block}")
+    tech, settings = technology_of(args).with_corner(args.corner), settings_of(args)
+    seeds = range(args.seed_base, args.seed_base + args.seeds)
+    with executor_of(args) as executor:
+        mc.study(args.block, out, tech, settings, seeds, setup, executor=executor, resume=args.resume)
+    print(out / "contributions.md")
     return 0
