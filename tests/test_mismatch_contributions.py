@@ -80,9 +80,9 @@ def test_contributions_table_from_known_deviations():
 
 def test_neuron_groups_add_up_to_the_whole_instance(tmp_path, sky130_tt, sim_settings):
     """The loop neuron at its drive, two seeds: the groups' deviations of I_mem add up to the
-    all-devices deviation (small mismatch is nearly linear: within 25 % here), the block's copy of
-    I_mem, which only loads the output's drain, moves it by < 2 % of that, and the study writes the
-    table and the chart."""
+    all-devices deviation (small mismatch is nearly linear: within 25 % here), the diode that
+    supplies I_mem, which only loads the output's drain, moves it by < 2 % of that, and the study
+    writes the table and the chart."""
     table = mc.study("neuron", tmp_path, sky130_tt, sim_settings, seeds=(1, 2), log=lambda *_: None)
     runs = pd.read_csv(tmp_path / "runs.csv")
     nominal = runs.loc[runs["group"] == mc.NOMINAL, "i_mem"].iloc[0]
@@ -92,6 +92,6 @@ def test_neuron_groups_add_up_to_the_whole_instance(tmp_path, sky130_tt, sim_set
         print(f"\nseed {seed}: all devices {total * 1e9:+.3f} nA, sum of groups {part.sum() * 1e9:+.3f} nA")
         assert abs(total) > 0.05 * nominal
         assert part.sum() == pytest.approx(total, rel=0.25)
-        assert abs(part["I_mem copy to the learning block"]) < 0.02 * abs(total)
+        assert abs(part["I_mem supply diode"]) < 0.02 * abs(total)
     assert (tmp_path / "contributions.png").stat().st_size > 0 and "i_mem" in set(table["quantity"])
     assert main(["verify", "mismatch", "neuron", "--seeds", "1"]) == 2

@@ -38,6 +38,7 @@ from dataclasses import dataclass
 
 from ebn_circuit.circuits.analysis import DcSweep
 from ebn_circuit.circuits.codes import BITS, bit_names, code_bits, code_range
+from ebn_circuit.circuits.logic import xspice_inverters
 from ebn_circuit.circuits.schematic import SWITCH, Cell, Schematic, Size, cell_name
 from ebn_circuit.circuits.testbench import Testbench
 from ebn_circuit.errors import ConfigError
@@ -46,7 +47,8 @@ from ebn_circuit.technology.core import Technology
 
 CODE_MIN, CODE_MAX = code_range(BITS)   # of the default 6-bit DAC
 PINS = (*bit_names(BITS), "iref", "iout", "vdd", "vss")
-POLARITIES = ("source", "sink", "offset")
+POLARITIES = ("source", "sink", "offset", "signed", "split")
+SIGNED_BIAS_UNITS = 2   # "signed": units always through the pFET mirror (and sunk back), so it never starts from 0
 
 __all__ = ["BITS", "CODE_MAX", "CODE_MIN", "DacCodeParams", "DacParams", "DacSweepParams", "PINS", "POLARITIES",
            "code_bits", "code_range", "dac_cell", "dac_code_testbench", "dac_sweep_testbench"]
@@ -64,16 +66,27 @@ class DacParams(Params):
     mirror_w: float = positive(2e-6, "m", "width of the output pFET mirror")
     mirror_l: float = positive(8e-6, "m", "length of the output pFET mirror")
     polarity: str = param("source", choices=POLARITIES,
-                          doc="source: code·I_lsb sourced; sink: the same sunk; offset: (code + 2^(bits−1))·I_lsb")
+                          doc="source: code·I_lsb sourced; sink: the same sunk; offset: (code + 2^(bits−1))·I_lsb; "
+                              "signed: code·I_lsb sourced, sign-magnitude; split: |code|·I_lsb sunk from ipos or "
+                              "ineg by the sign")
+    logic: str = param("cmos", choices=("cmos", "xspice"),
+                       doc="signed / split: the bits' complements from CMOS inverters or XSPICE code models")
+    cascode: bool = param(False, choices=(False, True),
+                          doc="signed / split only: cascode the unit sources (pin vcasn) and the pFET mirror (pin "
+                              "vcasp), so every unit works at its reference's drain voltage (no DIBL gain error)")
 
     def validate(self) -> None:
+        if self.cascode and self.polarity not in ("signed", "split"):
+            raise ConfigError(f"DacParams.cascode needs polarity signed or split, got {self.polarity!r}")
         if self.i_lsb * 2 ** self.bits > 1e-6:
             raise ConfigError(f"DacParams.i_lsb={self.i_lsb} A: full scale 2^bits·i_lsb leaves subthreshold; "
                               f"use ≤ {1e-6 / 2 ** self.bits:.3g} A")
 
     @property
     def pins(self) -> tuple[str, ...]:
-        return (*bit_names(self.bits), "iref", "iout", "vdd", "vss")
+        outputs = ("ipos", "ineg") if self.polarity == "split" else ("iout",)
+        cascodes = (("vcasn", "vcasp") if self.polarity == "signed" else ("vcasn",)) if self.cascode else ()
+        return (*bit_names(self.bits), "iref", *outputs, *cascodes, "vdd", "vss")
 
     @property
     def name(self) -> str:
@@ -90,6 +103,8 @@ def dac_cell(params: DacParams, tech: Technology) -> Cell:
     polarity "offset": the unsigned offset-binary current (code + 32)·I_lsb sourced into ``iout``
     (no offset subtraction): the weight current of a DPI synapse, whose input must be positive.
     """
+    if params.polarity in ("signed", "split"):
+        return _sign_magnitude_cell(params, tech)
     unit = Size(params.unit_w, params.unit_l)
     mirror = Size(params.mirror_w, params.mirror_l)
     sign, half = params.bits - 1, 2 ** (params.bits - 1)
@@ -113,6 +128,67 @@ def dac_cell(params: DacParams, tech: Technology) -> Cell:
         s.fet("mcs_off", "n", "cs_off", "iref", "vss", unit.times(half))
         s.diode("mp_off", "p", "ioff", "vdd", mirror)
         s.fet("mp_back", "p", "iout", "ioff", "vdd", mirror)
+    return s.cell()
+
+
+def _sign_magnitude_cell(params: DacParams, tech: Technology) -> Cell:
+    """Sign-magnitude from the two's-complement bits, with no offset current to cancel: unit group k
+    (2^k units) is switched to ``pos`` while b_k = 1 and the sign s = 0, to ``neg`` while b_k = 0 and
+    s = 1; one more unit goes to ``neg`` while s = 1, so |code| units sink from ``pos`` (code > 0) or
+    ``neg`` (code < 0) and none at code 0. "split": pos, neg are the pins ipos, ineg. "signed": neg
+    is iout, and pos feeds a pFET mirror that sources into iout; SIGNED_BIAS_UNITS more units keep
+    that mirror biased (a mirror starting from zero current at code 1 would take milliseconds to
+    slew) and as many are sunk back from iout, so I_out = code·I_lsb. ``cascode``: each unit group,
+    the reference diode and the pFET mirror are cascoded (gates vcasn, vcasp), so all work at the
+    same drain voltage as their reference: uncascoded, sky130's DIBL made a 6–7 % gain error at an
+    output held at 0.75 V."""
+    unit, mirror = Size(params.unit_w, params.unit_l), Size(params.mirror_w, params.mirror_l)
+    sign, cas = params.bits - 1, params.cascode
+    pos, neg = ("ipos", "ineg") if params.polarity == "split" else ("isum", "iout")
+    s = Schematic(tech, params.name, params.pins)
+
+    def source(name: str, drain: str, m: int) -> None:
+        """m units sinking from ``drain`` (through a cascode when cascoded)."""
+        if cas:
+            s.fet(f"mcc_{name}", "n", drain, "vcasn", f"cd_{name}", unit.times(m))
+            drain = f"cd_{name}"
+        s.fet(f"mcs_{name}", "n", drain, "iref", "vss", unit.times(m))
+
+    if cas:
+        s.fet("mcc_ref", "n", "iref", "vcasn", "nref", unit)
+        s.fet("mref", "n", "nref", "iref", "vss", unit)
+    else:
+        s.diode("mref", "n", "iref", "vss", unit)
+    complements = [(f"b{k}", f"b{k}_n") for k in range(sign)] + [(f"b{sign}", "s_n")]
+    if params.logic == "xspice":
+        xspice_inverters(s, "inv", complements, tech.vdd)
+    else:
+        for a, y in complements:
+            s.inverter(f"inv_{a}", a, y)
+    for k in range(sign):
+        size = SWITCH.times(2 ** k)
+        source(str(k), f"cs_{k}", 2 ** k)
+        s.switch(f"msw_p{k}", "n", pos, f"sp_{k}", f"b{k}", size)
+        s.switch(f"msw_ps{k}", "n", f"sp_{k}", f"cs_{k}", "s_n", size)
+        s.switch(f"msw_n{k}", "n", neg, f"sn_{k}", f"b{k}_n", size)
+        s.switch(f"msw_ns{k}", "n", f"sn_{k}", f"cs_{k}", f"b{sign}", size)
+    s.comment("the one more unit of a negative code (|code| = NOT bits + 1)")
+    source("one", "cs_one", 1)
+    s.switch("msw_one", "n", neg, "cs_one", f"b{sign}")
+    if params.polarity == "signed":
+        bias = SIGNED_BIAS_UNITS
+        s.comment(f"pFET mirror: sources the positive magnitude plus {bias} bias units into iout; "
+                  f"{bias} units sink them back")
+        source("bias", "isum", bias)
+        if cas:
+            s.fet("mpc_in", "p", "isum", "vcasp", "pin", mirror)
+            s.fet("mp_in", "p", "pin", "isum", "vdd", mirror)
+            s.fet("mp_out", "p", "pout", "isum", "vdd", mirror)
+            s.fet("mpc_out", "p", "iout", "vcasp", "pout", mirror)
+        else:
+            s.diode("mp_in", "p", "isum", "vdd", mirror)
+            s.fet("mp_out", "p", "iout", "isum", "vdd", mirror)
+        source("back", "iout", bias)
     return s.cell()
 
 

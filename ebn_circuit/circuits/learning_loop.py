@@ -29,8 +29,6 @@ from ebn_circuit.errors import ConfigError
 from ebn_circuit.params import Params, param, positive
 from ebn_circuit.technology.core import Technology
 
-LB_INPUT_V = 0.45  # V: the learning block's input pin (the S&H's nFET diode at ~9 nA)
-
 
 @dataclass(frozen=True)
 class IcRun(Params):
@@ -71,7 +69,7 @@ class IcRun(Params):
 
     @property
     def synapse(self) -> PlasticSynapseParams:
-        return PlasticSynapseParams(dac=DacParams(polarity="offset", i_lsb=self.i_lsb), dpi=self.dpi)
+        return PlasticSynapseParams(dac=DacParams(polarity="split", i_lsb=self.i_lsb, logic=self.counter), dpi=self.dpi)
 
     def shortened(self, pulses: int) -> "IcRun":
         """The same run with fewer pulses (for fast tests)."""
@@ -89,10 +87,10 @@ class IcRun(Params):
         return tuple(merged.items())
 
 
-def neuron_and_synapse(run: IcRun, tech: Technology) -> Schematic:
+def neuron_and_synapse(run: IcRun, tech: Technology, load: bool = True) -> Schematic:
     """Neuron, plastic synapse, drive, pulse source and biases. Nodes: ``pulse``; the code bits
-    b0…b5; I_mem sensed by the 0 V source ``vimem`` (i(vimem) = I_mem) on its way into the pFET
-    diode ``imem_p`` whose gate mirrors I_mem out (for the learning block)."""
+    b0…b5; I_mem sensed by the 0 V source ``vimem`` (i(vimem) = I_mem) on its way from node
+    ``imem_p``, where the learning block's input (or, with ``load``, a pFET diode) supplies it."""
     neuron, synapse = dpi_neuron(run.neuron, tech), plastic_synapse(run.synapse, tech)
     s = Schematic(tech, vss="0")
     s.define(neuron, synapse)
@@ -107,9 +105,10 @@ def neuron_and_synapse(run: IcRun, tech: Technology) -> Schematic:
     s.voltage("pulse", "pulse", "0", pulse_train_pwl(tuple(run.onsets), run.width, tech.vdd))
     s.instance("xneuron", neuron, iin="iin", spk="spk", imem="imem", vtau="vtau", vthr="vthr", vspk="vspk",
                vpw="vpw", vref="vref", vdd="vdd", vss="vss")
-    s.comment("I_mem sense and its pFET diode (the mirror input for the learning block)")
+    s.comment("I_mem sense" + (" and a pFET diode that supplies it" if load else ""))
     s.voltage("imem", "imem_p", "imem", 0)
-    s.diode("imem_d", "p", "imem_p", "vdd", run.neuron.unit)
+    if load:
+        s.diode("imem_d", "p", "imem_p", "vdd", run.neuron.unit)
     s.instance("xsyn", synapse, **{b: b for b in bit_names(BITS)}, pulse="pulse", iref="isyn_ref", iout="iin",
                vthr="svthr", vtau="svtau", vdd="vdd", vss="vss")
     s.reference("syn", "isyn_ref", run.i_lsb)
@@ -140,13 +139,12 @@ def learning_loop_testbench(run: IcRun, tech: Technology, omega_per_code: float,
     synapse's DAC bits)."""
     block = run.learning_block(omega_per_code)
     cell = learning_block_cell(block, tech)
-    s = neuron_and_synapse(run, tech)
+    s = neuron_and_synapse(run, tech, load=False)
     s.define(cell)
-    s.comment("I_mem copy for the learning block (sourced into its imem pin)")
-    s.fet("imem_c", "p", "imem_lb", "imem_p", "vdd", run.neuron.unit)
     s.comment("counter preset: rst high for the first 20 µs loads the initial code")
     s.voltage("crst", "crst", "0", f"PWL(0 {tech.vdd:g} 20u {tech.vdd:g} 21u 0)")
-    s.instance("xlb", cell, imem="imem_lb", pulse="pulse", rst="crst", inc="inc", dec="dec", sl="sl",
+    s.comment("the learning block supplies I_mem itself to the neuron's output transistor (no copy)")
+    s.instance("xlb", cell, imem="imem_p", pulse="pulse", rst="crst", inc="inc", dec="dec", sl="sl",
                **{b: b for b in bit_names(BITS)}, irest="irest", isl="isl", iomega="iomega", idelay="idelay",
                vcas="vcas", vdd="vdd", vss="vss")
     learning_block_biases(s, block, prefix="lb_")
@@ -157,9 +155,9 @@ def learning_loop_testbench(run: IcRun, tech: Technology, omega_per_code: float,
 
 
 def drive_testbench(run: IcRun, tech: Technology, seed: int | None = None, t_stop: float = 0.15) -> Testbench:
-    """The loop's neuron alone under the run's constant drive (on from the operating point), with
-    the learning block's input branch: i(vimem) = I_mem, i(vcopy) = the copy the block receives
-    (its input pin held at ``LB_INPUT_V``). ``seed``: a Monte-Carlo instance."""
+    """The loop's neuron alone under the run's constant drive (on from the operating point), its
+    output supplied by a pFET diode as the learning block's memory would: i(vimem) = I_mem.
+    ``seed``: a Monte-Carlo instance."""
     neuron = dpi_neuron(run.neuron, tech)
     s = Schematic(tech, vss="0")
     s.define(neuron)
@@ -170,18 +168,15 @@ def drive_testbench(run: IcRun, tech: Technology, seed: int | None = None, t_sto
                vpw="vpw", vref="vref", vdd="vdd", vss="vss")
     s.voltage("imem", "imem_p", "imem", 0)
     s.diode("imem_d", "p", "imem_p", "vdd", run.neuron.unit)
-    s.fet("imem_c", "p", "imem_lb", "imem_p", "vdd", run.neuron.unit)
-    s.voltage("copy", "imem_lb", "0", LB_INPUT_V)
     neuron_biases(s, run.neuron)
     s.line(".nodeset v(xneuron.vmem)=0.3")
     return Testbench(f"{run.name}_drive" + (f"_mc{seed}" if seed is not None else ""), s.text(),
                      Transient(step=1e-3, stop=t_stop, max_step=1e-3), _corner_tech(run, tech, seed),
-                     seed=seed, options=SUBTHRESHOLD_OPTIONS, saves=("i(vimem)", "i(vcopy)"))
+                     seed=seed, options=SUBTHRESHOLD_OPTIONS, saves=("i(vimem)",))
 
 
 def neuron_mismatch_groups(run: IcRun) -> tuple[DeviceGroup, ...]:
-    """The loop neuron's devices by role (and the copy of I_mem to the learning block), for
-    ``verify mismatch``."""
+    """The loop neuron's devices by role (and the diode that supplies I_mem), for ``verify mismatch``."""
     return (DeviceGroup("neuron input mirrors", ("dpi_neuron*",), ("ind", "inc", "tnd", "tail")),
             DeviceGroup("neuron DPI pair", ("dpi_neuron*",), ("thr", "pair")),
             DeviceGroup("neuron DPI pFET mirror", ("dpi_neuron*",), ("md", "mc")),
@@ -189,4 +184,4 @@ def neuron_mismatch_groups(run: IcRun) -> tuple[DeviceGroup, ...]:
             DeviceGroup("neuron output", ("dpi_neuron*",), ("mem",)),
             DeviceGroup("neuron spike feedback, reset", ("dpi_neuron*",)),
             DeviceGroup("neuron bias diodes", ("",), ("btau", "bthr", "bref", "bspk", "bpw")),
-            DeviceGroup("I_mem copy to the learning block", ("",), ("imem_d", "imem_c")))
+            DeviceGroup("I_mem supply diode", ("",), ("imem_d",)))

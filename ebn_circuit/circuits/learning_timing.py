@@ -8,9 +8,10 @@ Delay element (transistor level)::
         ─ mdl_ns (nFET, gate idelay) ─ vss        current-starved inverter: I_delay either way
     xd ─ C_delay (ideal) to vss;  xd → inv → xd_n → inv → crst
 
-so crst = NOT(pulse delayed by t_delay ≈ C_delay·(vdd/2)/I_delay on both edges); at the default
-1 pF and 25 nA, ≈ 36 µs. The delay is set by the reference current and the capacitor, not by
-the process corner (only the inverter threshold moves it).
+so crst = NOT(pulse delayed by t_delay ≈ C_delay·(vdd/2)/I_delay after the rising edge, and
+fall_ratio times less after the falling edge); at 2 pF and 25 nA, ≈ 72 µs and 9 µs. The delay is
+set by the reference current and the capacitor, not by the process corner (only the inverter
+threshold moves it).
 
 Pulse schedule of the decision testbench (``PulseSchedule``), per point k (period = t_track + t_pulse):
 I_mem steps to the point's level at the start of the period (just after the previous pulse fell),
@@ -39,14 +40,15 @@ def nominal_delay(c_delay: float, i_delay: float, vdd: float = 1.8) -> float:
     return c_delay * vdd / 2 / i_delay
 
 
-def delay_element(s: Schematic, inp: str, out: str, ibias: str, c_delay: float) -> None:
+def delay_element(s: Schematic, inp: str, out: str, ibias: str, c_delay: float, fall_ratio: int = 1) -> None:
     """``out`` = NOT(``inp`` delayed on both edges); ``ibias`` is the nFET diode node into which
-    the reference current I_delay is forced."""
+    the reference current I_delay is forced. The delay after ``inp`` falls is ``fall_ratio`` times
+    shorter (its pFET source is that many units)."""
     s.comment("delay element: current-starved inverter on an ideal capacitor")
     s.diode("mdl_in", "n", ibias, "vss", STARVE)
     s.fet("mdl_p", "n", "dlp", ibias, "vss", STARVE)
     s.diode("mdl_pd", "p", "dlp", "vdd", STARVE)
-    s.fet("mdl_ps", "p", "dsp", "dlp", "vdd", STARVE)
+    s.fet("mdl_ps", "p", "dsp", "dlp", "vdd", STARVE.times(fall_ratio))
     s.fet("mdl_pw", "p", "xd", inp, "dsp", SWITCH.times(2))
     s.fet("mdl_nw", "n", "xd", inp, "dsn", SWITCH)
     s.fet("mdl_ns", "n", "dsn", ibias, "vss", STARVE)
@@ -65,7 +67,7 @@ class PulseSchedule(Params):
     levels: tuple[float, ...] = (9e-9,)
     i_omega: tuple[float, ...] = (0.0,)
     t_track: float = positive(200e-6, "s", "I_mem level held before each pulse (S&H track, counter preset)")
-    t_pulse: float = positive(150e-6, "s", "pulse width (the decision comes after the reset delay)")
+    t_pulse: float = positive(300e-6, "s", "pulse width (the decision comes after the reset delay)")
     t_edge: float = positive(100e-9, "s", "edge time")
     t_jump_delay: float = positive(5e-6, "s", "I_mem jump after the rising edge")
     hold_code: bool = True
@@ -103,7 +105,8 @@ class PulseSchedule(Params):
         return self.rises() + self.t_pulse
 
     def draw_sources(self, s: Schematic, vdd: float) -> None:
-        """Sources: vpulse (pulse), vrst (rst), iimem (I_mem into node imem_s), vimem (its sense)."""
+        """Sources: vpulse (pulse), vrst (rst), iimem (I_mem sunk from the block's imem pin through node
+        imem_s, as the neuron's output transistor sinks it), vimem (its sense)."""
         te = self.t_edge
         pulse, rst = [(0.0, 0.0)], [(0.0, vdd), (20e-6, vdd), (20e-6 + te, 0.0)]
         imem = [(0.0, self.levels[0])]
@@ -121,6 +124,6 @@ class PulseSchedule(Params):
                         (fall + 120e-6 + te, 0.0)]
         s.voltage("pulse", "pulse", "0", pwl(pulse))
         s.voltage("rst", "rst", "0", pwl(rst))
-        s.comment("I_mem copy sourced into the block; vimem senses it")
-        s.current("imem", "vdd", "imem_s", pwl(imem))
-        s.voltage("imem", "imem_s", "imem", 0)
+        s.comment("I_mem sunk from the block; vimem senses it")
+        s.voltage("imem", "imem", "imem_s", 0)
+        s.current("imem", "imem_s", "0", pwl(imem))

@@ -1,13 +1,21 @@
 """Plastic synapse: the counter's signed code sets the weight of a DPI synapse pair whose
 filtered output enters the neuron input.
 
-A DPI synapse takes a positive weight current, so the signed weight is split the way the DAC
-already works (offset binary): an excitatory DPI gets the DAC's unsigned current
-(code + 32)·I_lsb, an identical inhibitory DPI gets a fixed 32·I_lsb, and their outputs are
-subtracted at the neuron input (the excitatory one sinks from ``iout``, the inhibitory one is
-mirrored to source into it). Both see the same presynaptic pulse, so with matched devices the
-net synaptic current is the DPI response to code·I_lsb: τ_syn·dI/dt + I = (I_gain/I_τ)·code·I_lsb
-while the pulse is high.
+A DPI synapse takes a positive weight current, so the sign picks the DPI: a sign-magnitude DAC
+(polarity "split") sinks |code|·I_lsb from the tail of the excitatory DPI for positive codes, from
+the tail of an identical inhibitory DPI for negative codes, and nothing at code 0. The excitatory
+DPI sinks its output from ``iout``; the inhibitory one's output is mirrored to source into it.
+Both see the same presynaptic pulse, so the net synaptic current is the DPI response to
+code·I_lsb: τ_syn·dI/dt + I = (I_gain/I_τ)·code·I_lsb while the pulse is high (I_syn ≫ I_gain;
+at the smallest codes the DPI is sub-linear).
+
+Why not the offset-binary pair this replaced (excitatory DPI at (code + 32)·I_lsb against an
+inhibitory one at a fixed 32·I_lsb): its net current at code 0 was the difference of two DPI
+outputs of ~3 nA each, and mismatch of the two DPIs (their pFET mirrors, pairs and outputs, 1×1 µm)
+left σ ≈ 5 nA of it at the neuron input (``ebn-circuit verify mismatch plastic-synapse``): one
+Monte-Carlo instance moved I_mem by ~10 nA at code 0. Split by sign, a DPI's mismatch only scales
+its own side's weight (a gain error); at code 0 neither DPI conducts. The DAC's units are the DPI
+tail (``dpi_synapse_current_input``): no mirror and no weight diode between them.
 
 Why a DPI and not the raw pulse: a weight current steered into the neuron only during the 1 ms
 pulse must exceed the drive to inhibit and then clips at zero input, so inhibition could remove
@@ -27,13 +35,13 @@ from ebn_circuit.circuits.codes import bit_names, code_range
 from ebn_circuit.circuits.dac import DacParams, dac_cell, held_code
 from ebn_circuit.circuits.mismatch import DeviceGroup
 from ebn_circuit.circuits.schematic import SUBTHRESHOLD_OPTIONS, Cell, Schematic, Size, cell_name, leak_size
-from ebn_circuit.circuits.synapse import DpiSynapseParams, dpi_synapse, pulse_train_pwl
+from ebn_circuit.circuits.synapse import DpiSynapseParams, dpi_synapse_current_input, pulse_train_pwl
 from ebn_circuit.circuits.testbench import Testbench
 from ebn_circuit.errors import ConfigError
 from ebn_circuit.params import Params, param, positive
 from ebn_circuit.technology.core import Technology
 
-OUT_MIRROR = Size(2e-6, 4e-6)        # inhibitory output mirror: large for matching
+OUT_MIRROR = Size(4e-6, 16e-6)       # inhibitory output mirror: large for matching (2×4 µm: ~10 % gain spread)
 
 
 def default_dpi() -> DpiSynapseParams:
@@ -43,15 +51,15 @@ def default_dpi() -> DpiSynapseParams:
 
 @dataclass(frozen=True)
 class PlasticSynapseParams(Params):
-    """The weight DAC (polarity "offset"; its i_lsb is the weight unit) and the DPI pair (its i_w is
+    """The weight DAC (polarity "split"; its i_lsb is the weight unit) and the DPI pair (its i_w is
     unused: the DAC sets the weight)."""
 
-    dac: DacParams = param(default_factory=lambda: DacParams(polarity="offset", i_lsb=100e-12), kind=DacParams)
+    dac: DacParams = param(default_factory=lambda: DacParams(polarity="split", i_lsb=100e-12), kind=DacParams)
     dpi: DpiSynapseParams = param(default_factory=default_dpi, kind=DpiSynapseParams)
 
     def validate(self) -> None:
-        if self.dac.polarity != "offset":
-            raise ConfigError("PlasticSynapseParams.dac.polarity must be 'offset': the DPI weight input is unsigned")
+        if self.dac.polarity != "split":
+            raise ConfigError("PlasticSynapseParams.dac.polarity must be 'split': the sign picks the DPI")
 
     @property
     def pins(self) -> tuple[str, ...]:
@@ -68,21 +76,14 @@ class PlasticSynapseParams(Params):
 
 def plastic_synapse(params: PlasticSynapseParams, tech: Technology) -> Cell:
     """The synapse subcircuit with its DAC and DPI children."""
-    dac, syn = dac_cell(params.dac, tech), dpi_synapse(params.dpi, tech)
-    unit = Size(params.dac.unit_w, params.dac.unit_l)
-    weight_diode = params.dpi.unit  # like the DPI's Mw, whose gate it biases
-    dac_mirror = Size(params.dac.mirror_w, params.dac.mirror_l)
+    dac, syn = dac_cell(params.dac, tech), dpi_synapse_current_input(params.dpi, tech)
     s = Schematic(tech, params.name, params.pins)
-    s.instance("xdac", dac, **{b: b for b in bit_names(params.dac.bits)}, iref="iref", iout="vw_exc", vdd="vdd",
+    s.comment("sign-magnitude DAC: |code|·I_lsb sunk from the excitatory (code > 0) or inhibitory tail")
+    s.instance("xdac", dac, **{b: b for b in bit_names(params.dac.bits)}, iref="iref", ipos="tail_exc",
+               ineg="tail_inh", vdd="vdd", vss="vss")
+    s.instance("xexc", syn, spk="pulse", isyn="iout", iw="tail_exc", vthr="vthr", vtau="vtau", vdd="vdd", vss="vss")
+    s.instance("xinh", syn, spk="pulse", isyn="inh_out", iw="tail_inh", vthr="vthr", vtau="vtau", vdd="vdd",
                vss="vss")
-    s.instance("xexc", syn, spk="pulse", isyn="iout", vw="vw_exc", vthr="vthr", vtau="vtau", vdd="vdd", vss="vss")
-    s.instance("xinh", syn, spk="pulse", isyn="inh_out", vw="vw_inh", vthr="vthr", vtau="vtau", vdd="vdd", vss="vss")
-    s.comment("weight gates: the DAC's (code + 32)·I_lsb and a fixed 32·I_lsb into unit diodes like Mw")
-    s.diode("mw_exc", "n", "vw_exc", "vss", weight_diode)
-    s.fet("mcs_inh", "n", "inh_sum", "iref", "vss", unit.times(params.offset_code))
-    s.diode("mpi_in", "p", "inh_sum", "vdd", dac_mirror)
-    s.fet("mpi_out", "p", "vw_inh", "inh_sum", "vdd", dac_mirror)
-    s.diode("mw_inh", "n", "vw_inh", "vss", weight_diode)
     s.comment("inhibition: the second DPI's output mirrored to source into the neuron input")
     s.diode("mio_in", "p", "inh_out", "vdd", OUT_MIRROR)
     s.fet("mio_out", "p", "iout", "inh_out", "vdd", OUT_MIRROR)
@@ -92,12 +93,9 @@ def plastic_synapse(params: PlasticSynapseParams, tech: Technology) -> Cell:
 def mismatch_groups(params: PlasticSynapseParams) -> tuple[DeviceGroup, ...]:
     """The synapse's devices by role, for ``verify mismatch`` (DPI groups cover both DPIs)."""
     return (DeviceGroup("DAC unit sources", ("weight_dac*",), ("mref", "mcs_*")),
-            DeviceGroup("DAC pFET mirror", ("weight_dac*",), ("mp_*",)),
             DeviceGroup("DAC switches", ("weight_dac*",)),
-            DeviceGroup("inhibitory 32-unit source and mirror", ("plastic_synapse*",), ("mcs_inh", "mpi_*")),
-            DeviceGroup("weight diodes", ("plastic_synapse*",), ("mw_*",)),
             DeviceGroup("inhibitory output mirror", ("plastic_synapse*",), ("mio_*",)),
-            DeviceGroup("DPI weight and pair", ("dpi_synapse*",), ("w", "thr", "pair")),
+            DeviceGroup("DPI pair", ("dpi_synapse*",), ("thr", "pair")),
             DeviceGroup("DPI pFET mirror", ("dpi_synapse*",), ("md", "mc")),
             DeviceGroup("DPI leak", ("dpi_synapse*",), ("tau",)),
             DeviceGroup("DPI output", ("dpi_synapse*",), ("syn",)),

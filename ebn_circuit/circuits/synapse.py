@@ -93,11 +93,28 @@ def dpi_synapse(params: DpiSynapseParams, tech: Technology) -> Cell:
     spk: spike input, active high (0/vdd). isyn: output, the synapse sinks I_syn into this pin
     (connect it to a neuron input or a 0 V sense source). vw, vthr, vtau: bias gates.
     """
-    unit = params.unit
     s = Schematic(tech, params.name, PINS)
     s.comment("tail: spike switch and weight current")
     s.fet("pre", "n", "ws", "spk", "vss", SWITCH)
-    s.fet("w", "n", "v1", "vw", "ws", unit)
+    s.fet("w", "n", "v1", "vw", "ws", params.unit)
+    _pair_filter_output(s, params)
+    return s.cell()
+
+
+def dpi_synapse_current_input(params: DpiSynapseParams, tech: Technology) -> Cell:
+    """The DPI synapse with its weight current taken from outside: pins ``spk isyn iw vthr vtau vdd
+    vss``; while spk is high the tail node is switched to ``iw``, from which a current source (a
+    DAC's units) sinks I_w. No weight transistor, so no mirror stands between the DAC and the tail,
+    and a DAC sinking nothing gives exactly no weight. ``params.i_w`` is unused."""
+    s = Schematic(tech, cell_name("dpi_synapse_iw", params), ("spk", "isyn", "iw", "vthr", "vtau", "vdd", "vss"))
+    s.comment("tail: the spike switch onto the external weight sink")
+    s.fet("pre", "n", "v1", "spk", "iw", SWITCH)
+    _pair_filter_output(s, params)
+    return s.cell()
+
+
+def _pair_filter_output(s: Schematic, params: DpiSynapseParams) -> None:
+    unit = params.unit
     s.comment("differential pair; the Mthr share charges vsyn through the pFET mirror while spk is high")
     dpi.pair_and_mirror(s, "vsyn", "mo", unit, params.pair_ratio)
     s.fet("on", "n", "mo", "spk", "vsyn", SWITCH)
@@ -105,7 +122,6 @@ def dpi_synapse(params: DpiSynapseParams, tech: Technology) -> Cell:
     s.fet("syn", "n", "isyn", "vsyn", "vss", unit)
     s.comment("ideal capacitor")
     s.capacitor("syn", "vsyn", "vss", params.c_syn)
-    return s.cell()
 
 
 def synapse_biases(s: Schematic, params: DpiSynapseParams, suffix: str = "") -> None:

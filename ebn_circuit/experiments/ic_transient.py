@@ -26,9 +26,12 @@ MIN_SETTLED_PULSES = 10  # a run counts as settled when at least this many final
 def calibrate_omega_per_code(simulator: Simulator, run: IcRun, tech: Technology) -> float:
     """I_Ω per code unit (A), measured: the largest difference, over the period that one pulse
     starts, between I_mem at code +16 and at code 0, over 16 codes (the drive's own drift
-    cancels; the DPI synapse spreads the pulse, so the jump peaks after the pulse ends). The
-    neuron starts at its operating point under the run's drive; voltage sources hold the code."""
-    short = replace(run.shortened(1), t_stop=run.first_pulse + run.period, start_at_rest=True)
+    cancels; the DPI synapse spreads the pulse, so the jump peaks after the pulse ends). The drive
+    switches on at t = 0 as in the run, so both traces are the same until the first pulse (started
+    at the operating point under the drive, the DC solver sometimes landed on the DPI neuron's
+    unstable equilibrium near its spike threshold: 28 nA instead of 15.7 nA in Simulation 2);
+    voltage sources hold the code."""
+    short = replace(run.shortened(1), t_stop=run.first_pulse + run.period, start_at_rest=False)
     grid = np.linspace(run.first_pulse, short.t_stop, 400)
     traces = []
     for code in (CALIBRATION_CODE, 0):

@@ -25,9 +25,11 @@ def pulse_readout(schedule, result, vdd: float, bits: int, instance: str = "xlb"
                   omega_ratio: float = 0.5) -> pd.DataFrame:
     """One row per pulse (currents in A):
 
-    i_before: I_mem input just before the rising edge; i_held_l / i_held_u: the held copies at the
-    decision (just before the fall); r_omega_l / r_omega_u: the replica DACs' r·I_Ω at the decision;
-    i_omega: their mean / omega_ratio; inc, dec, sl: flags just before the fall (0/1); decision:
+    i_before: I_mem input just before the rising edge; i_held: the held I_before on the error node when
+    the comparators are released (1 µs before crst falls; once a latch has decided, the node is no
+    longer held and these currents mean nothing); i_rest_held: the held I_rest then; r_omega: the
+    replica DAC's r·I_Ω just before the rising edge (the code of the pulse, the error node at rest);
+    i_omega: r_omega / omega_ratio; inc, dec, sl: flags just before the fall (0/1); decision:
     INC/SL/DEC (+1/0/−1) from the flags (``decision_from_flags``), NONE (−2) when none is set; code_before:
     the code just before the rising edge; code_mid: just before the fall (the old code must still be
     there: one step per pulse, at its end); code_after: 50 µs after the fall (after the step).
@@ -50,7 +52,6 @@ def pulse_readout(schedule, result, vdd: float, bits: int, instance: str = "xlb"
     inc, dec, sl = flag("inc"), flag("dec"), flag("sl")
     decision = decision_from_flags(inc, dec, sl)
     cur = lambda name, times: np.interp(times, t, result.i(name))  # noqa: E731
-    r_l, r_u = cur(f"v.{instance}.vomega_l", before_fall), cur(f"v.{instance}.vomega_u", before_fall)
     crst = result.v(f"{instance}.crst")
     flag_edges = np.sort(np.concatenate([crossings(t, result.v(n), vdd / 2, "rising") for n in ("inc", "dec", "sl")]))
 
@@ -61,15 +62,18 @@ def pulse_readout(schedule, result, vdd: float, bits: int, instance: str = "xlb"
     edges = crossings(t, result.v("pulse"), vdd / 2, "rising")
     if len(edges) != len(rises):
         raise WaveformError(f"learning block: expected {len(rises)} pulses, found {len(edges)}")
+    t_release = first_after(rises, crossings(t, crst, vdd / 2, "falling"))
+    at_release = rises + np.nan_to_num(t_release, nan=0.0) - 1e-6
+    r_omega = cur(f"v.{instance}.vomega", rises - 2e-6)
     return pd.DataFrame({
         "pulse": np.arange(len(rises)), "onset": rises, "level": np.asarray(schedule.levels),
         "i_before": sample_before(t, result.i("vimem"), rises),
-        "i_held_l": cur(f"v.{instance}.vheld_l", before_fall), "i_held_u": cur(f"v.{instance}.vheld_u", before_fall),
-        "r_omega_l": r_l, "r_omega_u": r_u, "i_omega": (r_l + r_u) / 2 / omega_ratio,
+        "i_held": cur(f"v.{instance}.vheld", at_release), "i_rest_held": cur(f"v.{instance}.vrest", at_release),
+        "r_omega": r_omega, "i_omega": r_omega / omega_ratio,
         "inc": inc, "dec": dec, "sl": sl, "decision": decision,
         "code_before": code_at(rises - schedule.t_edge), "code_mid": code_at(before_fall),
         "code_after": code_at(falls + 50e-6),
-        "t_release": first_after(rises, crossings(t, crst, vdd / 2, "falling")),
+        "t_release": t_release,
         "t_flag": first_after(rises, flag_edges),
         "t_clear": first_after(falls, crossings(t, crst, vdd / 2, "rising")),
     })

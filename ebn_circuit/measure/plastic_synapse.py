@@ -12,9 +12,7 @@ def net_current(params, result) -> float:
     return -mean_over(result.time, result.i("vout"), stop - params.period, stop)
 
 
-def drive_currents(result, window: float = 20e-3) -> dict[str, float]:
-    """I_mem and the learning block's copy of it (A), averaged over the last ``window`` seconds of a
-    ``learning_loop.drive_testbench`` run."""
+def drive_current(result, window: float = 20e-3) -> float:
+    """I_mem (A) averaged over the last ``window`` seconds of a ``learning_loop.drive_testbench`` run."""
     t = result.time
-    return {name: mean_over(t, result.i(vector), t[-1] - window, t[-1])
-            for name, vector in (("i_mem", "vimem"), ("i_copy", "vcopy"))}
+    return mean_over(t, result.i("vimem"), t[-1] - window, t[-1])
