@@ -35,7 +35,6 @@ import numpy as np
 
 from ebn_circuit.circuits.analysis import Transient
 from ebn_circuit.circuits.comparator import pwl
-from ebn_circuit.circuits.logic import xspice_inverters
 from ebn_circuit.circuits.schematic import SWITCH, Cell, Schematic, Size, cell_name
 from ebn_circuit.circuits.testbench import Testbench
 from ebn_circuit.errors import ConfigError
@@ -58,7 +57,6 @@ class CurrentMemoryParams(Params):
                              high=1e-9)
     sample_units: int = param(2, integer=True, low=1, low_inclusive=True, doc="minimum switches in the sample switch")
     dummy_units: int = param(1, integer=True, low=1, low_inclusive=True, doc="minimum switches in its dummy")
-    logic: str = param("cmos", choices=("cmos", "xspice"), doc="the clock chain h1…h5: CMOS or XSPICE inverters")
 
     @property
     def name(self) -> str:
@@ -73,12 +71,8 @@ def current_memory_cell(params: CurrentMemoryParams, tech: Technology) -> Cell:
     sample, dummy, track, hold = ("h1", "h2", "h3", "h4") if k == "n" else ("h2", "h3", "h4", "h5")
     s = Schematic(tech, params.name, PINS)
     s.comment("hold → h1 … h5: each edge ripples through five inverters and orders the switches")
-    chain = [("hold" if j == 1 else f"h{j - 1}", f"h{j}") for j in range(1, 6)]
-    if params.logic == "xspice":
-        xspice_inverters(s, "clk", chain, tech.vdd, chain=True)
-    else:
-        for a, y in chain:
-            s.inverter(f"inv_{y}", a, y)
+    for j in range(1, 6):
+        s.inverter(f"inv_h{j}", "hold" if j == 1 else f"h{j - 1}", f"h{j}")
     s.fet("mmem", k, "a", "vg", rail, size)
     s.fet("mcas", k, "xm", "vcas", "a", size)
     s.switch("msample", k, "xm", "vg", sample, SWITCH.times(params.sample_units))

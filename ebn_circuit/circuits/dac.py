@@ -38,7 +38,6 @@ from dataclasses import dataclass
 
 from ebn_circuit.circuits.analysis import DcSweep
 from ebn_circuit.circuits.codes import BITS, bit_names, code_bits, code_range
-from ebn_circuit.circuits.logic import xspice_inverters
 from ebn_circuit.circuits.schematic import SWITCH, Cell, Schematic, Size, cell_name
 from ebn_circuit.circuits.testbench import Testbench
 from ebn_circuit.errors import ConfigError
@@ -69,8 +68,6 @@ class DacParams(Params):
                           doc="source: code·I_lsb sourced; sink: the same sunk; offset: (code + 2^(bits−1))·I_lsb; "
                               "signed: code·I_lsb sourced, sign-magnitude; split: |code|·I_lsb sunk from ipos or "
                               "ineg by the sign")
-    logic: str = param("cmos", choices=("cmos", "xspice"),
-                       doc="signed / split: the bits' complements from CMOS inverters or XSPICE code models")
     cascode: bool = param(False, choices=(False, True),
                           doc="signed / split only: cascode the unit sources (pin vcasn) and the pFET mirror (pin "
                               "vcasp), so every unit works at its reference's drain voltage (no DIBL gain error)")
@@ -159,14 +156,10 @@ def _sign_magnitude_cell(params: DacParams, tech: Technology) -> Cell:
         s.fet("mref", "n", "nref", "iref", "vss", unit)
     else:
         s.diode("mref", "n", "iref", "vss", unit)
-    complements = [(f"b{k}", f"b{k}_n") for k in range(sign)] + [(f"b{sign}", "s_n")]
-    if params.logic == "xspice":
-        xspice_inverters(s, "inv", complements, tech.vdd)
-    else:
-        for a, y in complements:
-            s.inverter(f"inv_{a}", a, y)
+    s.inverter("inv_sign", f"b{sign}", "s_n")
     for k in range(sign):
         size = SWITCH.times(2 ** k)
+        s.inverter(f"inv_b{k}", f"b{k}", f"b{k}_n")
         source(str(k), f"cs_{k}", 2 ** k)
         s.switch(f"msw_p{k}", "n", pos, f"sp_{k}", f"b{k}", size)
         s.switch(f"msw_ps{k}", "n", f"sp_{k}", f"cs_{k}", "s_n", size)

@@ -68,7 +68,6 @@ from ebn_circuit.circuits.current_memory import (CASCODE_BIAS, PCASCODE_BIAS, Cu
                                                  current_memory_cell)
 from ebn_circuit.circuits.dac import DacParams, dac_cell
 from ebn_circuit.circuits.learning_timing import PulseSchedule, delay_element, nominal_delay
-from ebn_circuit.circuits.logic import xspice_inverters
 from ebn_circuit.circuits.mismatch import DeviceGroup
 from ebn_circuit.circuits.schematic import Cell, Schematic, Size, cell_name
 from ebn_circuit.circuits.testbench import Testbench
@@ -95,9 +94,7 @@ class LearningBlockParams(Params):
     omega_ratio: float = positive(0.5, "", "r, the fraction of I_Ω in the bounds (1/2: the literal rule, g = 2r = 1)")
     bits: int = param(6, integer=True, low=2, high=10, low_inclusive=True, doc="counter width, sign included")
     initial_code: int = param(8, integer=True, low=-512, high=511, low_inclusive=True, doc="the counter's preset")
-    counter_variant: str = param("xspice", choices=VARIANTS,
-                                 doc="counter (and the memories' clock chains, the DAC's bit complements, the clock "
-                                     "inverter): XSPICE code models or CMOS")
+    counter_variant: str = param("xspice", choices=VARIANTS, doc="counter: XSPICE code models or CMOS")
     i_delay: float = positive(25e-9, "A", "current of the comparator-reset delay (t ≈ c·vdd/2 / i)")
     c_delay: float = positive(2e-12, "F", "capacitor of the comparator-reset delay (72 µs: the window comparator "
                                                  "settles x within ~40 µs of a pulse edge)")
@@ -139,7 +136,7 @@ class LearningBlockParams(Params):
     @property
     def dac(self) -> DacParams:
         return DacParams(i_lsb=self.i_lsb_replica, bits=self.bits, polarity="signed", cascode=True,
-                         unit_w=self.dac_unit_w, unit_l=self.dac_unit_l, logic=self.counter_variant)
+                         unit_w=self.dac_unit_w, unit_l=self.dac_unit_l)
 
     @property
     def counter(self) -> CounterParams:
@@ -176,9 +173,7 @@ PINS = LearningBlockParams().pins
 def learning_block_cell(params: LearningBlockParams, tech: Technology) -> Cell:
     """The block with pins ``params.pins`` and its children (memories, window comparator, replica
     DAC, counter)."""
-    logic = params.counter_variant
-    mem = current_memory_cell(replace(params.memory, logic=logic), tech)
-    rest = current_memory_cell(replace(params.rest_memory, logic=logic), tech)
+    mem, rest = current_memory_cell(params.memory, tech), current_memory_cell(params.rest_memory, tech)
     win, dac = window_comparator_cell(params.window, tech), dac_cell(params.dac, tech)
     cnt = counter_cell(params.counter, tech)
     code = {b: b for b in bit_names(params.bits)}
@@ -210,10 +205,7 @@ def learning_block_cell(params: LearningBlockParams, tech: Technology) -> Cell:
     s.instance("xwin", win, x="x", isl="isl", vref="vcas", vtail="mpcb_1", rst="crst", inc="inc", dec="dec",
                sl="sl", vdd="vdd", vss="vss")
     s.comment("timing: the counter steps at the pulse's falling edge; comparator reset delayed on both edges")
-    if logic == "xspice":
-        xspice_inverters(s, "clk", [("pulse", "clk")], tech.vdd)
-    else:
-        s.inverter("inv_clk", "pulse", "clk")
+    s.inverter("inv_clk", "pulse", "clk")
     delay_element(s, "pulse", "crst", "idelay", params.c_delay, params.clear_ratio)
     s.comment("weight counter; its bits are pins and drive the replica DAC")
     s.instance("xcnt", cnt, clk="clk", inc="inc", dec="dec", rst="rst", **code, vdd="vdd", vss="vss")

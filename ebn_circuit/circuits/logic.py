@@ -124,26 +124,3 @@ class Gates:
         self.tgate(sf, s1, clk_b, clk)
         return q
 
-
-# --- the same gates as XSPICE digital code models (no transistors) ---------------------------------
-
-def xspice_inverters(s: Schematic, name: str, pairs: list[tuple[str, str]], vdd: float,
-                     delay: float = 1e-9, chain: bool = False) -> None:
-    """Inverters as XSPICE code models between analog nodes: ``pairs`` (input, output); with
-    ``chain`` each input after the first is the previous output, read digitally (the delays add
-    up exactly, one ``delay`` per stage). Inputs cross at vdd/2; outputs swing 0…vdd in ``delay``."""
-    if not pairs:
-        raise ConfigError(f"xspice_inverters {name}: no inverters")
-    d = f"rise_delay={delay:.6g} fall_delay={delay:.6g}"
-    outs = [f"{name}_d{k}" for k in range(len(pairs))]
-    ins = [pairs[0][0]] if chain else [a for a, _ in pairs]
-    digital_in = [f"{name}_a{k}" for k in range(len(ins))]
-    s.line(f"a{name}_in [{' '.join(ins)}] [{' '.join(digital_in)}] {name}_adc")
-    for k in range(len(pairs)):
-        source = (outs[k - 1] if k else digital_in[0]) if chain else digital_in[k]
-        s.line(f"a{name}_{k} {source} {outs[k]} {name}_inv")
-    s.line(f"a{name}_out [{' '.join(outs)}] [{' '.join(y for _, y in pairs)}] {name}_dac")
-    s.line(f".model {name}_adc adc_bridge(in_low={vdd / 2:g} in_high={vdd / 2:g})")
-    s.line(f".model {name}_inv d_inverter({d})")
-    s.line(f".model {name}_dac dac_bridge(out_low=0 out_high={vdd:g} out_undef={vdd / 2:g} "
-           f"t_rise={delay:.6g} t_fall={delay:.6g})")
