@@ -69,7 +69,7 @@ class IcRun(Params):
 
     @property
     def synapse(self) -> PlasticSynapseParams:
-        return PlasticSynapseParams(dac=DacParams(polarity="split", i_lsb=self.i_lsb, logic=self.counter), dpi=self.dpi)
+        return PlasticSynapseParams(dac=DacParams(polarity="split", i_lsb=self.i_lsb), dpi=self.dpi)
 
     def shortened(self, pulses: int) -> "IcRun":
         """The same run with fewer pulses (for fast tests)."""
@@ -114,7 +114,13 @@ def neuron_and_synapse(run: IcRun, tech: Technology, load: bool = True) -> Schem
     s.reference("syn", "isyn_ref", run.i_lsb)
     plastic_synapse_biases(s, run.synapse)
     neuron_biases(s, run.neuron)
-    s.line(".nodeset v(xneuron.vmem)=0.3")
+    if run.start_at_rest:
+        s.line(".nodeset v(xneuron.vmem)=0.3")
+    else:
+        s.comment("the membrane starts discharged (the drive is off at t = 0); .ic pins it during the operating\n"
+                  "point, where the neuron's positive feedback also admits a state at ~28 nA that Newton found\n"
+                  "in some netlists")
+        s.line(".ic v(xneuron.vmem)=0")
     return s
 
 
@@ -154,22 +160,22 @@ def learning_loop_testbench(run: IcRun, tech: Technology, omega_per_code: float,
                      seed=seed, options=run.options(), saves=saves)
 
 
-def drive_testbench(run: IcRun, tech: Technology, seed: int | None = None, t_stop: float = 0.15) -> Testbench:
-    """The loop's neuron alone under the run's constant drive (on from the operating point), its
-    output supplied by a pFET diode as the learning block's memory would: i(vimem) = I_mem.
-    ``seed``: a Monte-Carlo instance."""
+def drive_testbench(run: IcRun, tech: Technology, seed: int | None = None, t_stop: float = 0.2) -> Testbench:
+    """The loop's neuron alone under the run's constant drive (switched on at t = 0, the membrane
+    discharged; I_mem settles within ~10 τ_mem), its output supplied by a pFET diode as the learning
+    block's memory would: i(vimem) = I_mem. ``seed``: a Monte-Carlo instance."""
     neuron = dpi_neuron(run.neuron, tech)
     s = Schematic(tech, vss="0")
     s.define(neuron)
     s.voltage("dd", "vdd", "0", tech.vdd)
     s.voltage("ss", "vss", "0", 0)
-    s.current("drive", "iin", "0", run.drive)
+    s.current("drive", "iin", "0", f"PWL(0 0 10u {run.drive:.6g})")
     s.instance("xneuron", neuron, iin="iin", spk="spk", imem="imem", vtau="vtau", vthr="vthr", vspk="vspk",
                vpw="vpw", vref="vref", vdd="vdd", vss="vss")
     s.voltage("imem", "imem_p", "imem", 0)
     s.diode("imem_d", "p", "imem_p", "vdd", run.neuron.unit)
     neuron_biases(s, run.neuron)
-    s.line(".nodeset v(xneuron.vmem)=0.3")
+    s.line(".ic v(xneuron.vmem)=0")
     return Testbench(f"{run.name}_drive" + (f"_mc{seed}" if seed is not None else ""), s.text(),
                      Transient(step=1e-3, stop=t_stop, max_step=1e-3), _corner_tech(run, tech, seed),
                      seed=seed, options=SUBTHRESHOLD_OPTIONS, saves=("i(vimem)",))
