@@ -19,6 +19,8 @@ def register(sub) -> None:
     ic.add_argument("--out", type=Path, default=Path("results/ic"))
     ic.add_argument("--corners", nargs="+", default=["tt"], help="also run these corners (tt ff ss)")
     ic.add_argument("--mc", type=int, default=0, help="Monte-Carlo instances per run (default 0)")
+    ic.add_argument("--mc-seed-base", type=int, default=1, metavar="S",
+                    help="first Monte-Carlo seed (default 1: seeds S…S+mc-1; e.g. 1000 for seeds not designed on)")
     ic.add_argument("--cmos", action="store_true", help="also run each with the transistor-level counter")
     ic.add_argument("--pulses", type=int, default=None, help="shorten every run to this many pulses")
     ic.add_argument("--reference", type=Path, default=DEFAULT_REFERENCE,
@@ -31,12 +33,12 @@ def register(sub) -> None:
 def _ic(args) -> int:
     from ebn_circuit.errors import ConfigError
 
-    if args.mc < 0 or (args.pulses is not None and args.pulses < 1):
-        raise ConfigError("--mc must be >= 0 and --pulses >= 1")
+    if args.mc < 0 or (args.pulses is not None and args.pulses < 1) or args.mc_seed_base < 0:
+        raise ConfigError("--mc and --mc-seed-base must be >= 0 and --pulses >= 1")
     tech, settings = technology_of(args), settings_of(args)
     with executor_of(args) as executor:
         report = ic_study(args.out, tech, settings, run_files=args.runs, corners=tuple(args.corners), mc=args.mc,
                           cmos=args.cmos, reference=args.reference, executor=executor, pulses=args.pulses,
-                          resume=args.resume)
+                          resume=args.resume, mc_seed_base=args.mc_seed_base)
     print(f"report: {report}")
     return 0
