@@ -16,10 +16,10 @@ import numpy as np
 
 from ebn_circuit.network import compiled
 from ebn_circuit.network.batch import run_batch
-from ebn_circuit.network.circuit_mode import circuit_substrates
 from ebn_circuit.network.inputs import command_signal
 from ebn_circuit.network.params import NetworkParams, initial_codes, make_decoder, optimal_weights, to_codes
 from ebn_circuit.network.simulate import run_trial
+from ebn_circuit.network.substrate import Substrate
 from ebn_circuit.network.training import train
 
 
@@ -70,7 +70,7 @@ def bench_batch(n_instances: int, repeats: int, seed: int = 0) -> dict:
     p = NetworkParams()
     rng = np.random.default_rng(seed)
     decoder, codes0 = make_decoder(p, rng), initial_codes(p, rng)
-    chips = circuit_substrates(p, n_instances, rng)
+    chips = [Substrate.synthetic(p, rng) for _ in range(n_instances)]
     command = command_signal(p, rng)
     codes = np.repeat(codes0[None], n_instances, 0)
     batch, _ = best_of(lambda: run_batch(p, decoder, codes, command, substrates=chips,

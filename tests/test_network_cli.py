@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from ebn_circuit.cli import main
@@ -44,9 +45,12 @@ def test_circuit_mode_with_a_dac_table(tmp_path):
 
 def test_study_runs_and_summarises(tmp_path):
     assert main(["network", "study", "--instances", "2", "--trials", "1", "--mismatch-scale", "1",
-                 "--out", str(tmp_path), "--quiet"]) == 0
+                 "--seeds", "0-1", "--out", str(tmp_path), "--quiet"]) == 0
     summary = json.loads((tmp_path / "mismatch_study.json").read_text())["summary"]
-    assert "ratio_b_over_c" in summary["mismatch_x1"]
+    ratios = summary["mismatch_x1"]
+    assert ratios["min"]["ratio_b_over_c"] <= ratios["median"]["ratio_b_over_c"] <= ratios["max"]["ratio_b_over_c"]
+    table = pd.read_csv(tmp_path / "mismatch_study.csv")
+    assert sorted(table.seed.unique()) == [0, 1] and table.instance.nunique() == 2
     assert (tmp_path / "mismatch_study.png").is_file()
 
 

@@ -19,6 +19,7 @@ from ebn_circuit.network.params import (
     to_codes,
 )
 from ebn_circuit.network.simulate import run_trial
+from ebn_circuit.network.substrate import Substrate
 from ebn_circuit.network.training import reproduce_figure1
 
 
@@ -153,12 +154,10 @@ def test_resting_potential_only_shifts_v(net):
 
 @pytest.mark.skipif(not compiled.available(), reason="numba not installed (optional: ebn_circuit[fast])")
 def test_compiled_loop_equals_numpy_path(net):
-    from ebn_circuit.network.circuit_mode import circuit_substrates
-
     params, decoder, codes0, _ = net
     rng = np.random.default_rng(12)
     command = command_signal(params, rng, 4000)
-    for sub in (None, circuit_substrates(params, 1, rng)[0]):
+    for sub in (None, Substrate.synthetic(params, rng)):
         a = run_trial(params, decoder, codes0, command, rng=np.random.default_rng(1), substrate=sub,
                       learn=True, record_v=True, engine="numpy")
         b = run_trial(params, decoder, codes0, command, rng=np.random.default_rng(1), substrate=sub,
