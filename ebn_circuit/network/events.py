@@ -17,6 +17,9 @@ from scipy.signal import lfilter
 
 from ebn_circuit.rule import decide
 
+FIRST_BLOCK = 64  # steps scanned after a spike; array overhead dominates below a few thousand cells
+
+
 
 def free_run(u: np.ndarray, a: np.ndarray, f_prev: np.ndarray) -> np.ndarray:
     """f_t = a·f_{t-1} + u_t along axis 0, per-neuron a, from f_{-1} = f_prev."""
@@ -29,8 +32,10 @@ def free_run(u: np.ndarray, a: np.ndarray, f_prev: np.ndarray) -> np.ndarray:
 
 
 def _propagators(a: np.ndarray, rho: float, max_block: int):
-    """Rows j-1 for j = 1 … max_block: a^j (per neuron), c_j (per neuron), ρ^j."""
-    j = np.arange(1, max_block + 1)[:, None]
+    """Rows j for j = 0 … max_block: a^j, c_j (per neuron, or one column when every neuron
+    has the same leak) and ρ^j."""
+    a = a[:1] if np.all(a == a[0]) else a
+    j = np.arange(max_block + 1)[:, None]
     a_pow = a[None, :] ** j
     rho_pow = rho ** j[:, 0]
     if rho == 0.0:
@@ -38,7 +43,9 @@ def _propagators(a: np.ndarray, rho: float, max_block: int):
     diff = a - rho
     same = np.abs(diff) < 1e-12  # a = ρ: the limit j·a^(j-1)
     safe = np.where(same, 1.0, diff)
-    cross = np.where(same[None, :], j * a[None, :] ** (j - 1), (a_pow - rho_pow[:, None]) / safe[None, :])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cross = np.where(same[None, :], j * a[None, :] ** np.maximum(j - 1, 0),
+                         (a_pow - rho_pow[:, None]) / safe[None, :])
     return a_pow, (1.0 - rho) * cross, rho_pow
 
 
@@ -59,7 +66,9 @@ def run_events(chunks, params, sub, codes, thr, reset, a, learn, v_rec, max_bloc
     g, half = params.gain_g, params.half_band
     cmin, cmax = params.code_min, params.code_max
     settled = params.rule_sample == "settled"
+    learn_diagonal = params.learn_diagonal
     lo, hi = sub.bound_lo, sub.bound_hi
+    column = _column_jumps(sub, params)
     spikes_t: list[int] = []
     spikes_k: list[int] = []
     f_prev = np.zeros(n)  # spike-free part of v at the previous step
@@ -69,38 +78,46 @@ def run_events(chunks, params, sub, codes, thr, reset, a, learn, v_rec, max_bloc
         c_len = u.shape[0]
         f = free_run(u, a, f_prev)
         f_prev = f[-1].copy()
+        f_over = f - thr
         e_start, s_start = e.copy(), s.copy()
         imp_e = np.zeros((c_len, n)) if v_rec is not None else None
         imp_s = np.zeros((c_len, n)) if v_rec is not None and rho > 0 else None
-        pos, block = 0, 16
+        # e, s hold the state at step `base` - 1; step pos + i is (pos + i + 1 - base) steps on
+        pos, block, base = 0, FIRST_BLOCK, 0
         while pos < c_len:
             m = min(block, c_len - pos)
-            over = f[pos : pos + m] + a_pow[:m] * e - thr
+            lag = pos - base
+            if lag + m > max_block:  # move the reference step up to pos
+                e = a_pow[lag] * e + (cross[lag] * s if cross is not None else 0.0)
+                s = rho_pow[lag] * s
+                base, lag = pos, 0
+            over = f_over[pos : pos + m] + a_pow[lag + 1 : lag + m + 1] * e
             if cross is not None:
-                over += cross[:m] * s
-            above = over.max(axis=1) > 0.0
-            i = int(above.argmax())
-            if not above[i]:
-                i = m - 1
-            # state at step pos + i
-            e = a_pow[i] * e + (cross[i] * s if cross is not None else 0.0)
-            s = rho_pow[i] * s
-            if not above[i]:
+                over += cross[lag + 1 : lag + m + 1] * s
+            first = int((over > 0.0).argmax())  # row-major: the first step with a crossing
+            i = first // n
+            if over.flat[first] <= 0.0:
                 pos += m
                 block = min(2 * block, max_block)
                 continue
+            # state at step pos + i
+            steps = lag + i + 1
+            e = a_pow[steps] * e
+            if cross is not None:
+                e += cross[steps] * s
+                s = rho_pow[steps] * s
             k = int(over[i].argmax())
-            jump = sub.jump_column(codes[:, k], k, params)
+            jump = column(codes, k)
             if learn:
                 before = f[pos + i] + e
                 if settled:
-                    before = before + s
+                    before += s
                 dec = decide(before, jump, g, half, 0.0 if lo is None else lo[:, k], 0.0 if hi is None else hi[:, k])
-                if not params.learn_diagonal:
+                if not learn_diagonal:
                     dec[k] = 0
                 if dec.any():
                     codes[:, k] = np.minimum(np.maximum(codes[:, k] + dec, cmin), cmax)
-                    jump = sub.jump_column(codes[:, k], k, params)
+                    jump = column(codes, k)
             own = jump[k] - reset[k]
             jump[k] = 0.0
             if rho > 0.0:
@@ -114,7 +131,21 @@ def run_events(chunks, params, sub, codes, thr, reset, a, learn, v_rec, max_bloc
                 (imp_s if rho > 0.0 else imp_e)[pos + i] += jump
                 imp_e[pos + i, k] += own
             pos += i + 1
-            block = 16
+            base = pos
+            block = FIRST_BLOCK
+        if base < c_len:  # the state at the chunk's last step
+            lag = c_len - base
+            e = a_pow[lag] * e + (cross[lag] * s if cross is not None else 0.0)
+            s = rho_pow[lag] * s
         if v_rec is not None:
             v_rec[t0 : t0 + c_len] = f + _spikes_part(imp_e, imp_s, a, rho, e_start, s_start)
     return spikes_t, spikes_k
+
+
+def _column_jumps(sub, params):
+    """column(codes, k) → jumps of column k; Substrate.jump_column's arithmetic, fewer calls."""
+    gain, delta, cmin = sub.gain, params.delta, params.code_min
+    if sub.dac is None:
+        return lambda codes, k: gain * (codes[:, k] * delta)
+    rows = np.arange(sub.n_neurons)
+    return lambda codes, k: gain * sub.dac[rows, k, codes[:, k].astype(np.int64) - cmin]
