@@ -54,6 +54,46 @@ def test_study_runs_and_summarises(tmp_path):
     assert (tmp_path / "mismatch_study.png").is_file()
 
 
+def test_reproduce_reports_median_and_range_over_seeds(tmp_path, capsys):
+    assert main(["network", "reproduce", "--seeds", "0-1", "5", "--trials", "1", "--out", str(tmp_path),
+                 "--quiet"]) == 0
+    table = pd.read_csv(tmp_path / "figure1_seeds.csv")
+    assert table.seed.tolist() == [0, 1, 5]
+    summary = pd.read_csv(tmp_path / "figure1_summary.csv", index_col="metric")
+    for metric in ("correlation", "error_ratio", "spike_ratio"):
+        assert summary.loc[metric, "median"] == pytest.approx(table[metric].median())
+        assert summary.loc[metric, "min"] == table[metric].min() and summary.loc[metric, "max"] == table[metric].max()
+    goals = json.loads((tmp_path / "figure1_seeds.json").read_text())["goals"]
+    assert set(goals) == {"correlation", "error_ratio", "spike_ratio"}
+    assert "goal correlation" in capsys.readouterr().out
+
+
+def test_sweep_any_field(tmp_path):
+    assert main(["network", "sweep", "--param", "tau_syn_fast", "--values", "0", "1e-3", "--seeds", "2",
+                 "--trials", "1", "--set", "rule_sample=settled", "--out", str(tmp_path), "--quiet"]) == 0
+    table = pd.read_csv(tmp_path / "sweep_tau_syn_fast.csv")
+    assert table.tau_syn_fast.tolist() == [0.0, 1e-3] and (tmp_path / "sweep_tau_syn_fast.png").is_file()
+    # the two synapses give different networks
+    assert table.spikes_learned.nunique() == 2
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["reproduce", "--seeds", "a-b"], "--seeds"),
+        (["reproduce", "--set", "tau_syn_fast"], "FIELD=VALUE"),
+        (["reproduce", "--set", "colour=red"], "no field"),
+        (["sweep", "--param", "gain_g", "--values", "2", "-1"], "gain_g"),
+        (["sweep", "--param", "rule_sample", "--values", "early"], "rule_sample"),
+        (["study", "--instances", "0"], "--instances"),
+    ],
+)
+def test_bad_multi_run_input_is_one_clear_line(tmp_path, capsys, argv, message):
+    assert main(["network", *argv, "--out", str(tmp_path / "o"), "--quiet"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("ebn-circuit: error:") and message in err and "\n" not in err
+
+
 @pytest.mark.parametrize(
     "argv, message",
     [
