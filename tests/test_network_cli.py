@@ -75,6 +75,11 @@ def test_sweep_any_field(tmp_path):
     assert table.tau_syn_fast.tolist() == [0.0, 1e-3] and (tmp_path / "sweep_tau_syn_fast.png").is_file()
     # the two synapses give different networks
     assert table.spikes_learned.nunique() == 2
+    # None is a value too (reset_base: None = reset to rest)
+    assert main(["network", "sweep", "--param", "reset_base", "--values", "none", "1.5", "--seeds", "2",
+                 "--trials", "0", "--out", str(tmp_path), "--quiet"]) == 0
+    medians = json.loads((tmp_path / "sweep_reset_base.json").read_text())["median"]
+    assert [row["reset_base"] for row in medians] == ["None", "1.5"]
 
 
 @pytest.mark.parametrize(

@@ -124,7 +124,7 @@ def sweep(out: Path, param: str, values: Sequence, seeds: Sequence[int], *, para
     figures.sweep_figure(table, param, folder / f"sweep_{param}.png")
     cols = ["correlation", "slope", "offset", "error_ratio", "error_matrix_ratio", "spike_ratio",
             "error_learned", "error_optimal", "spikes_learned", "spikes_optimal", "v_mean_learned"]
-    grouped = table.groupby(param, sort=False)[cols]
+    grouped = table.assign(**{param: table[param].map(str)}).groupby(param, sort=False)[cols]  # None → "None"
     medians = grouped.median()
     write_json(folder / f"sweep_{param}.json", {
         "param": param, "seeds": list(map(int, seeds)), "trials": trials,

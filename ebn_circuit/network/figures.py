@@ -102,7 +102,8 @@ def sweep_figure(table: pd.DataFrame, param: str, path: str | Path) -> Path:
     """Figure-1 numbers against one swept parameter: each seed (grey) and the median over
     seeds; the issue's goals as red dotted lines."""
     plt = _plt()
-    values = list(dict.fromkeys(table[param]))  # sweep order; values may be strings
+    table = table.assign(**{param: table[param].map(str)})  # values may be None, bools or strings
+    values = list(dict.fromkeys(table[param]))  # sweep order
     x_of = {v: i for i, v in enumerate(values)}
     fig, axes = plt.subplots(1, len(PANELS), figsize=(14, 3.5))
     for ax, (col, goal, label) in zip(axes, PANELS):
@@ -115,7 +116,7 @@ def sweep_figure(table: pd.DataFrame, param: str, path: str | Path) -> Path:
             ax.legend()
         if col in ("error_ratio", "spike_ratio"):
             ax.set_yscale("log")
-        ax.set_xticks(range(len(values)), [f"{v:g}" if isinstance(v, float) else str(v) for v in values])
+        ax.set_xticks(range(len(values)), values)
         ax.set_xlabel(param)
         ax.set_ylabel(label)
     fig.tight_layout()

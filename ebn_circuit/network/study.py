@@ -84,7 +84,7 @@ def param_sweep(name: str, values: Sequence, seeds: Sequence[int], params: Netwo
     tables = []
     for value in values:
         t = seed_study(seeds, base.with_(**{name: value}), n_trials, engine=engine, progress=progress)
-        tables.append(t.assign(**{name: value}))
+        tables.append(t.assign(**{name: pd.Series([value] * len(t), dtype=object)}))  # keeps None as None
     return pd.concat(tables, ignore_index=True)
 
 
