@@ -86,6 +86,21 @@ def test_event_driven_equals_step_loop(net, variant):
     np.testing.assert_allclose(fast.v, slow.v, atol=1e-9)
 
 
+def test_chunk_boundaries_carry_the_state(net):
+    """Inputs come in chunks (fewer steps per chunk for large N): the membrane, the synaptic
+    charge in flight and the learning carry across chunk boundaries unchanged."""
+    params, decoder, codes0, _ = net
+    rng = np.random.default_rng(5)
+    command = command_signal(params, rng, 3000)
+    noise = rng.standard_normal((3000, params.n_neurons))
+    whole = run_trial(params, decoder, codes0, command, noise=noise, learn=True, record_v=True, engine="numpy")
+    pieces = run_trial(params, decoder, codes0, command, noise=noise, learn=True, record_v=True, engine="numpy",
+                       chunk=97)
+    np.testing.assert_array_equal(whole.spike_steps, pieces.spike_steps)
+    np.testing.assert_array_equal(whole.codes, pieces.codes)
+    np.testing.assert_allclose(whole.v, pieces.v, atol=1e-9)
+
+
 def test_batch_equals_per_instance_loop(net):
     params, decoder, codes0, codes_opt = net
     rng = np.random.default_rng(2)

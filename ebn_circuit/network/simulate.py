@@ -93,13 +93,15 @@ def run_trial(
     substrate: Substrate | None = None,
     learn: bool = False,
     record_v: bool = False,
-    chunk: int = 2048,
+    chunk: int | None = None,
     max_block: int = 512,
     engine: str = "auto",
 ) -> TrialResult:
     """Simulate one trial from rest. Noise is `noise` (n_steps × N standard normals, scaled
     here) or drawn from `rng` step by step; one of the two is required (with σ = 0 neither is
-    used). Both engines draw the same numbers from `rng` and leave it in the same state."""
+    used). Both engines draw the same numbers from `rng` and leave it in the same state.
+    chunk: steps per block of input (default: 2048, fewer for large N so that one block of
+    N-wide arrays stays near 32 MB)."""
     check_network(decoder, codes, params)
     command = check_command(command, params)
     n_steps = command.shape[1]
@@ -117,6 +119,8 @@ def run_trial(
     a = 1.0 - sub.lambda_v * params.dt
     ff = (decoder * sub.gain[None, :]).T * params.dt  # N × J feed-forward
     v_rec = np.empty((n_steps, params.n_neurons)) if record_v else None
+    if chunk is None:
+        chunk = int(np.clip(2**22 // params.n_neurons, 64, 2048))
     drives = _drive_chunks(command, ff, chunk)
     if numba:
         spikes_t, spikes_k = _run_compiled(drives, params, sub, codes, thr, reset, a, rng, noise, learn, v_rec)
