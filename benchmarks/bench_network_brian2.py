@@ -50,8 +50,9 @@ def inner(npz: Path, out: Path, target: str, repeats: int, wta: bool) -> None:
     d = np.load(npz)
     b2.prefs.codegen.target = target
     b2.prefs.logging.std_redirection = False
-    # on_pre reads and writes v_post: fine here, each spike reaches every neuron through one synapse
-    b2.BrianLogger.suppress_name("brian2.codegen.generators.base")
+    # on_pre reads and writes v_post: fine here, each spike reaches every neuron through one synapse,
+    # so Brian2's warning about the order of execution does not apply
+    b2.BrianLogger.log_level_error()
     dt, n = float(d["dt"]), int(d["thr"].size)
     codes = d["codes"]  # codes[post, pre]
     times, cpu, build, result = [], [], [], None

@@ -143,12 +143,19 @@ def _drive_chunks(command, ff, chunk):
 
 def _add_noise(drives, params, rng, noise):
     """(t0, u): drive plus the noise's step on V, drawn chunk by chunk (row-major, as the
-    compiled loop draws it)."""
+    compiled loop draws it) into one reused buffer."""
     scale = params.noise_per_step
+    buf = None
     for t0, u in drives:
         if scale > 0:
-            xi = noise[t0 : t0 + u.shape[0]] if noise is not None else rng.standard_normal(u.shape)
-            u += scale * xi
+            if noise is not None:
+                u += scale * noise[t0 : t0 + u.shape[0]]
+            else:
+                if buf is None or buf.shape != u.shape:
+                    buf = np.empty(u.shape)
+                rng.standard_normal(out=buf)
+                buf *= scale
+                u += buf
         yield t0, u
 
 
