@@ -28,9 +28,16 @@ def test_figure1_goals_hold_on_held_out_seeds():
 
 
 def test_mismatch_study_learning_on_chip_recovers_the_ideal():
+    """At twice the default spreads, chips that go on learning (as a chip with its learning
+    blocks on does) stay balanced where the offline-optimal weights fail. (Frozen after
+    training, a part of these chips runs away: docs/network.md, mismatch study.)"""
     p = NetworkParams()
     rng = np.random.default_rng([0, 2])
     chips = [Substrate.synthetic(p, rng, mismatch=SyntheticMismatch().scaled(2.0)) for _ in range(10)]
-    s = summarise_study(mismatch_study(p, chips, seed=0, n_trials=51))
+    table = mismatch_study(p, chips, seed=0, n_trials=51, keep_learning=True)
+    s = summarise_study(table)
     assert s["ratio_a_over_c"] > 2.0  # deployed optimal weights degrade
     assert s["ratio_b_over_c"] < s["ratio_a_over_c"] / 2
+    learned = table[table.case == "b_learned_on_chip"]
+    ideal_spikes = table[table.case == "c_ideal_optimal"].n_spikes.iloc[0]
+    assert np.all(learned.n_spikes < 5 * ideal_spikes)  # no chip fires on every step

@@ -58,6 +58,8 @@ def register(subparsers) -> None:
     study.add_argument("--instances", type=int, default=10, help="chip instances per seed and mismatch level")
     study.add_argument("--mismatch-scale", type=float, nargs="+", default=[1.0, 2.0, 3.0])
     study.add_argument("--dac-table", type=Path, default=None, help="DAC curves (instance, code, current)")
+    study.add_argument("--keep-learning", action="store_true",
+                       help="case (b) goes on learning during the test trial (as a chip does); default frozen")
     study.set_defaults(func=_study)
     group.set_defaults(func=lambda args: (group.print_help(), 1)[1])
 
@@ -148,7 +150,7 @@ def _study(args: argparse.Namespace) -> int:
     with _bar(total, args.quiet, "training chips") as bar:
         summary = network_study.mismatch(args.out, seeds, instances=args.instances, scales=args.mismatch_scale,
                                          params=params, trials=args.trials, dac_table=args.dac_table,
-                                         progress=bar.update)
+                                         keep_learning=args.keep_learning, progress=bar.update)
     for line in network_study.describe_mismatch(summary):
         print(line)
     print(f"wrote {args.out}/mismatch_study.csv, .json, .png")

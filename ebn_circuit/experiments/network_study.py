@@ -136,7 +136,7 @@ def sweep(out: Path, param: str, values: Sequence, seeds: Sequence[int], *, para
 
 def mismatch(out: Path, seeds: Sequence[int], *, instances: int = 10, scales: Sequence[float] = (1.0, 2.0, 3.0),
              params: NetworkParams | None = None, trials: int = 51, dac_table: Path | None = None,
-             progress: Progress = None) -> dict:
+             keep_learning: bool = False, progress: Progress = None) -> dict:
     """`network study`: the mismatch study for each network seed and mismatch level; writes
     mismatch_study.csv/.json/.png; returns, per level, medians and ranges over seeds of the
     per-seed medians over chips."""
@@ -153,7 +153,7 @@ def mismatch(out: Path, seeds: Sequence[int], *, instances: int = 10, scales: Se
         for seed in seeds:
             rng = np.random.default_rng([seed, 2])
             chips = [Substrate.synthetic(params, rng, mismatch=spreads, dac_table=table) for _ in range(instances)]
-            t = mismatch_study(params, chips, int(seed), trials, progress=progress)
+            t = mismatch_study(params, chips, int(seed), trials, keep_learning=keep_learning, progress=progress)
             tables.append(t.assign(mismatch_scale=s, seed=seed))
             per_seed.append(_flat_study_summary(summarise_study(t)))
         frame = pd.DataFrame(per_seed)
@@ -163,7 +163,8 @@ def mismatch(out: Path, seeds: Sequence[int], *, instances: int = 10, scales: Se
     full.to_csv(folder / "mismatch_study.csv", index=False)
     figures.mismatch_figure(full, folder / "mismatch_study.png")
     write_json(folder / "mismatch_study.json", {"seeds": list(map(int, seeds)), "trials": trials,
-                                                "instances": instances, "summary": summary})
+                                                "instances": instances, "keep_learning": keep_learning,
+                                                "params": asdict(params), "summary": summary})
     return summary
 
 

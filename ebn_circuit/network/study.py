@@ -95,9 +95,12 @@ def mismatch_study(
     n_trials: int = 51,
     *,
     n_steps: int = 10_000,
+    keep_learning: bool = False,
     progress: Callable[[int], None] | None = None,
 ) -> pd.DataFrame:
-    """One row per (instance, case): reconstruction_error, n_spikes, membrane_variance."""
+    """One row per (instance, case): reconstruction_error, n_spikes, membrane_variance.
+    keep_learning: the chips of case (b) go on learning during the test trial, as a chip with
+    its learning blocks on does; otherwise their weights are frozen (the §5.2 protocol)."""
     rng = np.random.default_rng(seed)
     decoder = make_decoder(params, rng)
     codes0 = initial_codes(params, rng)
@@ -110,7 +113,8 @@ def mismatch_study(
     noise_b = np.repeat(noise[None], n_inst, 0)
     deployed = run_batch(params, decoder, np.repeat(codes_opt[None], n_inst, 0), command,
                          substrates=substrates, noise=noise_b, record_v=True)
-    on_chip = run_batch(params, decoder, learned, command, substrates=substrates, noise=noise_b, record_v=True)
+    on_chip = run_batch(params, decoder, learned, command, substrates=substrates, noise=noise_b, record_v=True,
+                        learn=keep_learning)
     ideal = run_trial(params, decoder, codes_opt, command, noise=noise, record_v=True)
     rows = []
     for i in range(n_inst):
