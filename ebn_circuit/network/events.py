@@ -20,7 +20,6 @@ from ebn_circuit.rule import decide
 FIRST_BLOCK = 64  # steps scanned after a spike; array overhead dominates below a few thousand cells
 
 
-
 def free_run(u: np.ndarray, a: np.ndarray, f_prev: np.ndarray) -> np.ndarray:
     """f_t = a·f_{t-1} + u_t along axis 0, per-neuron a, from f_{-1} = f_prev."""
     if np.all(a == a[0]):
