@@ -106,10 +106,35 @@ def bench_batch(n_instances: int, repeats: int, seed: int = 0) -> dict:
     return {"instances": n_instances, "batch_s": batch, "loop_event_driven_s": loop}
 
 
+def print_training(out: dict, args) -> None:
+    out["training"] = [bench_training(args.repeats, e) for e in engines()]
+    print("51-trial training, N = 20 (510 000 steps, inputs and noise included); goals 0.6 s numpy, 0.15 s numba")
+    print_table(("engine", "wall s", "CPU s", ""),
+                [(r["engine"], f"{r['seconds']:.3f}", f"{r['cpu_seconds']:.3f}", "") for r in out["training"]])
+
+
+def print_scaling(out: dict, args) -> None:
+    out["scaling"] = bench_scaling(args.sizes, args.repeats)
+    print("\nOne simulated second with learning (from the optimal weights), fresh process per row;"
+          " goal at N = 10 000: ≤ 10 s, ≤ 2 GB")
+    print_table(("N", "engine", "spikes", "wall s / sim. s", "CPU s / sim. s", "peak RSS MB"),
+                [(str(r["n_neurons"]), r["engine"], str(r["spikes"]), f"{r['s_per_sim_s']:.3f}",
+                  f"{r['cpu_s_per_sim_s']:.3f}", f"{r['peak_rss_mb']:.0f}") for r in out["scaling"]])
+
+
+def print_batch(out: dict, args) -> None:
+    out["batch"] = bench_batch(10, args.repeats)
+    b = out["batch"]
+    print(f"\nbatch mode, {b['instances']} chips × 1 learning trial: batch axis {b['batch_s']:.3f} s, "
+          f"loop of event-driven runs {b['loop_event_driven_s']:.3f} s")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--sizes", type=int, nargs="+", default=[200, 2000, 10_000])
+    ap.add_argument("--parts", nargs="+", default=["training", "scaling", "batch"],
+                    choices=["training", "scaling", "batch"], help="which tables (default all)")
     ap.add_argument("--json", default=None, help="also write the results here")
     ap.add_argument("--one", nargs=2, metavar=("N", "ENGINE"), help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -117,20 +142,12 @@ def main() -> None:
         print(json.dumps(one_size(int(args.one[0]), args.one[1], args.repeats)))
         return
     out = {"machine": platform.processor() or platform.machine(), "numpy": np.__version__}
-    out["training"] = [bench_training(args.repeats, e) for e in engines()]
-    print("51-trial training, N = 20 (510 000 steps, inputs and noise included); goals 0.6 s numpy, 0.15 s numba")
-    print_table(("engine", "wall s", "CPU s", ""),
-                [(r["engine"], f"{r['seconds']:.3f}", f"{r['cpu_seconds']:.3f}", "") for r in out["training"]])
-    out["scaling"] = bench_scaling(args.sizes, args.repeats)
-    print("\nOne simulated second with learning (from the optimal weights), fresh process per row;"
-          " goal at N = 10 000: ≤ 10 s, ≤ 2 GB")
-    print_table(("N", "engine", "spikes", "wall s / sim. s", "CPU s / sim. s", "peak RSS MB"),
-                [(str(r["n_neurons"]), r["engine"], str(r["spikes"]), f"{r['s_per_sim_s']:.3f}",
-                  f"{r['cpu_s_per_sim_s']:.3f}", f"{r['peak_rss_mb']:.0f}") for r in out["scaling"]])
-    out["batch"] = bench_batch(10, args.repeats)
-    b = out["batch"]
-    print(f"\nbatch mode, {b['instances']} chips × 1 learning trial: batch axis {b['batch_s']:.3f} s, "
-          f"loop of event-driven runs {b['loop_event_driven_s']:.3f} s")
+    if "training" in args.parts:
+        print_training(out, args)
+    if "scaling" in args.parts:
+        print_scaling(out, args)
+    if "batch" in args.parts:
+        print_batch(out, args)
     if args.json:
         Path(args.json).write_text(json.dumps(out, indent=2))
 
