@@ -30,8 +30,11 @@ def figure1(run, path: str | Path, window: tuple[float, float] = (0.3, 0.6)) -> 
                              gridspec_kw={"height_ratios": [1.2, 1, 1.4]})
     i0, i1 = (int(round(w / p.dt)) for w in window)
     t_ms = np.arange(i0, i1) * p.dt * 1e3
-    weights = {n: run.codes[n] * p.omega for n in names}
-    vmax = max(np.abs(w).max() for w in weights.values())
+    weights = {}
+    for n in names:  # the diagonal is each neuron's reset, not a synapse: left blank
+        w = run.codes[n] * p.omega
+        weights[n] = np.where(np.eye(w.shape[0], dtype=bool), np.nan, w)
+    vmax = max(np.nanmax(np.abs(w)) for w in weights.values())
     for col, name in enumerate(names):
         res, m = run.results[name], run.metrics[name]
         denom = np.sum(res.x_hat**2)
