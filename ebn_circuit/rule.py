@@ -72,3 +72,8 @@ def ideal_decision(i_before, i_omega, i_rest: float = 9e-9, i_sl: float = 0.3e-9
 def step(code, decision, code_min: int, code_max: int):
     """The saturating counter: code + decision, held at its limits (no wrap-around)."""
     return np.clip(np.asarray(code) + decision, code_min, code_max)
+
+
+def step_one(code: int, decision: int, code_min: int, code_max: int) -> int:
+    """``step`` for one counter, scalar (the form compiled loops call)."""
+    return min(max(code + decision, code_min), code_max)

@@ -66,6 +66,7 @@ VARIANTS = {  # model options every engine must implement alike
     "instantaneous synapse": {"tau_syn_fast": 0.0},
     "settled sampling, learned diagonal": {"rule_sample": "settled", "learn_diagonal": True},
     "fixed reset, wide band, g = 2": {"reset_base": 1.0, "margin": 0.3, "gain_g": 2.0},
+    "5-bit counters that saturate": {"code_bits": 5},
 }
 
 
@@ -73,6 +74,7 @@ VARIANTS = {  # model options every engine must implement alike
 def test_event_driven_equals_step_loop(net, variant):
     params, decoder, codes0, _ = net
     params = params.with_(**variant, sigma_noise=2.0)  # noise strong enough to matter
+    codes0 = np.clip(codes0, params.code_min, params.code_max)
     rng = np.random.default_rng(1)
     command = command_signal(params, rng, 3000)
     noise = rng.standard_normal((3000, params.n_neurons))
@@ -183,6 +185,7 @@ def test_resting_potential_only_shifts_v(net):
 def test_compiled_loop_equals_numpy_path(net, variant):
     params, decoder, codes0, _ = net
     params = params.with_(**variant, sigma_noise=2.0)
+    codes0 = np.clip(codes0, params.code_min, params.code_max)
     rng = np.random.default_rng(12)
     command = command_signal(params, rng, 4000)
     for sub in (None, Substrate.synthetic(params, rng)):
@@ -203,11 +206,12 @@ def test_compiled_loop_equals_numpy_path(net, variant):
 
 @pytest.mark.skipif(not compiled.available(), reason="numba not installed (optional: ebn_circuit[fast])")
 def test_compiled_loop_decides_with_the_rule_module():
-    """The numba loop compiles ebn_circuit.rule.decide_one itself, not a copy of it."""
+    """The numba loop compiles ebn_circuit.rule's decide_one and step_one, not copies of them."""
     from ebn_circuit import rule
 
     compiled.kernel()
     assert compiled._decide_one.py_func is rule.decide_one
+    assert compiled._step_one.py_func is rule.step_one
 
 
 def test_unknown_engine_is_a_config_error(net):

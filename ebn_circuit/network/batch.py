@@ -17,7 +17,7 @@ from ebn_circuit.network.inputs import target_signal
 from ebn_circuit.network.params import CODE_DTYPE, NetworkParams, check_network, resets, thresholds
 from ebn_circuit.network.simulate import TrialResult, check_command, readout
 from ebn_circuit.network.substrate import Substrate
-from ebn_circuit.rule import decide
+from ebn_circuit.rule import decide, step
 
 
 def _stack(substrates: Sequence[Substrate], params: NetworkParams):
@@ -115,7 +115,7 @@ def run_batch(
                 dec = decide(before, jump, params.gain_g, params.half_band, lo[b, :, kk], hi[b, :, kk])
                 if not params.learn_diagonal:
                     dec[np.arange(b.size), kk] = 0
-                codes[b, :, kk] = np.clip(codes[b, :, kk] + dec, params.code_min, params.code_max)
+                codes[b, :, kk] = step(codes[b, :, kk], dec, params.code_min, params.code_max)
                 jump = column_jumps(b, kk)
             own = jump[np.arange(b.size), kk] - reset[kk]
             jump[np.arange(b.size), kk] = 0.0

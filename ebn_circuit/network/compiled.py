@@ -1,8 +1,9 @@
 """Optional compiled step loop (numba, `pip install ebn_circuit[fast]`).
 
 The per-step model of `batch.run_batch` for one instance, compiled; `simulate.run_trial`
-uses it with engine="numba" (or "auto" when numba imports). The learning decision is
-`ebn_circuit.rule.decide_one`, compiled as it stands, so the rule has one definition. The
+uses it with engine="numba" (or "auto" when numba imports). The learning decision and
+the counter are `ebn_circuit.rule.decide_one` and `step_one`, compiled as they stand, so the
+rule has one definition. The
 membrane noise is drawn inside the loop from the caller's numpy Generator (numba's Generator
 gives numpy's stream, row by row, and is ~3× faster than drawing an array), so both engines
 see the same noise and leave the Generator in the same state. Tests check that both engines
@@ -15,9 +16,11 @@ from functools import lru_cache
 
 import numpy as np
 
-from ebn_circuit.rule import decide_one
+from ebn_circuit.rule import decide_one, step_one
 
-_decide_one = decide_one  # replaced by its compiled form in kernel(), before compiling the loop
+# replaced by their compiled forms in kernel(), before the loop is compiled
+_decide_one = decide_one
+_step_one = step_one
 
 
 def available() -> bool:
@@ -70,7 +73,7 @@ def _kernel_py(drive, noise, rng, noise_mode, noise_scale, v, s, a, rho, thr, re
                     hi_ik = hi[i, k] if use_offsets else 0.0
                     d = _decide_one(before, _jump(i, k, c, gain, dac, use_dac, delta, cmin), g, half, lo_ik, hi_ik)
                     if d != 0:
-                        codes[i, k] = min(max(c + d, cmin), cmax)
+                        codes[i, k] = _step_one(c, d, cmin, cmax)
             for i in range(n):
                 jump = _jump(i, k, codes[i, k], gain, dac, use_dac, delta, cmin)
                 if i == k:
@@ -93,8 +96,9 @@ def kernel():
     """The compiled kernel (compiled on first use, cached on disk)."""
     import numba
 
-    global _decide_one, _jump
+    global _decide_one, _step_one, _jump
     _decide_one = numba.njit(inline="always")(decide_one)
+    _step_one = numba.njit(inline="always")(step_one)
     _jump = numba.njit(inline="always")(_jump)
     return numba.njit(cache=True, nogil=True)(_kernel_py)
 

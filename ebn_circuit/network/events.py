@@ -114,7 +114,7 @@ def run_events(chunks, params, sub, codes, thr, reset, a, learn, v_rec, max_bloc
                 dec = decide(before, jump, g, half, 0.0 if lo is None else lo[:, k], 0.0 if hi is None else hi[:, k])
                 if not learn_diagonal:
                     dec[k] = 0
-                if dec.any():
+                if dec.any():  # rule.step, with minimum/maximum: np.clip costs ~3 µs a spike
                     codes[:, k] = np.minimum(np.maximum(codes[:, k] + dec, cmin), cmax)
                     jump = column(codes, k)
             own = jump[k] - reset[k]
