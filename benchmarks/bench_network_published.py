@@ -167,6 +167,11 @@ def main() -> None:
     ap.add_argument("--seeds", type=int, default=10)
     ap.add_argument("--trials", type=int, default=51)
     args = ap.parse_args()
+    from ebn_circuit.network import compiled
+
+    if not compiled.available():
+        print("bench_network_published needs numba: pip install 'ebn_circuit[fast]'")
+        return
     kern = _kernel()
     base = Published()
     variants = {"published script": base,
