@@ -117,3 +117,52 @@ def test_twin_settles_in_the_band_when_its_blocks_are_ideal():
     assert (tail["decision"] == 0).all()
     assert ((tail["i_before"] >= lower) & (tail["i_before"] <= upper)).all()
     assert table["code_after"].diff().abs().max() <= 1   # one step per pulse
+
+
+def chip_with_dac_curves(n: int, rng) -> Chip:
+    """A synthetic chip with the point tables a network chip needs (DAC curves per instance)."""
+    chip = synthetic_chip(n, rng)
+    codes = np.arange(-32, 32)
+    curves = [pd.DataFrame({"instance": i, "code": codes,
+                            "current": 100e-12 * (codes + 32) * (1 + 0.05 * rng.standard_normal())
+                            + 2e-12 * rng.standard_normal(codes.size)}) for i in chip.blocks["neuron"]["instance"]]
+    chip.blocks["dac"]["lsb"] = 100e-12
+    return Chip(chip.blocks, {"dac_curve": pd.concat(curves, ignore_index=True)},
+                {**chip.conditions, "i_rest": 9e-9, "i_sl": 0.3e-9})
+
+
+def test_network_chip_draws_every_block_per_instance_at_the_chips_spread():
+    from ebn_circuit.network.params import NetworkParams
+    from ebn_circuit.network.substrate import Substrate
+
+    chip = chip_with_dac_curves(40, np.random.default_rng(5))
+    params = NetworkParams(n_neurons=200)
+    one = Substrate.from_chip(chip, params, np.random.default_rng(6), scale=1.0)
+    two = Substrate.from_chip(chip, params, np.random.default_rng(6), scale=2.0)
+    flat = Substrate.from_chip(chip, params, np.random.default_rng(6), scale=0.0)
+    assert one.dac.shape == (200, 200, params.code_max - params.code_min + 1)
+    spread = lambda s: np.std(np.log(s.gain))  # noqa: E731
+    assert spread(two) == pytest.approx(2 * spread(one), rel=0.2) and spread(flat) < 1e-9
+    assert np.std(one.bound_lo) > 0 and np.std(flat.bound_lo) < 1e-12
+    assert np.all(one.threshold_scale > 0) and np.std(one.threshold_scale) > 0
+    # without mismatch a synapse's jump is a line in the code, saturating at the 6-bit DAC's ends
+    column = flat.dac[0, 1]
+    codes = np.arange(params.code_min, params.code_max + 1)
+    inside = (codes >= -32) & (codes <= 31)
+    slope = np.polyfit(codes[inside], column[inside], 1)[0]
+    assert np.allclose(column[inside], np.polyval(np.polyfit(codes[inside], column[inside], 1), codes[inside]),
+                       atol=1e-9) and slope > 0
+    assert column[0] == pytest.approx(column[codes == -32][0]) and column[-1] == pytest.approx(column[codes == 31][0])
+
+
+def test_network_study_runs_on_a_chip_folder(tmp_path):
+    folder = chip_with_dac_curves(6, np.random.default_rng(7)).save(tmp_path / "chip")
+    proc = subprocess.run([sys.executable, "-m", "ebn_circuit.cli", "network", "study", "--chip", str(folder),
+                           "--instances", "2", "--trials", "1", "--mismatch-scale", "1", "--out", str(tmp_path / "s"),
+                           "--quiet"], capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    written = __import__("json").loads((tmp_path / "s" / "mismatch_study.json").read_text())
+    assert written["chip"] == str(folder)
+    no_chip = subprocess.run([sys.executable, "-m", "ebn_circuit.cli", "network", "study", "--trials", "1",
+                              "--out", str(tmp_path / "t")], capture_output=True, text=True, timeout=600, cwd=tmp_path)
+    assert no_chip.returncode == 2 and "chips/sky130_tt" in no_chip.stderr and "--synthetic" in no_chip.stderr

@@ -45,7 +45,7 @@ def test_circuit_mode_with_a_dac_table(tmp_path):
 
 def test_study_runs_and_summarises(tmp_path):
     assert main(["network", "study", "--instances", "2", "--trials", "1", "--mismatch-scale", "1",
-                 "--seeds", "0-1", "--keep-learning", "--out", str(tmp_path), "--quiet"]) == 0
+                 "--seeds", "0-1", "--keep-learning", "--synthetic", "--out", str(tmp_path), "--quiet"]) == 0
     written = json.loads((tmp_path / "mismatch_study.json").read_text())
     assert written["keep_learning"] is True
     summary = written["summary"]

@@ -31,7 +31,8 @@ def register(subparsers) -> None:
     train.add_argument("--mode", default="ideal", help="ideal | circuit (one synthetic or table-derived chip)")
     train.add_argument("--initial-weights", type=Path, default=None, help="N×N weights (.npy or CSV, weight units)")
     train.add_argument("--dac-table", type=Path, default=None, help="circuit mode: DAC curves (instance, code, current)")
-    train.add_argument("--mismatch-scale", type=float, default=1.0, help="circuit mode: synthetic spread multiplier")
+    train.add_argument("--mismatch-scale", type=float, default=1.0, help="circuit mode: spread multiplier")
+    chip_options(train)
     train.set_defaults(func=_train)
 
     repro = sub.add_parser("reproduce", help="Figure-1 numbers on several seeds: per seed, median and range, goals")
@@ -56,12 +57,22 @@ def register(subparsers) -> None:
     common(study)
     seeds(study, "0")
     study.add_argument("--instances", type=int, default=10, help="chip instances per seed and mismatch level")
-    study.add_argument("--mismatch-scale", type=float, nargs="+", default=[1.0, 2.0, 3.0])
-    study.add_argument("--dac-table", type=Path, default=None, help="DAC curves (instance, code, current)")
+    study.add_argument("--mismatch-scale", type=float, nargs="+", default=[0.5, 1.0, 2.0],
+                       help="spread multipliers (default 0.5 1 2)")
+    study.add_argument("--dac-table", type=Path, default=None, help="DAC curves (instance, code, current), with "
+                                                                      "synthetic neuron and learning-block spreads")
+    chip_options(study)
     study.add_argument("--keep-learning", action="store_true",
                        help="case (b) goes on learning during the test trial (as a chip does); default frozen")
     study.set_defaults(func=_study)
     group.set_defaults(func=lambda args: (group.print_help(), 1)[1])
+
+
+def chip_options(p) -> None:
+    p.add_argument("--chip", type=Path, default=None, metavar="DIR",
+                   help="circuit mode: an extracted chip (ebn-circuit chip build; default chips/sky130_tt)")
+    p.add_argument("--synthetic", action="store_true",
+                   help="circuit mode: the synthetic mismatch generator instead of an extracted chip")
 
 
 def parse_seeds(tokens: list[str]) -> list[int]:
@@ -106,7 +117,8 @@ def _train(args: argparse.Namespace) -> int:
     with _bar(max(args.trials, 0), args.quiet, "training") as bar:
         run = network_study.train(args.out, seed=args.seed, params=params, trials=args.trials, mode=args.mode,
                                   initial_weights=args.initial_weights, dac_table=args.dac_table,
-                                  mismatch_scale=args.mismatch_scale, engine=args.engine, progress=bar.update)
+                                  mismatch_scale=args.mismatch_scale, engine=args.engine, progress=bar.update,
+                                  chip_dir=args.chip, synthetic=args.synthetic)
     # the summary always prints; --quiet only drops the progress bar
     print(network_study.describe_run(run))
     print(f"wrote {args.out}/figure1.png, learning_curve.png, metrics.json, learned_weights.npy/.csv")
@@ -150,7 +162,8 @@ def _study(args: argparse.Namespace) -> int:
     with _bar(total, args.quiet, "training chips") as bar:
         summary = network_study.mismatch(args.out, seeds, instances=args.instances, scales=args.mismatch_scale,
                                          params=params, trials=args.trials, dac_table=args.dac_table,
-                                         keep_learning=args.keep_learning, progress=bar.update)
+                                         keep_learning=args.keep_learning, progress=bar.update, chip_dir=args.chip,
+                                         synthetic=args.synthetic)
     for line in network_study.describe_mismatch(summary):
         print(line)
     print(f"wrote {args.out}/mismatch_study.csv, .json, .png")

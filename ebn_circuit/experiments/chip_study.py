@@ -43,6 +43,7 @@ def build_chip(tech: Technology, settings: SimSettings, out: Path, run: IcRun, i
     results = run_jobs(jobs, out / "runs", name="chip build", executor=executor, workers=workers, resume=resume,
                        progress=False, log=log)
     conditions = {"technology": tech.name, "corner": tech.corner, "netlist_hash": "", "run": run.name,
+                  "i_rest": run.i_rest, "i_sl": run.i_sl,
                   "omega_per_code": omega, "seeds": seeds, "backend": settings.backend}
     chip = chip_from_rows([r.row for r in results], {name: [r.tables[name] for r in results] for name in POINT_TABLES},
                           conditions)
@@ -187,3 +188,28 @@ def _predicted(summary: pd.DataFrame, what: str) -> str:
     if shown.empty:
         return "none shown"
     return f"{int(shown[f'{what}_twin'].sum())} of {len(shown)}"
+
+
+def chip_stage(tech: Technology, settings: SimSettings, out: Path, run: IcRun, twin_runs: list[IcRun], quick: bool,
+               executor=None, workers: int | None = None, resume: bool = False, log=print) -> str:
+    """The main job's chip stage: build a chip (4 instances quick, 30 full), check its twin against
+    transistor level (2 / 10 instances; quick: 12-pulse runs) and run the mismatch study on twins
+    drawn from it (×0.5, ×1, ×2); returns the report's Markdown."""
+    from ebn_circuit.experiments import network_study
+
+    out = Path(out)
+    chip, summary = build_chip(tech, settings, out / "chip", run, 4 if quick else 30, executor=executor,
+                               workers=workers, resume=resume, log=log)
+    runs = [r.shortened(12) for r in twin_runs] if quick else twin_runs
+    twin = twin_check(chip, tech, settings, out / "twin", runs, chip.instances[:2 if quick else 10],
+                      executor=executor, workers=workers, resume=resume, log=log)
+    study = network_study.mismatch(out / "study", [0], instances=2 if quick else 10, scales=(0.5, 1.0, 2.0),
+                                   trials=3 if quick else 51, chip_dir=out / "chip")
+    lines = ["## Chip twin", "", markdown(summary).replace("## Chip:", "### Chip:"),
+             twin_markdown(twin).replace("## Twin", "### Twin"),
+             "### The mismatch study on twins of this chip", "",
+             "Figure-1 protocol on network chips drawn from the chip's mismatch model at its measured spread (×1) and "
+             "at ×0.5 and ×2: (a) optimal weights deployed, (b) learned on the chip, (c) the ideal network.", ""]
+    lines += [f"- {line}" for line in network_study.describe_mismatch(study)]
+    lines += ["", "Files: chip/ (tables, summary), twin/twin_check.csv, study/mismatch_study.csv, .png.", ""]
+    return "\n".join(lines)

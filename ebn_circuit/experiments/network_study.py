@@ -49,13 +49,36 @@ def check_trials(trials: int) -> int:
     return trials
 
 
+DEFAULT_CHIP = Path("chips/sky130_tt")
+
+
+def chip_source(chip_dir: Path | None, synthetic: bool, dac_table: Path | None = None):
+    """The extracted chip a circuit-mode run draws from (``ebn-circuit chip build``), or None for
+    the synthetic generator (``synthetic`` or a DAC table given). Default: chips/sky130_tt."""
+    from ebn_circuit.chip.tables import load_chip
+
+    if synthetic or dac_table is not None:
+        if chip_dir is not None:
+            raise ConfigError("--chip and --synthetic/--dac-table exclude each other; give one source of mismatch")
+        return None
+    folder = chip_dir or DEFAULT_CHIP
+    if chip_dir is None and not folder.is_dir():
+        raise ConfigError(f"no chip at {folder}: build one with `ebn-circuit chip build --out {folder}`, give "
+                          "--chip DIR, or pass --synthetic for the synthetic mismatch generator")
+    return load_chip(folder)
+
+
 def chip(mode: str, params: NetworkParams, seed: int, *, mismatch_scale: float = 1.0,
-         dac_table: pd.DataFrame | None = None) -> Substrate | None:
-    """The substrate of a run: None (ideal) or one chip drawn apart from the network's seed."""
+         dac_table: pd.DataFrame | None = None, extracted=None) -> Substrate | None:
+    """The substrate of a run: None (ideal) or one chip drawn apart from the network's seed, from
+    an extracted chip's mismatch model, else the synthetic generator."""
     if check_mode(mode) == "ideal":
         return None
+    rng = np.random.default_rng([seed, 1])
+    if extracted is not None:
+        return Substrate.from_chip(extracted, params, rng, scale=mismatch_scale)
     mismatch = SyntheticMismatch().scaled(mismatch_scale)
-    return Substrate.synthetic(params, np.random.default_rng([seed, 1]), mismatch=mismatch, dac_table=dac_table)
+    return Substrate.synthetic(params, rng, mismatch=mismatch, dac_table=dac_table)
 
 
 def write_run(folder: Path, run: Figure1Run, meta: dict) -> Path:
@@ -76,19 +99,22 @@ def write_run(folder: Path, run: Figure1Run, meta: dict) -> Path:
 
 def train(out: Path, *, seed: int = 0, params: NetworkParams | None = None, trials: int = 51,
           mode: str = "ideal", initial_weights: Path | None = None, dac_table: Path | None = None,
-          mismatch_scale: float = 1.0, engine: str = "auto", progress: Progress = None) -> Figure1Run:
+          mismatch_scale: float = 1.0, engine: str = "auto", progress: Progress = None,
+          chip_dir: Path | None = None, synthetic: bool = False) -> Figure1Run:
     """`network train`: the §5.2 protocol on one seed, ideal or on one chip; writes write_run's files."""
     params = params or NetworkParams()
     check_mode(mode)
     check_trials(trials)
     initial = read_weights(initial_weights, params) if initial_weights else None
     table = read_dac_table(dac_table) if dac_table else None
-    substrate = chip(mode, params, seed, mismatch_scale=mismatch_scale, dac_table=table)
+    extracted = chip_source(chip_dir, synthetic, dac_table) if mode == "circuit" else None
+    substrate = chip(mode, params, seed, mismatch_scale=mismatch_scale, dac_table=table, extracted=extracted)
     folder = out_dir(out)
     run = reproduce_figure1(seed, params, trials, initial=initial, substrate=substrate, progress=progress,
                             engine=engine)
     write_run(folder, run, {"mode": mode, "trials": trials,
-                            "mismatch_scale": mismatch_scale if mode == "circuit" else None})
+                            "mismatch_scale": mismatch_scale if mode == "circuit" else None,
+                            "chip": str(chip_dir or DEFAULT_CHIP) if extracted is not None else None})
     return run
 
 
@@ -136,7 +162,8 @@ def sweep(out: Path, param: str, values: Sequence, seeds: Sequence[int], *, para
 
 def mismatch(out: Path, seeds: Sequence[int], *, instances: int = 10, scales: Sequence[float] = (1.0, 2.0, 3.0),
              params: NetworkParams | None = None, trials: int = 51, dac_table: Path | None = None,
-             keep_learning: bool = False, progress: Progress = None) -> dict:
+             keep_learning: bool = False, progress: Progress = None, chip_dir: Path | None = None,
+             synthetic: bool = False) -> dict:
     """`network study`: the mismatch study for each network seed and mismatch level; writes
     mismatch_study.csv/.json/.png; returns, per level, medians and ranges over seeds of the
     per-seed medians over chips."""
@@ -145,6 +172,7 @@ def mismatch(out: Path, seeds: Sequence[int], *, instances: int = 10, scales: Se
         raise ConfigError(f"--instances must be >= 1, got {instances}")
     params = params or NetworkParams()
     table = read_dac_table(dac_table) if dac_table else None
+    extracted = chip_source(chip_dir, synthetic, dac_table)
     levels = [(s, SyntheticMismatch().scaled(s)) for s in scales]  # validates before running
     folder = out_dir(out)
     tables, summary = [], {}
@@ -152,7 +180,8 @@ def mismatch(out: Path, seeds: Sequence[int], *, instances: int = 10, scales: Se
         per_seed = []
         for seed in seeds:
             rng = np.random.default_rng([seed, 2])
-            chips = [Substrate.synthetic(params, rng, mismatch=spreads, dac_table=table) for _ in range(instances)]
+            chips = [Substrate.from_chip(extracted, params, rng, scale=s) if extracted is not None else
+                     Substrate.synthetic(params, rng, mismatch=spreads, dac_table=table) for _ in range(instances)]
             t = mismatch_study(params, chips, int(seed), trials, keep_learning=keep_learning, progress=progress)
             tables.append(t.assign(mismatch_scale=s, seed=seed))
             per_seed.append(_flat_study_summary(summarise_study(t)))
@@ -164,6 +193,7 @@ def mismatch(out: Path, seeds: Sequence[int], *, instances: int = 10, scales: Se
     figures.mismatch_figure(full, folder / "mismatch_study.png")
     write_json(folder / "mismatch_study.json", {"seeds": list(map(int, seeds)), "trials": trials,
                                                 "instances": instances, "keep_learning": keep_learning,
+                                                "chip": None if extracted is None else str(chip_dir or DEFAULT_CHIP),
                                                 "params": asdict(params), "summary": summary})
     return summary
 

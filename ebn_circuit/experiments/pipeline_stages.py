@@ -3,7 +3,6 @@ waveforms, DAC extraction per Monte-Carlo instance, and the network trained on t
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np

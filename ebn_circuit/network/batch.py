@@ -35,7 +35,9 @@ def _stack(substrates: Sequence[Substrate], params: NetworkParams):
         dac = None
     lo = np.stack([s.offsets()[0] for s in substrates])
     hi = np.stack([s.offsets()[1] for s in substrates])
-    return lam, gain, dac, lo, hi
+    scale = np.stack([np.ones(n) if s.threshold_scale is None else np.asarray(s.threshold_scale, float)
+                      for s in substrates])
+    return lam, gain, dac, lo, hi, scale
 
 
 def run_batch(
@@ -75,11 +77,11 @@ def run_batch(
     if noise is not None and np.shape(noise) != (n_batch, n_steps, n):
         raise ConfigError(f"noise has shape {np.shape(noise)}, expected ({n_batch}, {n_steps}, {n})")
 
-    lam, gain, dac, lo, hi = _stack(subs, params)
+    lam, gain, dac, lo, hi, threshold_scale = _stack(subs, params)
     a = 1.0 - lam * params.dt
     rho = params.synapse_decay
-    thr = thresholds(decoder, params)
-    reset = resets(decoder, params)
+    thr = thresholds(decoder, params) * threshold_scale          # (B, N)
+    reset = resets(decoder, params) * threshold_scale
     # u[t, b, n]: feed-forward drive plus the noise's step of every step
     u = np.stack([(decoder.T @ c).T for c in commands], axis=1) * params.dt * gain[None]
     if noise is not None and scale > 0:
@@ -117,7 +119,7 @@ def run_batch(
                     dec[np.arange(b.size), kk] = 0
                 codes[b, :, kk] = step(codes[b, :, kk], dec, params.code_min, params.code_max)
                 jump = column_jumps(b, kk)
-            own = jump[np.arange(b.size), kk] - reset[kk]
+            own = jump[np.arange(b.size), kk] - reset[b, kk]
             jump[np.arange(b.size), kk] = 0.0
             if rho > 0.0:
                 s[b] += jump

@@ -63,10 +63,3 @@ def check_mode(mode: str) -> str:
         raise ConfigError(f"unknown network mode {mode!r} (--mode); choose one of {', '.join(MODES)}")
     return mode
 
-
-def substrate_from_dac_table(table: pd.DataFrame, params: NetworkParams, rng: np.random.Generator, **kwargs):
-    """Kept for tests/test_extract_synapse.py (outside the network's files): use
-    Substrate.from_dac_table."""
-    from ebn_circuit.network.substrate import Substrate
-
-    return Substrate.from_dac_table(table, params, rng, **kwargs)

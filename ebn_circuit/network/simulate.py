@@ -114,8 +114,7 @@ def run_trial(
     numba = use_numba(engine)
 
     codes = np.array(codes, dtype=CODE_DTYPE, copy=True)
-    thr = thresholds(decoder, params)
-    reset = resets(decoder, params)
+    thr, reset = sub.thresholds_and_resets(thresholds(decoder, params), resets(decoder, params))
     a = 1.0 - sub.lambda_v * params.dt
     ff = (decoder * sub.gain[None, :]).T * params.dt  # N × J feed-forward
     v_rec = np.empty((n_steps, params.n_neurons)) if record_v else None

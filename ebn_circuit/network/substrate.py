@@ -36,6 +36,8 @@ class Substrate:
     bound_lo, bound_hi: offsets added to the rule's lower/upper comparison levels
         (potential units, on the scale of the test 2·(V-V_rest) + g·jump), shape (N, N);
         None = no offset.
+    threshold_scale: per-neuron factor on the threshold (and the reset to rest), shape (N,);
+        None = 1.
     """
 
     lambda_v: np.ndarray
@@ -43,6 +45,7 @@ class Substrate:
     dac: np.ndarray | None = None
     bound_lo: np.ndarray | None = None
     bound_hi: np.ndarray | None = None
+    threshold_scale: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         n = np.shape(self.lambda_v)[0] if np.ndim(self.lambda_v) == 1 else -1
@@ -57,7 +60,10 @@ class Substrate:
             value = getattr(self, name)
             if value is not None and np.shape(value) != (n, n):
                 raise ConfigError(f"Substrate.{name} has shape {np.shape(value)}, expected ({n}, {n})")
-        for name in ("lambda_v", "gain", "dac", "bound_lo", "bound_hi"):
+        if self.threshold_scale is not None and (np.shape(self.threshold_scale) != (n,)
+                                                 or np.any(np.asarray(self.threshold_scale) <= 0)):
+            raise ConfigError(f"Substrate.threshold_scale must be positive with shape ({n},)")
+        for name in ("lambda_v", "gain", "dac", "bound_lo", "bound_hi", "threshold_scale"):
             value = getattr(self, name)
             if value is not None and not np.all(np.isfinite(value)):
                 raise ConfigError(f"Substrate.{name} contains non-finite values")
@@ -111,6 +117,15 @@ class Substrate:
             dac=dac, bound_lo=bound_lo, bound_hi=bound_hi,
         )
 
+    @classmethod
+    def from_chip(cls, chip, params: NetworkParams, rng: np.random.Generator, *, scale: float = 1.0,
+                  model=None, units: Units = Units()) -> "Substrate":
+        """A chip drawn from an extracted chip's mismatch model (every neuron, synapse DAC and
+        learning block its own instance; spreads × ``scale``), see network/chip_mode.py."""
+        from ebn_circuit.network.chip_mode import chip_substrate
+
+        return chip_substrate(chip, params, rng, scale, model, units)
+
     # -- use ------------------------------------------------------------------------------
 
     @property
@@ -147,6 +162,13 @@ class Substrate:
         else:
             raw = self.dac[np.arange(self.n_neurons), k, codes_col - params.code_min]
         return self.gain * raw
+
+    def thresholds_and_resets(self, thresholds: np.ndarray, resets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The network's thresholds and resets on this chip (scaled per neuron)."""
+        if self.threshold_scale is None:
+            return thresholds, resets
+        scale = np.asarray(self.threshold_scale, float)
+        return thresholds * scale, resets * scale
 
     def offsets(self) -> tuple[np.ndarray, np.ndarray]:
         """(bound_lo, bound_hi) as N×N arrays (zeros where None)."""
