@@ -20,22 +20,18 @@ another user. This module imports only the standard library: it runs as the laun
 
 from __future__ import annotations
 
+# Only what the launcher needs is imported here (it starts before every ngspice -b run: each
+# import costs milliseconds); the parent's helpers import theirs inside.
 import ctypes
-import glob
 import os
-import pwd
-import shutil
-import signal
-import subprocess
 import sys
-import tempfile
-from dataclasses import dataclass
 
 DEFAULT_USER = "ebn-sandbox"
 _SYS_CREATE_RULESET, _SYS_ADD_RULE, _SYS_RESTRICT_SELF = 444, 445, 446   # the same on every arch
 _PR_SET_PDEATHSIG, _PR_SET_KEEPCAPS, _PR_CAPBSET_DROP, _PR_SET_NO_NEW_PRIVS = 1, 8, 24, 38
 _PR_CAP_AMBIENT, _PR_CAP_AMBIENT_RAISE = 47, 2
 _CAP_DAC_READ_SEARCH = 2
+_SIGKILL = 9
 _EXECUTE, _WRITE_FILE = 1 << 0, 1 << 1
 _WRITES_V1 = sum(1 << bit for bit in range(4, 13))   # remove dir/file, make char/dir/reg/sock/fifo/block/sym
 _REFER, _TRUNCATE = 1 << 13, 1 << 14
@@ -43,25 +39,26 @@ _NET_TCP = (1 << 0) | (1 << 1)                       # bind, connect
 _SCOPE_ALL = (1 << 0) | (1 << 1)                     # abstract unix sockets, signals
 
 
-@dataclass(frozen=True)
 class Confinement:
-    """What `confine` does in a process: the run folder, the programs it may execute, and the
-    user (uid, gid) to become, None to keep the current one."""
+    """What `confine` does in a process: the run folder, the programs it may execute, the user
+    (uid, gid) to become (None: keep the current one) and the temporary folders where ngspice's
+    unnamed tmpfile() may be written."""
 
-    workdir: str
-    executables: tuple[str, ...] = ()
-    user: tuple[int, int] | None = None
+    def __init__(self, workdir: str, executables: tuple[str, ...] = (), user: tuple[int, int] | None = None,
+                 temp_dirs: tuple[str, ...] = ("/tmp",)):
+        self.workdir, self.executables, self.user, self.temp_dirs = workdir, tuple(executables), user, tuple(temp_dirs)
 
     def argv(self) -> list[str]:
-        """Arguments that pass this confinement to the launcher or the worker."""
+        """Arguments that pass this confinement to the launcher."""
         user = f"{self.user[0]}:{self.user[1]}" if self.user else "-"
-        return [self.workdir, user, os.pathsep.join(self.executables) or "-"]
+        return [self.workdir, user, os.pathsep.join(self.executables) or "-", os.pathsep.join(self.temp_dirs)]
 
     @classmethod
     def from_argv(cls, args: list[str]) -> "Confinement":
-        workdir, user, executables = args[:3]
+        workdir, user, executables, temp_dirs = args[:4]
         uid_gid = tuple(int(v) for v in user.split(":")) if user != "-" else None
-        return cls(workdir, tuple(executables.split(os.pathsep)) if executables != "-" else (), uid_gid)
+        return cls(workdir, tuple(executables.split(os.pathsep)) if executables != "-" else (), uid_gid,
+                   tuple(temp_dirs.split(os.pathsep)))
 
 
 def enabled() -> bool:
@@ -78,6 +75,9 @@ def landlock_abi() -> int:
 def sandbox_user() -> tuple[int, int] | None:
     """(uid, gid) of the unprivileged user to run ngspice as: only when running as root; the user
     is created on first use. None when not root, or when it cannot be created."""
+    import pwd
+    import subprocess
+
     if os.geteuid() != 0:
         return None
     name = os.environ.get("EBN_CIRCUIT_SANDBOX_USER", DEFAULT_USER)
@@ -96,12 +96,15 @@ def sandbox_user() -> tuple[int, int] | None:
 def confinement(workdir: str, executables: tuple[str, ...] = ()) -> Confinement | None:
     """The confinement for a run folder (None when the sandbox is turned off). The folder is
     handed to the sandbox user, who must write into it."""
+    import tempfile
+
     if not enabled():
         return None
     user = sandbox_user()
     if user is not None:
         os.chown(workdir, *user)
-    return Confinement(workdir, executables, user)
+    # ngspice -b opens an unnamed tmpfile() in /tmp (glibc ignores TMPDIR)
+    return Confinement(workdir, executables, user, tuple(sorted({"/tmp", tempfile.gettempdir()})))
 
 
 def confine(spec: Confinement, keep_caps_across_exec: bool = False) -> None:
@@ -128,7 +131,7 @@ def confine(spec: Confinement, keep_caps_across_exec: bool = False) -> None:
         if keep_caps_across_exec and spec.user is not None:
             prctl(_PR_CAP_AMBIENT, _PR_CAP_AMBIENT_RAISE, _CAP_DAC_READ_SEARCH, 0, 0)
     # After the change of user: a credential change clears the parent-death signal.
-    prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    prctl(_PR_SET_PDEATHSIG, _SIGKILL, 0, 0, 0)
     if os.getppid() != parent:   # the parent died before the signal was armed
         os._exit(1)
     prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
@@ -156,7 +159,7 @@ def forbid_exec() -> None:
 def die_with_parent(parent: int) -> None:
     """SIGKILL this process when ``parent`` (the process that started it) dies."""
     libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(ctypes.c_ulong(_PR_SET_PDEATHSIG), ctypes.c_ulong(signal.SIGKILL), ctypes.c_ulong(0),
+    libc.prctl(ctypes.c_ulong(_PR_SET_PDEATHSIG), ctypes.c_ulong(_SIGKILL), ctypes.c_ulong(0),
                ctypes.c_ulong(0), ctypes.c_ulong(0))
     if os.getppid() != parent:
         os._exit(1)
@@ -165,6 +168,10 @@ def die_with_parent(parent: int) -> None:
 def make_workdir(kind: str) -> str:
     """A fresh run folder ``<tmp>/ebn_ngspice_<kind>_<pid>_*``; folders of dead processes (killed
     before they could clean up) are removed on the way."""
+    import glob
+    import shutil
+    import tempfile
+
     root = tempfile.gettempdir()
     for stale in glob.glob(os.path.join(root, "ebn_ngspice_*_*_*")):
         parts = os.path.basename(stale).split("_")
@@ -199,10 +206,8 @@ def _landlock(libc, abi: int, spec: Confinement) -> None:
     if ruleset < 0:
         raise OSError(ctypes.get_errno(), f"landlock_create_ruleset: {os.strerror(ctypes.get_errno())}")
     file_writes = _WRITE_FILE | (_TRUNCATE if abi >= 3 else 0)
-    # ngspice -b opens an unnamed tmpfile() in /tmp (glibc ignores TMPDIR): that takes writing to
-    # files there, not creating, removing or linking them.
-    temp_dirs = sorted({"/tmp", tempfile.gettempdir()})
-    rules = [(spec.workdir, writes), ("/dev/null", file_writes)] + [(d, _WRITE_FILE) for d in temp_dirs] + \
+    # ngspice's unnamed tmpfile() takes writing to files in /tmp, not creating, removing or linking them.
+    rules = [(spec.workdir, writes), ("/dev/null", file_writes)] + [(d, _WRITE_FILE) for d in spec.temp_dirs] + \
         [(path, _EXECUTE) for path in spec.executables]
     try:
         for path, access in rules:

@@ -95,7 +95,8 @@ class PlanEstimate:
     bytes: float
 
     def describe(self) -> str:
-        return f"{self.points} points; planning them takes ≈ {_duration(self.seconds)} and ≈ {_size(self.bytes)}"
+        return (f"{self.points} point{'s' if self.points != 1 else ''}; planning takes ≈ {_duration(self.seconds)} "
+                f"and ≈ {_size(self.bytes)}")
 
 
 def check_point_count(spec: SweepSpec, force: bool = False) -> int:

@@ -61,14 +61,13 @@ def check_text(text: str, origin: str, base_dir: Path | None = None, allow_comma
     includes live (None: relative includes are refused); title: the first line is a title."""
     if allow_commands:
         return
-    pending = list(scan_lines(text.split("\n"), origin, base_dir, title))
-    _scan_includes(pending, {})
+    _walk(scan_lines(text.split("\n"), origin, base_dir, title))
 
 
 def check_file(path: str | Path) -> None:
     """Scan a file and everything it includes (model files; memoised per file version)."""
     path = Path(path).resolve()
-    _scan_includes([(str(path), 0, path)], {})
+    _walk(iter([(str(path), 0, path)]))
 
 
 def parse_include(line: str) -> tuple[str, str, str] | None:
@@ -98,10 +97,16 @@ def include_targets(text: str, base_dir: Path | None = None) -> list[Path]:
     return found
 
 
-def _scan_includes(pending: list, seen: dict) -> None:
-    """Follow includes depth first; each file scanned once per version (memoised)."""
-    while pending:
-        origin, number, target = pending.pop()
+def _walk(includes) -> None:
+    """Scan included files where they are included (ngspice reads them in place), so that the first
+    refusal is the first unsafe line ngspice would read; a stack, not recursion, for deep chains."""
+    stack, seen = [iter(includes)], set()
+    while stack:
+        item = next(stack[-1], None)
+        if item is None:
+            stack.pop()
+            continue
+        origin, number, target = item
         if target in seen:
             continue
         try:
@@ -111,8 +116,8 @@ def _scan_includes(pending: list, seen: dict) -> None:
                                      f"{exc.strerror}") from None
         if not stat.S_ISREG(info.st_mode):
             raise UnsafeNetlistError(f"{origin}:{number}: included {target} is not a regular file")
-        seen[target] = True
-        pending.extend(_scan_file(str(target), info.st_mtime_ns, info.st_size))
+        seen.add(target)
+        stack.append(iter(_scan_file(str(target), info.st_mtime_ns, info.st_size)))
 
 
 @functools.lru_cache(maxsize=512)
@@ -133,11 +138,10 @@ def scan_lines(lines, origin: str, base_dir: Path | None, title: bool):
         line = raw.rstrip("\r").strip()
         lowered = line.lower()
         where = f"{origin}:{number}"
-        if number == 1 and title:
-            if lowered.startswith("*ng_script"):
-                raise UnsafeNetlistError(f"{where}: refused: '*ng_script' makes the file a control script; "
-                                         f"{ALLOW_HINT}")
-            continue
+        is_title = number == 1 and title   # free text, but ngspice still follows an include on it
+        if is_title and lowered.startswith("*ng_script"):
+            raise UnsafeNetlistError(f"{where}: refused: '*ng_script' makes the file a control script; "
+                                     f"{ALLOW_HINT}")
         if not line or (lowered.startswith("*") and not lowered.startswith("*#")):
             continue   # blank or comment
         if _CONTROL_CHARACTERS.search(line):
@@ -159,7 +163,7 @@ def scan_lines(lines, origin: str, base_dir: Path | None, title: bool):
             yield origin, number, _resolve_include(_include_path(rest), where, base_dir)
         elif lowered.startswith("."):
             keyword = re.split(r"[\s=(]", lowered, maxsplit=1)[0]
-            if keyword not in DOT_CARDS:
+            if keyword not in DOT_CARDS and not is_title:
                 raise UnsafeNetlistError(f"{where}: refused unknown dot card {keyword!r}: only known SPICE "
                                          f"cards are allowed in an imported netlist ({ALLOW_HINT})")
     if control_start:
