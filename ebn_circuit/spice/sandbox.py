@@ -75,22 +75,32 @@ def landlock_abi() -> int:
 def sandbox_user() -> tuple[int, int] | None:
     """(uid, gid) of the unprivileged user to run ngspice as: only when running as root; the user
     is created on first use. None when not root, or when it cannot be created."""
+    import fcntl
     import pwd
     import subprocess
 
     if os.geteuid() != 0:
         return None
     name = os.environ.get("EBN_CIRCUIT_SANDBOX_USER", DEFAULT_USER)
-    for attempt in range(2):
-        try:
-            entry = pwd.getpwnam(name)
-            return entry.pw_uid, entry.pw_gid
-        except KeyError:
-            if attempt == 0:   # two processes may race here; the loser finds the winner's user
+    try:
+        entry = pwd.getpwnam(name)
+    except KeyError:
+        # Workers start together: one creates the user, the others wait for it (two useradd at
+        # once were measured to give two processes two different uids).
+        with open(os.path.join("/run/lock" if os.path.isdir("/run/lock") else "/tmp",
+                               "ebn_circuit_sandbox_user.lock"), "w") as lock:
+            fcntl.lockf(lock, fcntl.LOCK_EX)
+            try:
+                entry = pwd.getpwnam(name)
+            except KeyError:
                 subprocess.run(["useradd", "--system", "--user-group", "--no-create-home", "--home-dir",
                                 "/nonexistent", "--shell", "/usr/sbin/nologin", name],
                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return None
+                try:
+                    entry = pwd.getpwnam(name)
+                except KeyError:   # no useradd, or /etc is read-only: Landlock alone confines ngspice
+                    return None
+    return entry.pw_uid, entry.pw_gid
 
 
 def confinement(workdir: str, executables: tuple[str, ...] = ()) -> Confinement | None:

@@ -46,7 +46,7 @@ CONTROL_COMMANDS = frozenset({
 })
 SAFE_VARIABLES = frozenset({
     "num_threads", "ngbehavior", "noaskquit", "nomoremode", "filetype", "width", "height", "numdgt",
-    "units", "nobreak", "noprintscale", "nopage", "brief", "nonomod", "nobjthack", "interactive",
+    "units", "nobreak", "noprintscale", "nopage", "brief", "nonomod", "nobjthack",
 })
 CONTROL_CHARS = re.compile(r"[a-z0-9_ \t.,()=+\-*/:\[\]@%^]*")
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x0c\x0e-\x1f\x7f\u0085\u2028\u2029]")
