@@ -453,6 +453,13 @@ def alive(pid: int) -> bool:
         return False
 
 
+def command_line(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")[:120]
+    except OSError:
+        return "(gone)"
+
+
 def test_killing_the_sweep_kills_its_workers_and_their_ngspice(tmp_path):
     spec = sweep_spec(tmp_path, "[params]\nstop = 5e-3\nmax_step = 1e-9\n[grid]\nr = [1e3, 2e3, 3e3, 4e3]\n")
     env = {**os.environ, "EBN_CIRCUIT_CACHE": str(tmp_path / "cache")}
@@ -469,7 +476,8 @@ def test_killing_the_sweep_kills_its_workers_and_their_ngspice(tmp_path):
         deadline = time.time() + 20
         while any(alive(pid) for pid in family) and time.time() < deadline:
             time.sleep(0.2)
-        assert not [pid for pid in family if alive(pid)], "orphans outlived the killed sweep"
+        survivors = {pid: command_line(pid) for pid in family if alive(pid)}
+        assert not survivors, f"orphans outlived the killed sweep: {survivors}"
     finally:
         if proc.poll() is None:
             proc.kill()

@@ -45,20 +45,24 @@ class Confinement:
     unnamed tmpfile() may be written."""
 
     def __init__(self, workdir: str, executables: tuple[str, ...] = (), user: tuple[int, int] | None = None,
-                 temp_dirs: tuple[str, ...] = ("/tmp",)):
+                 temp_dirs: tuple[str, ...] = ("/tmp",), parent: int | None = None):
         self.workdir, self.executables, self.user, self.temp_dirs = workdir, tuple(executables), user, tuple(temp_dirs)
+        # The process that starts the confined one: if it is gone by the time the child arms its
+        # parent-death signal (the child was reparented), the child must not run at all.
+        self.parent = parent if parent is not None else os.getpid()
 
     def argv(self) -> list[str]:
         """Arguments that pass this confinement to the launcher."""
         user = f"{self.user[0]}:{self.user[1]}" if self.user else "-"
-        return [self.workdir, user, os.pathsep.join(self.executables) or "-", os.pathsep.join(self.temp_dirs)]
+        return [self.workdir, user, os.pathsep.join(self.executables) or "-", os.pathsep.join(self.temp_dirs),
+                str(self.parent)]
 
     @classmethod
     def from_argv(cls, args: list[str]) -> "Confinement":
-        workdir, user, executables, temp_dirs = args[:4]
+        workdir, user, executables, temp_dirs, parent = args[:5]
         uid_gid = tuple(int(v) for v in user.split(":")) if user != "-" else None
         return cls(workdir, tuple(executables.split(os.pathsep)) if executables != "-" else (), uid_gid,
-                   tuple(temp_dirs.split(os.pathsep)))
+                   tuple(temp_dirs.split(os.pathsep)), int(parent))
 
 
 def enabled() -> bool:
@@ -119,7 +123,6 @@ def confinement(workdir: str, executables: tuple[str, ...] = ()) -> Confinement 
 
 def confine(spec: Confinement, keep_caps_across_exec: bool = False) -> None:
     """Confine this process (a fresh child, single-threaded); raises OSError when a step fails."""
-    parent = os.getppid()
     libc = ctypes.CDLL(None, use_errno=True)
 
     def prctl(*args) -> None:
@@ -142,7 +145,7 @@ def confine(spec: Confinement, keep_caps_across_exec: bool = False) -> None:
             prctl(_PR_CAP_AMBIENT, _PR_CAP_AMBIENT_RAISE, _CAP_DAC_READ_SEARCH, 0, 0)
     # After the change of user: a credential change clears the parent-death signal.
     prctl(_PR_SET_PDEATHSIG, _SIGKILL, 0, 0, 0)
-    if os.getppid() != parent:   # the parent died before the signal was armed
+    if os.getppid() != spec.parent:   # the parent died before the signal was armed
         os._exit(1)
     prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
     abi = landlock_abi()
