@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
+import os
+import tempfile
+import warnings
 from pathlib import Path
 
-from ebn_circuit.cli.common import (add_executor_options, add_simulator_options, executor_of, make_simulator,
-                                    settings_of, technology_of)
+from ebn_circuit.cli.common import add_executor_options, add_simulator_options, executor_of, settings_of, technology_of
+from ebn_circuit.errors import ConfigError, SimulationError
 from ebn_circuit.experiments.main_job import run_main_job
 from ebn_circuit.experiments.netlists import write_catalogue
-from ebn_circuit.spice.files import load_netlist
+from ebn_circuit.spice.files import load_netlist, printed_vectors
 from ebn_circuit.technology import get_technology
 
 
@@ -30,9 +34,11 @@ def register(sub) -> None:
 
     simulate = sub.add_parser("simulate", help="run a netlist file and write its vectors as CSV")
     simulate.add_argument("netlist", type=Path)
-    simulate.add_argument("--csv", type=Path, help="write the vectors here (default: print a summary)")
+    simulate.add_argument("--csv", type=Path, help="write the vectors here, and the ngspice log beside it as "
+                                                   ".log (default: print a summary)")
     simulate.add_argument("--allow-commands", action="store_true",
-                          help="allow .control commands that run external programs (trusted files only)")
+                          help="allow .control commands that run programs or write files, and run ngspice "
+                               "outside the sandbox (trusted files only)")
     add_simulator_options(simulate)
     simulate.set_defaults(func=_simulate)
 
@@ -54,15 +60,77 @@ def _netlists(args) -> int:
 
 
 def _simulate(args) -> int:
-    testbench = load_netlist(args.netlist, technology=technology_of(args), allow_commands=args.allow_commands)
-    with make_simulator(args) as simulator:
-        result = simulator.run(testbench)
+    # Every check that can fail comes before ngspice runs: a simulation is never thrown away.
+    tech = technology_of(args)
+    testbench = load_netlist(args.netlist, technology=tech, allow_commands=args.allow_commands)
+    if args.csv is not None:
+        check_writable(args.csv, "--csv")
+    settings = dataclasses.replace(settings_of(args), allow_commands=args.allow_commands)
+    log_path = args.csv.with_suffix(".log") if args.csv else args.netlist.with_suffix(".log")
+    with settings.simulator() as simulator:
+        try:
+            result = simulator.run(testbench)
+        except SimulationError as exc:
+            saved = save_log(exc.log, log_path)
+            raise type(exc)(f"{exc}".replace("; see the simulator log", "") +
+                            (f" (ngspice log: {saved})" if saved else ""), log=exc.log,
+                            netlist_path=exc.netlist_path) from None
+    missing = [name for name in printed_vectors(testbench) if name not in result.vectors]
+    if missing:
+        warnings.warn(f"{args.netlist}: .print asks for {', '.join(missing)}, which the simulation does not "
+                      f"have (known: {', '.join(result.names[:12])}{' …' if len(result.names) > 12 else ''})")
     frame = result.to_dataframe()
     if args.csv:
-        args.csv.parent.mkdir(parents=True, exist_ok=True)
-        frame.to_csv(args.csv, index=False)
-        print(f"{result.kind}: {len(frame)} points × {len(frame.columns)} vectors → {args.csv}")
+        write_atomically(args.csv, lambda handle: frame.to_csv(handle, index=False))
+        saved = save_log(result.meta.log, log_path)
+        print(f"{result.kind}: {len(frame)} points × {len(frame.columns)} vectors → {args.csv}"
+              + (f" (log {saved})" if saved else ""))
     else:
         print(f"{result.kind}: {len(frame)} points; vectors: {', '.join(result.names)}")
         print(f"ngspice wall time {result.meta.wall_time:.3f} s{' (cached)' if result.meta.cached else ''}")
     return 0
+
+
+def check_writable(path: Path, option: str) -> None:
+    """A ConfigError now, before anything runs, when ``path`` cannot become a file."""
+    if path.is_dir():
+        raise ConfigError(f"{option} {path}: is a folder; give a file name")
+    parent = path.parent
+    for folder in (parent, *parent.parents):
+        if folder.exists():
+            if not folder.is_dir():
+                raise ConfigError(f"{option} {path}: {folder} is a file, not a folder")
+            break
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=parent, prefix=".ebn_write_test_"):
+            pass
+    except OSError as exc:
+        raise ConfigError(f"{option} {path}: cannot write into {parent}: {exc.strerror or exc}") from None
+
+
+def write_atomically(path: Path, write) -> None:
+    """Write through a temporary file in the same folder; if that fails after all, the content goes
+    to a temporary file elsewhere and the error says where (the result is never lost)."""
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        with os.fdopen(fd, "w") as handle:
+            write(handle)
+        os.replace(tmp, path)
+    except OSError as exc:
+        fd, rescue = tempfile.mkstemp(prefix=f"{path.stem}.", suffix=path.suffix)
+        with os.fdopen(fd, "w") as handle:
+            write(handle)
+        raise ConfigError(f"cannot write {path}: {exc.strerror or exc}; the result was saved to {rescue}") from None
+
+
+def save_log(log: str, path: Path) -> Path | None:
+    """The simulator log written to ``path``; None when it cannot be written (a warning says why)."""
+    if not log:
+        return None
+    try:
+        path.write_text(log)
+    except OSError as exc:
+        warnings.warn(f"ngspice log not saved to {path}: {exc.strerror or exc}")
+        return None
+    return path

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import replace
 from pathlib import Path
 
 from ebn_circuit.errors import ConfigError
 from ebn_circuit.spice.batch import run_batch
+from ebn_circuit.spice.safety import check_netlist_safe
 from ebn_circuit.spice.cache import ResultCache, cache_key
 from ebn_circuit.spice.locate import ngspice_library, ngspice_program, simulator_version
 from ebn_circuit.spice.result import SimMeta, SimResult, kind_of_plot
@@ -27,22 +29,27 @@ class Simulator:
     recycle_after: runs before the shared worker process is replaced (memory growth).
     failed_netlist_dir: where netlists of failed runs are kept for inspection (None: not kept).
     threads: ngspice's ``num_threads`` for every run (None: what each testbench sets).
+    allow_commands: run netlists whose `.control` commands may start programs or write files, and
+        run ngspice unconfined (trusted netlists only). Otherwise every netlist is scanned against
+        the allow-list first (UnsafeNetlistError) and ngspice runs in the sandbox (sandbox.py).
     """
 
     def __init__(self, backend: str = "shared", cache: bool = True, cache_dir: Path | None = None,
                  timeout: float = 600.0, recycle_after: int = 50, failed_netlist_dir: Path | None = None,
-                 threads: int | None = None):
+                 threads: int | None = None, allow_commands: bool = False):
         if backend not in BACKENDS:
             raise ConfigError(f"unknown simulator backend {backend!r}; choose one of {', '.join(BACKENDS)}")
-        if timeout <= 0:
-            raise ConfigError(f"timeout must be > 0 s, got {timeout}")
+        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not math.isfinite(timeout) \
+                or timeout <= 0:
+            raise ConfigError(f"timeout must be a finite number of seconds > 0, got {timeout!r}")
         self.backend = backend
         self.timeout = timeout
         self.threads = threads
+        self.allow_commands = allow_commands
         self.cache = ResultCache(cache_dir) if cache else None
         self.failed_netlist_dir = failed_netlist_dir
         if backend == "shared":
-            self._worker = SharedWorker(ngspice_library(), recycle_after=recycle_after)
+            self._worker = SharedWorker(ngspice_library(), recycle_after=recycle_after, confined=not allow_commands)
         else:
             ngspice_program()  # fail now, with the install hint, if it is missing
             self._worker = None
@@ -53,17 +60,18 @@ class Simulator:
             options = tuple((k, v) for k, v in testbench.options if k != "num_threads")
             testbench = replace(testbench, options=(*options, ("num_threads", str(self.threads))))
         netlist = testbench.netlist()
+        context = f"testbench {testbench.name!r}"
+        check_netlist_safe(netlist, context, allow_commands=self.allow_commands)
         key = cache_key(netlist, self.version) if self.cache is not None else ""
         if self.cache is not None:
             hit = self.cache.get(key)
             if hit is not None:
                 return hit
-        context = f"testbench {testbench.name!r}"
         if self._worker is not None:
             (plotname, vectors, units), log, wall = self._worker.run(netlist, context, self.timeout)
         else:
             (plotname, vectors, units), log, wall = run_batch(netlist, context, self.timeout,
-                                                              self.failed_netlist_dir)
+                                                              self.failed_netlist_dir, confined=not self.allow_commands)
         tech = testbench.technology
         meta = SimMeta(
             netlist_hash=key or cache_key(netlist, self.version),
@@ -81,7 +89,7 @@ class Simulator:
             vector.setflags(write=False)   # a result is frozen data, fresh or from the cache
         result = SimResult(kind=kind_of_plot(plotname), vectors=vectors, units=units, meta=meta)
         if self.cache is not None:
-            self.cache.put(key, result)
+            self.cache.put(key, result)   # warns, never raises: the result is returned either way
         return result
 
     @property
