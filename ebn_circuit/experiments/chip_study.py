@@ -136,7 +136,7 @@ def twin_check(chip: Chip, tech: Technology, settings: SimSettings, out: Path, r
         n = min(len(circuit), len(twin))
         c, t = circuit.iloc[:n], twin.iloc[:n]
         usable = ~c["saturated"].to_numpy()
-        forced = twin_params.block.decide_code(c["i_before"], c["code_before"])
+        forced = twin_params.block.decide_code(twin_params.copy_gain * c["i_before"], c["code_before"])
         a, b = loop_outcome(c), loop_outcome(t)
         settle_ok = (a["settle_pulse"] is None) == (b["settle_pulse"] is None) and (
             a["settle_pulse"] is None or abs(b["settle_pulse"] - a["settle_pulse"]) <= 0.2 * max(a["settle_pulse"], 1))
