@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import json
+import re
+import sys
+import warnings
 from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from ebn_circuit.cli.common import (add_executor_options, add_simulator_options, executor_of, make_simulator,
                                     settings_of, technology_of)
 from ebn_circuit.experiments.main_job import run_main_job
 from ebn_circuit.experiments.netlists import write_catalogue
+from ebn_circuit.errors import ConfigError
 from ebn_circuit.spice.files import load_netlist
+from ebn_circuit.spice.result import printed_vectors, split_complex
+from ebn_circuit.spice.simulator import NgspiceWarning
 from ebn_circuit.technology import get_technology
 
 
@@ -28,9 +38,12 @@ def register(sub) -> None:
     netlists.add_argument("--technology", default="sky130")
     netlists.set_defaults(func=_netlists)
 
-    simulate = sub.add_parser("simulate", help="run a netlist file and write its vectors as CSV")
+    simulate = sub.add_parser("simulate", help="run a netlist file and write its vectors as CSV or Parquet")
     simulate.add_argument("netlist", type=Path)
-    simulate.add_argument("--csv", type=Path, help="write the vectors here (default: print a summary)")
+    simulate.add_argument("--csv", type=Path, metavar="FILE",
+                          help="write the vectors here: Parquet when FILE ends in .parquet, else CSV; the "
+                               "deck's .print vectors when it has .print lines; complex AC vectors as "
+                               "<name>.real and <name>.imag columns (default: print a summary)")
     simulate.add_argument("--allow-commands", action="store_true",
                           help="allow .control commands that run external programs (trusted files only)")
     add_simulator_options(simulate)
@@ -53,16 +66,52 @@ def _netlists(args) -> int:
     return 0
 
 
+_WARNING_PREFIX = re.compile(r"^warning:\s*", re.IGNORECASE)
+
+
 def _simulate(args) -> int:
+    if args.csv:
+        table_format(args.csv)   # a bad file name fails before ngspice runs
     testbench = load_netlist(args.netlist, technology=technology_of(args), allow_commands=args.allow_commands)
-    with make_simulator(args) as simulator:
+    with make_simulator(args) as simulator, warnings.catch_warnings():
+        warnings.simplefilter("ignore", NgspiceWarning)   # printed in full below
         result = simulator.run(testbench)
+    for line in result.meta.warnings:
+        text = _WARNING_PREFIX.sub("", line)
+        print(f"warning: {args.netlist}: ngspice: {text}", file=sys.stderr)
+    printed = printed_vectors(testbench.body, result.kind)
+    if printed:
+        result = result.select(printed)   # the deck's .print lines choose the vectors
     frame = result.to_dataframe()
     if args.csv:
-        args.csv.parent.mkdir(parents=True, exist_ok=True)
-        frame.to_csv(args.csv, index=False)
+        write_table(split_complex(frame), args.csv)
         print(f"{result.kind}: {len(frame)} points × {len(frame.columns)} vectors → {args.csv}")
     else:
         print(f"{result.kind}: {len(frame)} points; vectors: {', '.join(result.names)}")
         print(f"ngspice wall time {result.meta.wall_time:.3f} s{' (cached)' if result.meta.cached else ''}")
     return 0
+
+
+def write_table(frame, path: Path) -> None:
+    """The frame (real columns, sweep as index) as Parquet (``.parquet``: units in the schema
+    metadata) or CSV (anything else), the sweep as the first column."""
+    fmt = table_format(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    table = frame.reset_index() if frame.index.name is not None else frame
+    if fmt == "parquet":
+        arrow = pa.Table.from_pandas(table, preserve_index=False)
+        units = json.dumps(frame.attrs.get("units", {}))
+        arrow = arrow.replace_schema_metadata({**(arrow.schema.metadata or {}), b"ebn_circuit.units": units.encode()})
+        pq.write_table(arrow, path)
+    else:
+        table.to_csv(path, index=False)
+
+
+def table_format(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix == ".parquet":
+        return "parquet"
+    if suffix in (".csv", ".txt", ""):
+        return "csv"
+    raise ConfigError(f"--csv {path}: unknown table format {path.suffix!r}; use .csv or .parquet")
+
