@@ -73,6 +73,7 @@ class Simulator:
         if self.cache is not None:
             hit = self.cache.get(key)
             if hit is not None:
+                _warn_about(hit, f"testbench {testbench.name!r}")
                 return hit
         context = f"testbench {testbench.name!r}"
         if _NOISE_CARD.search(netlist):
@@ -107,9 +108,7 @@ class Simulator:
         for vector in vectors.values():
             vector.setflags(write=False)   # a result is frozen data, fresh or from the cache
         result = SimResult(kind=kind_of_plot(plotname), vectors=vectors, units=units, meta=meta)
-        if meta.warnings:
-            more = f" (+{len(meta.warnings) - 1} more in result.meta.warnings)" if len(meta.warnings) > 1 else ""
-            warnings.warn(f"{context}: ngspice: {meta.warnings[0]}{more}", NgspiceWarning, stacklevel=2)
+        _warn_about(result, context)
         if self.cache is not None:
             self.cache.put(key, result)
         return result
@@ -128,6 +127,13 @@ class Simulator:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def _warn_about(result: SimResult, context: str) -> None:
+    found = result.meta.warnings
+    if found:
+        more = f" (+{len(found) - 1} more in result.meta.warnings)" if len(found) > 1 else ""
+        warnings.warn(f"{context}: ngspice: {found[0]}{more}", NgspiceWarning, stacklevel=3)
 
 
 def warnings_in(log: str) -> tuple[str, ...]:
