@@ -66,3 +66,12 @@ def test_bad_selection_or_output_is_one_line_and_exit_2(tmp_path, deck, option, 
     assert proc.returncode == 2, proc.stderr
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and message in lines[0] and "Traceback" not in proc.stderr
+
+
+def test_print_lines_choose_vectors_per_analysis():
+    from ebn_circuit.spice.result import printed_vectors
+
+    deck = "r1 a b 1k\n.print tran v(a) v(a,b) i(vdd)\n.PRINT ac vdb(out)\n.print tran v(a)"
+    assert printed_vectors(deck, "tran") == ("v(a)", "v(a,b)", "i(vdd)")
+    assert printed_vectors(deck, "ac") == ("vdb(out)",) and printed_vectors(deck, "dc") == ()
+    assert printed_vectors(deck + "\n.print tran all", "tran") == ()      # all: every vector

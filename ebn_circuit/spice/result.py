@@ -200,7 +200,7 @@ def printed_vectors(netlist: str, kind: str) -> tuple[str, ...]:
     for analysis, rest in _PRINT.findall(netlist):
         if analysis.lower() == kind:
             items += [item.lower() for item in _PRINT_ITEM.findall(rest) if item.lower() not in items]
-    return tuple(items)
+    return () if "all" in items else tuple(items)   # `.print tran all`: every vector
 
 
 def kind_of_plot(plotname: str) -> str:
