@@ -29,6 +29,7 @@ BACKENDS = ("shared", "batch")
 class NgspiceWarning(UserWarning):
     """ngspice warned during a run that still gave a result (``result.meta.warnings`` has them all)."""
 
+
 _NOISE_CARD = re.compile(r"^\s*\.noise\b", re.IGNORECASE | re.MULTILINE)
 _WARNING = re.compile(r"^\s*warning\b|singular matrix", re.IGNORECASE)
 
