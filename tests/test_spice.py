@@ -53,6 +53,7 @@ def test_cache_hit_returns_identical_result_without_running_ngspice(tmp_path, mo
     wrapper.write_text(f'#!/bin/sh\ncase "$1" in -b) echo run >> {log};; esac\nexec {shutil.which("ngspice")} "$@"\n')
     wrapper.chmod(0o755)
     monkeypatch.setenv("NGSPICE_PROGRAM", str(wrapper))
+    monkeypatch.setenv("EBN_CIRCUIT_SANDBOX", "off")   # the wrapper runs a shell and writes outside its run folder
     with Simulator(backend="batch", cache_dir=tmp_path / "cache") as sim:
         first = sim.run(rc_testbench())
         again = sim.run(rc_testbench())

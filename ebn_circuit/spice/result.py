@@ -131,22 +131,29 @@ class SimResult:
                            kind=self.kind, sweep=sweep)
         return frame
 
-    def select(self, expressions: Iterable[str]) -> "SimResult":
+    def select(self, expressions: Iterable[str], missing: list | None = None) -> "SimResult":
         """A result with only these vectors (and the sweep), computing the ones that are
         expressions of it: ``v(a,b)`` (difference), ``vm``/``vp``/``vr``/``vi``/``vdb`` of an AC
-        voltage (``im``/``ip``/``ir``/``ii``/``idb`` of a current). Unknown names raise WaveformError."""
+        voltage (``im``/``ip``/``ir``/``ii``/``idb`` of a current). A name this result cannot give
+        raises WaveformError, or is appended to ``missing`` when a list is passed; an empty name
+        (``v()``) always raises."""
         vectors, units = {}, {}
         if self.sweep_name is not None:
             vectors[self.sweep_name], units[self.sweep_name] = self.vectors[self.sweep_name], \
                 self.units.get(self.sweep_name, "")
         for text in expressions:
             name = text.strip().lower()
-            vectors[name], units[name] = self._evaluate(name)
+            if name in ("v()", "i()", ""):
+                raise WaveformError(f"{name!r} names no vector (empty node or source name)")
+            try:
+                vectors[name], units[name] = self._evaluate(name)
+            except WaveformError:
+                if missing is None:
+                    raise
+                missing.append(name)
         return SimResult(kind=self.kind, vectors=vectors, units=units, meta=self.meta)
 
     def _evaluate(self, name: str) -> tuple[np.ndarray, str]:
-        if name in ("v()", "i()", ""):
-            raise WaveformError(f"{name!r} names no vector (empty node or source name)")
         if name in self:
             key = name if name in self.vectors else next(c for c in (f"v({name})", f"i({name})") if c in self.vectors)
             return self.vectors[key], self.units.get(key, "")

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import math
 import os
 import re
+import shutil
 import subprocess
-import tempfile
 import time
 import warnings
 from dataclasses import replace
@@ -14,7 +15,10 @@ from pathlib import Path
 import numpy as np
 
 from ebn_circuit.errors import ConfigError, NetlistError, SimulationTimeoutError
+from ebn_circuit.spice import sandbox
+from ebn_circuit.spice.batch import _executables as batch_executables
 from ebn_circuit.spice.batch import run_batch
+from ebn_circuit.spice.safety import check_netlist_safe
 from ebn_circuit.spice.cache import ResultCache, cache_key
 from ebn_circuit.spice.diagnose import error_from_log
 from ebn_circuit.spice.locate import ngspice_environment, ngspice_library, ngspice_program, simulator_version
@@ -44,22 +48,27 @@ class Simulator:
     recycle_after: runs before the shared worker process is replaced (memory growth).
     failed_netlist_dir: where netlists of failed runs are kept for inspection (None: not kept).
     threads: ngspice's ``num_threads`` for every run (None: what each testbench sets).
+    allow_commands: run netlists whose `.control` commands may start programs or write files, and
+        run ngspice unconfined (trusted netlists only). Otherwise every netlist is scanned against
+        the allow-list first (UnsafeNetlistError) and ngspice runs in the sandbox (sandbox.py).
     """
 
     def __init__(self, backend: str = "shared", cache: bool = True, cache_dir: Path | None = None,
                  timeout: float = 600.0, recycle_after: int = 50, failed_netlist_dir: Path | None = None,
-                 threads: int | None = None):
+                 threads: int | None = None, allow_commands: bool = False):
         if backend not in BACKENDS:
             raise ConfigError(f"unknown simulator backend {backend!r}; choose one of {', '.join(BACKENDS)}")
-        if timeout <= 0:
-            raise ConfigError(f"timeout must be > 0 s, got {timeout}")
+        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not math.isfinite(timeout) \
+                or timeout <= 0:
+            raise ConfigError(f"timeout must be a finite number of seconds > 0, got {timeout!r}")
         self.backend = backend
         self.timeout = timeout
         self.threads = threads
+        self.allow_commands = allow_commands
         self.cache = ResultCache(cache_dir) if cache else None
         self.failed_netlist_dir = failed_netlist_dir
         if backend == "shared":
-            self._worker = SharedWorker(ngspice_library(), recycle_after=recycle_after)
+            self._worker = SharedWorker(ngspice_library(), recycle_after=recycle_after, confined=not allow_commands)
         else:
             ngspice_program()  # fail now, with the install hint, if it is missing
             self._worker = None
@@ -70,21 +79,23 @@ class Simulator:
             options = tuple((k, v) for k, v in testbench.options if k != "num_threads")
             testbench = replace(testbench, options=(*options, ("num_threads", str(self.threads))))
         netlist = testbench.netlist()
+        context = f"testbench {testbench.name!r}"
+        check_netlist_safe(netlist, context, allow_commands=self.allow_commands)
         key = cache_key(netlist, self.version) if self.cache is not None else ""
         if self.cache is not None:
             hit = self.cache.get(key)
             if hit is not None:
-                _warn_about(hit, f"testbench {testbench.name!r}")
+                _warn_about(hit, context)
                 return hit
-        context = f"testbench {testbench.name!r}"
         if _NOISE_CARD.search(netlist):
             # both backends keep ngspice's last plot, the integrated noise; the spectrum is the one before
-            (plotname, vectors, units), log, wall = _run_noise(netlist, context, self.timeout)
+            (plotname, vectors, units), log, wall = _run_noise(netlist, context, self.timeout,
+                                                               confined=not self.allow_commands)
         elif self._worker is not None:
             (plotname, vectors, units), log, wall = self._worker.run(netlist, context, self.timeout)
         else:
             (plotname, vectors, units), log, wall = run_batch(netlist, context, self.timeout,
-                                                              self.failed_netlist_dir)
+                                                              self.failed_netlist_dir, confined=not self.allow_commands)
         tech = testbench.technology
         meta = SimMeta(
             netlist_hash=key or cache_key(netlist, self.version),
@@ -111,7 +122,7 @@ class Simulator:
         result = SimResult(kind=kind_of_plot(plotname), vectors=vectors, units=units, meta=meta)
         _warn_about(result, context)
         if self.cache is not None:
-            self.cache.put(key, result)
+            self.cache.put(key, result)   # warns, never raises: the result is returned either way
         return result
 
     @property
@@ -147,23 +158,29 @@ def warnings_in(log: str) -> tuple[str, ...]:
     return tuple(found)
 
 
-def _run_noise(netlist: str, context: str, timeout: float):
-    """A noise run in ``ngspice -b``; returns its spectrum plot (ngspice's 'Noise Spectral Density
-    Curves'), not the integrated totals that follow it."""
-    with tempfile.TemporaryDirectory(prefix="ebn_ngspice_noise_") as tmp:
-        deck, raw = Path(tmp) / "noise.spice", Path(tmp) / "noise.raw"
+def _run_noise(netlist: str, context: str, timeout: float, confined: bool = True):
+    """A noise run in ``ngspice -b``, confined like the batch backend; returns its spectrum plot
+    (ngspice's 'Noise Spectral Density Curves'), not the integrated totals that follow it."""
+    program = ngspice_program()
+    workdir = Path(sandbox.make_workdir("noise"))
+    try:
+        deck, raw = workdir / "noise.spice", workdir / "noise.raw"
         deck.write_text(netlist)
+        spec = sandbox.confinement(str(workdir), batch_executables(program)) if confined and sandbox.enabled() \
+            else None
+        command = sandbox.launcher_command(spec, [program, "-b", "-r", str(raw), str(deck)])
         start = time.perf_counter()
         try:
-            proc = subprocess.run([ngspice_program(), "-b", "-r", str(raw), str(deck)], capture_output=True,
-                                  text=True, timeout=timeout, cwd=tmp, stdin=subprocess.DEVNULL,
-                                  env=ngspice_environment())
+            proc = subprocess.run(command, capture_output=True, text=True, errors="replace", timeout=timeout,
+                                  cwd=workdir, stdin=subprocess.DEVNULL, env=ngspice_environment())
         except subprocess.TimeoutExpired:
             raise SimulationTimeoutError(f"{context}: ngspice exceeded the {timeout:g} s time limit and was "
                                          "killed") from None
         wall, log = time.perf_counter() - start, proc.stdout + proc.stderr
         spectra = [p for p in read_raw(raw) if p.plotname.lower().startswith("noise spectral")] \
             if proc.returncode == 0 and raw.is_file() and raw.stat().st_size else []
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
     if not spectra:
         raise error_from_log(log, context)
     plot = spectra[-1]

@@ -32,6 +32,11 @@ _SCALARS = (bool, int, float, str)
 BY_VALUE = "by-value:"
 
 
+def _is_int(value) -> bool:
+    """An integer and not a boolean (TOML `runs = true` is not 1 run)."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def import_path(obj: Callable | str) -> str:
     """The ``"module:qualname"`` of a module-level function (strings pass through, checked); a
     function that workers could not import (notebook, ``__main__``, nested) goes by value."""
@@ -139,11 +144,13 @@ def make_params(cls: type, values: Mapping[str, Any], where: str):
     for name, value in values.items():
         if hints.get(name) is float and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)
+        elif hints.get(name) is int and isinstance(value, float) and value.is_integer():
+            value = int(value)   # TOML `1e3` for an integer field
         coerced[name] = value
     try:
         return cls(**coerced)
-    except EbnCircuitError:
-        raise
+    except EbnCircuitError as exc:
+        raise type(exc)(f"{where}: {exc}") from None
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"{where}: bad parameters for {cls.__name__}: {exc}") from None
 
@@ -217,12 +224,13 @@ class SweepSpec:
         if len(set(corners)) != len(corners):
             raise ConfigError(f"{where}: corners repeat: {', '.join(corners)}")
         set_("corners", corners)
-        if not isinstance(self.mc_runs, int) or self.mc_runs < 0:
+        if not _is_int(self.mc_runs) or self.mc_runs < 0:
             raise ConfigError(f"{where}: monte_carlo runs must be an integer >= 0, got {self.mc_runs!r}")
-        if not isinstance(self.seed, int) or self.seed < 0:
+        if not _is_int(self.seed) or self.seed < 0:
             raise ConfigError(f"{where}: seed must be an integer >= 0, got {self.seed!r}")
-        if not self.timeout or self.timeout <= 0:
-            raise ConfigError(f"{where}: timeout must be > 0 s, got {self.timeout}")
+        if isinstance(self.timeout, bool) or not isinstance(self.timeout, (int, float)) \
+                or not math.isfinite(self.timeout) or self.timeout <= 0:
+            raise ConfigError(f"{where}: timeout must be a finite number of seconds > 0, got {self.timeout!r}")
         set_("out", Path(self.out))
 
     @property
