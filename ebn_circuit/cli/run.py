@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
+import re
+import sys
 import tempfile
 import warnings
 from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from ebn_circuit.cli.common import add_executor_options, add_simulator_options, executor_of, settings_of, technology_of
 from ebn_circuit.errors import ConfigError, SimulationError
 from ebn_circuit.experiments.main_job import run_main_job
 from ebn_circuit.experiments.netlists import write_catalogue
-from ebn_circuit.spice.files import load_netlist, printed_vectors
+from ebn_circuit.spice.files import load_netlist
+from ebn_circuit.spice.result import printed_vectors, split_complex
+from ebn_circuit.spice.simulator import NgspiceWarning
 from ebn_circuit.technology import get_technology
 
 
@@ -32,10 +40,13 @@ def register(sub) -> None:
     netlists.add_argument("--technology", default="sky130")
     netlists.set_defaults(func=_netlists)
 
-    simulate = sub.add_parser("simulate", help="run a netlist file and write its vectors as CSV")
+    simulate = sub.add_parser("simulate", help="run a netlist file and write its vectors as CSV or Parquet")
     simulate.add_argument("netlist", type=Path)
-    simulate.add_argument("--csv", type=Path, help="write the vectors here, and the ngspice log beside it as "
-                                                   ".log (default: print a summary)")
+    simulate.add_argument("--csv", type=Path, metavar="FILE",
+                          help="write the vectors here: Parquet when FILE ends in .parquet, else CSV; the "
+                               "deck's .print vectors when it has .print lines; complex AC vectors as "
+                               "<name>.real and <name>.imag columns; the ngspice log beside it as .log "
+                               "(default: print a summary)")
     simulate.add_argument("--allow-commands", action="store_true",
                           help="allow .control commands that run programs or write files, and run ngspice "
                                "outside the sandbox (trusted files only)")
@@ -59,15 +70,20 @@ def _netlists(args) -> int:
     return 0
 
 
+_WARNING_PREFIX = re.compile(r"^warning:\s*", re.IGNORECASE)
+
+
 def _simulate(args) -> int:
     # Every check that can fail comes before ngspice runs: a simulation is never thrown away.
     tech = technology_of(args)
     testbench = load_netlist(args.netlist, technology=tech, allow_commands=args.allow_commands)
     if args.csv is not None:
+        table_format(args.csv)
         check_writable(args.csv, "--csv")
     settings = dataclasses.replace(settings_of(args), allow_commands=args.allow_commands)
     log_path = args.csv.with_suffix(".log") if args.csv else args.netlist.with_suffix(".log")
-    with settings.simulator() as simulator:
+    with settings.simulator() as simulator, warnings.catch_warnings():
+        warnings.simplefilter("ignore", NgspiceWarning)   # printed in full below
         try:
             result = simulator.run(testbench)
         except SimulationError as exc:
@@ -75,13 +91,20 @@ def _simulate(args) -> int:
             raise type(exc)(f"{exc}".replace("; see the simulator log", "") +
                             (f" (ngspice log: {saved})" if saved else ""), log=exc.log,
                             netlist_path=exc.netlist_path) from None
-    missing = [name for name in printed_vectors(testbench) if name not in result.vectors]
-    if missing:
-        warnings.warn(f"{args.netlist}: .print asks for {', '.join(missing)}, which the simulation does not "
-                      f"have (known: {', '.join(result.names[:12])}{' …' if len(result.names) > 12 else ''})")
+    for line in result.meta.warnings:
+        text = _WARNING_PREFIX.sub("", line)
+        print(f"warning: {args.netlist}: ngspice: {text}", file=sys.stderr)
+    printed = printed_vectors(testbench.body, result.kind)
+    if printed:
+        missing: list[str] = []
+        known = result.names
+        result = result.select(printed, missing)   # the deck's .print lines choose the vectors
+        if missing:
+            warnings.warn(f"{args.netlist}: .print asks for {', '.join(missing)}, which the simulation does not "
+                          f"have (known: {', '.join(known[:12])}{' …' if len(known) > 12 else ''})")
     frame = result.to_dataframe()
     if args.csv:
-        write_atomically(args.csv, lambda handle: frame.to_csv(handle, index=False))
+        write_table(split_complex(frame), args.csv)
         saved = save_log(result.meta.log, log_path)
         print(f"{result.kind}: {len(frame)} points × {len(frame.columns)} vectors → {args.csv}"
               + (f" (log {saved})" if saved else ""))
@@ -89,6 +112,29 @@ def _simulate(args) -> int:
         print(f"{result.kind}: {len(frame)} points; vectors: {', '.join(result.names)}")
         print(f"ngspice wall time {result.meta.wall_time:.3f} s{' (cached)' if result.meta.cached else ''}")
     return 0
+
+
+def write_table(frame, path: Path) -> None:
+    """The frame (real columns, sweep as index) as Parquet (``.parquet``: units in the schema
+    metadata) or CSV (anything else), the sweep as the first column; written atomically."""
+    fmt = table_format(path)
+    table = frame.reset_index() if frame.index.name is not None else frame
+    if fmt == "parquet":
+        arrow = pa.Table.from_pandas(table, preserve_index=False)
+        units = json.dumps(frame.attrs.get("units", {}))
+        arrow = arrow.replace_schema_metadata({**(arrow.schema.metadata or {}), b"ebn_circuit.units": units.encode()})
+        write_atomically(path, lambda handle: pq.write_table(arrow, handle), mode="wb")
+    else:
+        write_atomically(path, lambda handle: table.to_csv(handle, index=False))
+
+
+def table_format(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix == ".parquet":
+        return "parquet"
+    if suffix in (".csv", ".txt", ""):
+        return "csv"
+    raise ConfigError(f"--csv {path}: unknown table format {path.suffix!r}; use .csv or .parquet")
 
 
 def check_writable(path: Path, option: str) -> None:
@@ -109,17 +155,17 @@ def check_writable(path: Path, option: str) -> None:
         raise ConfigError(f"{option} {path}: cannot write into {parent}: {exc.strerror or exc}") from None
 
 
-def write_atomically(path: Path, write) -> None:
+def write_atomically(path: Path, write, mode: str = "w") -> None:
     """Write through a temporary file in the same folder; if that fails after all, the content goes
     to a temporary file elsewhere and the error says where (the result is never lost)."""
     try:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        with os.fdopen(fd, "w") as handle:
+        with os.fdopen(fd, mode) as handle:
             write(handle)
         os.replace(tmp, path)
     except OSError as exc:
         fd, rescue = tempfile.mkstemp(prefix=f"{path.stem}.", suffix=path.suffix)
-        with os.fdopen(fd, "w") as handle:
+        with os.fdopen(fd, mode) as handle:
             write(handle)
         raise ConfigError(f"cannot write {path}: {exc.strerror or exc}; the result was saved to {rescue}") from None
 

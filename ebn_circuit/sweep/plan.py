@@ -21,7 +21,7 @@ from ebn_circuit.circuits.testbench import Testbench
 from ebn_circuit.errors import ConfigError, EbnCircuitError
 from ebn_circuit.spice.simulator import BACKENDS
 from ebn_circuit.sweep.settings import SimSettings
-from ebn_circuit.sweep.spec import SweepSpec, make_params, params_class_of, resolve
+from ebn_circuit.sweep.spec import SweepSpec, display_name, make_params, params_class_of, resolve
 from ebn_circuit.technology import Technology, get_technology
 
 POINT_FORMAT = 1  # bump when the meaning of a point key changes
@@ -151,7 +151,7 @@ def iter_points(spec: SweepSpec, technology: Technology | None = None,
         unknown = sorted(set(names) - set(known))
         if unknown:
             raise ConfigError(f"{where}: unknown parameter(s) in [{table}]: {', '.join(unknown)}; "
-                              f"{spec.builder} takes {cls.__name__} with: {', '.join(known)}")
+                              f"{display_name(spec.builder)} takes {cls.__name__} with: {', '.join(known)}")
     if spec.backend not in BACKENDS:
         raise ConfigError(f"{where}: unknown simulator backend {spec.backend!r}; choose one of {', '.join(BACKENDS)}")
     tech = technology or get_technology(spec.technology)
