@@ -197,6 +197,23 @@ def summary(table: pd.DataFrame, guard: float) -> dict:
             "wall_mean": float(walls.mean()), "wall_max": float(walls.max()), "testbenches": int(len(walls))}
 
 
+def spec_measures(results: dict[str, tuple[pd.DataFrame, dict]]) -> tuple[dict[str, float], dict[str, str]]:
+    """The quantities the ``learning_block`` specs limit, over every run of ``verify`` (worst run
+    for agreement and steps; offsets pooled over codes, corners and instances), and those this
+    run cannot measure with why."""
+    tables = [table for table, _ in results.values()]
+    offsets = pd.concat([bound_offsets(t) for t in tables])
+    return {"agreement_outside_guard": min(s["agreement_outside_guard"] for _, s in results.values()),
+            "steps_ok": min(s["steps_ok"] for _, s in results.values()),
+            "no_decision": sum(s["no_decision"] for _, s in results.values()),
+            "offset_lower_mean": float(offsets["offset_lower"].mean()),
+            "offset_upper_mean": float(offsets["offset_upper"].mean()),
+            "offset_std": float(max(offsets["offset_lower"].std(ddof=1), offsets["offset_upper"].std(ddof=1))),
+            "decision_time_max": float(max(t["t_flag"].max() for t in tables))}, \
+        ({"offset_std": "one column of bounds has no spread (run more codes, corners or --mc)"}
+         if len(offsets) < 2 else {})
+
+
 def plot_decision_map(table: pd.DataFrame, block: LearningBlockParams, path: Path, title: str = "") -> Path:
     """Simulated decisions (INC green, SL yellow, DEC red, none black) over the ideal bounds."""
     import matplotlib
@@ -253,8 +270,8 @@ def markdown_summary(results: dict[str, tuple[pd.DataFrame, dict]], spec: Decisi
                      f"{s['agreement_outside_guard']:.1%} ({s['pulses_outside_guard']}) | {s['no_decision']} | "
                      f"{s['band_inversions']} | "
                      f"{s['steps_ok']:.1%} | "
-                     f"{s['offset_lower_mean'] * 1e9:+.3f} ± {s['offset_lower_std'] * 1e9:.3f} | "
-                     f"{s['offset_upper_mean'] * 1e9:+.3f} ± {s['offset_upper_std'] * 1e9:.3f} | "
+                     f"{_mean_std_nA(s['offset_lower_mean'], s['offset_lower_std'], unit='')} | "
+                     f"{_mean_std_nA(s['offset_upper_mean'], s['offset_upper_std'], unit='')} | "
                      f"{s['wall_mean']:.1f} (max {s['wall_max']:.1f}) |")
     for label, (table, _) in results.items():
         offsets = bound_offsets(table)
@@ -311,11 +328,16 @@ def verify(spec: DecisionMapSpec, out: Path, tech: Technology, settings: SimSett
                           f"learning block, {label}: agreement {s['agreement']:.1%}, outside ±"
                           f"{spec.guard * 1e9:g} nA {s['agreement_outside_guard']:.1%}")
         log(f"{label}: agreement {s['agreement']:.1%}, outside guard {s['agreement_outside_guard']:.1%}, "
-            f"offsets lower {s['offset_lower_mean'] * 1e9:+.3f}±{s['offset_lower_std'] * 1e9:.3f} nA, upper "
-            f"{s['offset_upper_mean'] * 1e9:+.3f}±{s['offset_upper_std'] * 1e9:.3f} nA ({s['elapsed']:.0f} s)")
+            f"offsets lower {_mean_std_nA(s['offset_lower_mean'], s['offset_lower_std'])}, upper "
+            f"{_mean_std_nA(s['offset_upper_mean'], s['offset_upper_std'])} ({s['elapsed']:.0f} s)")
     pd.concat([bound_offsets(t) for t, _ in results.values()]).to_csv(out / "offsets.csv", index=False)
     (out / "summary.md").write_text(markdown_summary(results, spec))
     return results
+
+
+def _mean_std_nA(mean: float, std: float, unit: str = " nA") -> str:
+    """mean ± σ in nA; σ left out when undefined (a single bound)."""
+    return f"{mean * 1e9:+.3f}" + (f" ± {std * 1e9:.3f}" if np.isfinite(std) else "") + unit
 
 
 def mc_levels(spec: DecisionMapSpec) -> DecisionMapSpec:
