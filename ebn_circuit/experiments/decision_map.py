@@ -282,23 +282,23 @@ def markdown_summary(results: dict[str, tuple[pd.DataFrame, dict]], spec: Decisi
                       "| code | lower mean | lower σ | upper mean | upper σ | agreement outside guard |",
                       "|---|---|---|---|---|---|"]
             for code, grp in offsets.groupby("code"):
-                lines.append(f"| {code} | {grp.offset_lower.mean() * 1e9:+.3f} | {grp.offset_lower.std() * 1e9:.3f} | "
-                             f"{grp.offset_upper.mean() * 1e9:+.3f} | {grp.offset_upper.std() * 1e9:.3f} | "
-                             f"{agree.get(code, float('nan')):.1%} |")
+                lines.append(f"| {code} | {_nA(grp.offset_lower.mean(), '+.3f')} | {_nA(grp.offset_lower.std(), '.3f')} | "
+                             f"{_nA(grp.offset_upper.mean(), '+.3f')} | {_nA(grp.offset_upper.std(), '.3f')} | "
+                             f"{_percent(agree.get(code, float('nan')))} |")
             continue
         lines += ["", f"## {label}: per-code bounds (nA)", "",
                   "| code | I_Ω | ideal lower | effective | offset | ideal upper | effective | offset | agreement |",
                   "|---|---|---|---|---|---|---|---|---|"]
         for _, row in offsets.iterrows():
-            lines.append(f"| {row.code} | {row.i_omega * 1e9:.3f} | {row.ideal_lower * 1e9:.3f} | "
-                         f"{row.eff_lower * 1e9:.3f} | "
-                         f"{row.offset_lower * 1e9:+.3f} ± {row.resolution_lower * 1e9:.2f} | "
-                         f"{row.ideal_upper * 1e9:.3f} | {row.eff_upper * 1e9:.3f} | "
-                         f"{row.offset_upper * 1e9:+.3f} ± {row.resolution_upper * 1e9:.2f} | {row.agreement:.0%} |")
+            lines.append(f"| {row.code} | {_nA(row.i_omega, '.3f')} | {_nA(row.ideal_lower, '.3f')} | "
+                         f"{_nA(row.eff_lower, '.3f')} | "
+                         f"{_nA(row.offset_lower, '+.3f')} ± {_nA(row.resolution_lower, '.2f')} | "
+                         f"{_nA(row.ideal_upper, '.3f')} | {_nA(row.eff_upper, '.3f')} | "
+                         f"{_nA(row.offset_upper, '+.3f')} ± {_nA(row.resolution_upper, '.2f')} | {_percent(row.agreement, '.0%')} |")
     lines += ["", "Effective bound: the I_before threshold that best separates the simulated INC (DEC) "
               "pulses from the rest, midway between the two neighbouring levels; ± is half their gap "
               f"(± fine_step/2 = ±{spec.fine_step / 2 * 1e9:g} nA when the bound falls among the fine levels, "
-              "larger when the simulated bound moved outside them); nan when a column has no pulse on one side.", ""]
+              "larger when the simulated bound moved outside them); — when a column has no pulse on one side.", ""]
     return "\n".join(lines)
 
 
@@ -333,6 +333,14 @@ def verify(spec: DecisionMapSpec, out: Path, tech: Technology, settings: SimSett
     pd.concat([bound_offsets(t) for t, _ in results.values()]).to_csv(out / "offsets.csv", index=False)
     (out / "summary.md").write_text(markdown_summary(results, spec))
     return results
+
+
+def _nA(value: float, form: str) -> str:
+    return format(value * 1e9, form) if np.isfinite(value) else "—"
+
+
+def _percent(value: float, form: str = ".1%") -> str:
+    return format(value, form) if np.isfinite(value) else "—"
 
 
 def _mean_std_nA(mean: float, std: float, unit: str = " nA") -> str:

@@ -120,13 +120,19 @@ def _shown(value: float, unit: str, signed: bool = False) -> str:
     return (f"{value:+.4g}" if signed else f"{value:.4g}") + (f" {unit}" if unit else "")
 
 
+def display(table: pd.DataFrame) -> pd.DataFrame:
+    """The rows as text, each in its spec's unit: quantity, measured, limit, margin, result, meaning."""
+    return pd.DataFrame([{"quantity": r["quantity"], "measured": _shown(r["measured"], r["unit"]), "limit": r["limit"],
+                          "margin": _shown(r["margin"], r["unit"], signed=True),
+                          "result": "FAIL" if r["status"] == "fail" else r["status"], "meaning": r["meaning"]}
+                         for r in table.to_dict("records")],
+                        columns=["quantity", "measured", "limit", "margin", "result", "meaning"])
+
+
 def markdown(title: str, table: pd.DataFrame) -> str:
-    lines = [f"### {title}: {verdict(table)}", "", "| quantity | measured | limit | margin | result | meaning |",
-             "|---|---|---|---|---|---|"]
-    for r in table.to_dict("records"):
-        result = "**FAIL**" if r["status"] == "fail" else r["status"]
-        lines.append(f"| {r['quantity']} | {_shown(r['measured'], r['unit'])} | {r['limit']} | "
-                     f"{_shown(r['margin'], r['unit'], signed=True)} | {result} | {r['meaning']} |")
+    rows = display(table)
+    lines = [f"### {title}: {verdict(table)}", "", "| " + " | ".join(rows.columns) + " |", "|---" * len(rows.columns) + "|"]
+    lines += ["| " + " | ".join(row) + " |" for row in rows.itertuples(index=False)]
     return "\n".join(lines) + "\n"
 
 
