@@ -1,12 +1,15 @@
-"""Schematics: the xschem export netlists back (with xschem itself) to the cells it came from."""
+"""Schematics: the xschem export netlists back (with xschem itself) to the cells it came from; the
+drawings are written and hold every device and net."""
 
 import re
 import shutil
+import subprocess
+import sys
 
 import pytest
 
 from ebn_circuit.circuits.schematic import Schematic, Size
-from ebn_circuit.schematics.blocks import BLOCKS, block_cell
+from ebn_circuit.schematics.blocks import BLOCKS, MAIN_BLOCKS, block_cell
 from ebn_circuit.schematics.parse import device_models, differences, parse_hierarchy, parse_subcircuits
 from ebn_circuit.schematics.xschem import TERMINAL_AT, export_xschem, netlist_with_xschem
 
@@ -110,3 +113,46 @@ def test_export_writes_a_sheet_and_a_symbol_per_cell(sky130_tt, tmp_path):
     assert {p.name for p in paths} == {f"{n}{s}" for n in names for s in (".sch", ".sym")} | {"xschemrc"}
     symbol = (tmp_path / "learning_block.sym").read_text()
     assert re.findall(r"\{name=(\w+) dir=", symbol) == list(cell.pins)     # node order of an instance
+
+
+def test_drawings_show_every_device_and_net(sky130_tt):
+    """The neuron's sheet: every device name and every net appears as text on the figure."""
+    from ebn_circuit.schematics.drawing import draw_cell
+
+    cell = block_cell("neuron", sky130_tt)
+    netlist = parse_hierarchy(cell, sky130_tt)[cell.name]
+    fig = draw_cell(cell, sky130_tt)
+    texts = {t.get_text() for ax in fig.axes for t in ax.texts}
+    words = {w for t in texts for w in t.split()}
+    assert {e.name for e in netlist.elements} <= words
+    assert netlist.nets() <= words
+
+
+def test_draw_catalogue_writes_the_main_blocks(sky130_tt, tmp_path):
+    from ebn_circuit.schematics.catalogue import draw_catalogue
+    from PIL import Image
+
+    pngs = draw_catalogue(tmp_path, sky130_tt)
+    assert [p.stem for p in pngs] == [block_cell(name, sky130_tt).name for name in MAIN_BLOCKS]
+    for png in pngs:
+        assert png.with_suffix(".pdf").stat().st_size > 5_000
+        assert png.stat().st_size > 20_000
+        assert min(Image.open(png).size) > 500
+
+
+def test_drawing_keeps_the_callers_backend(tmp_path):
+    """A caller that chose a backend keeps it, and pyplot holds no figure afterwards."""
+    script = f"""
+import matplotlib
+matplotlib.use("svg")
+import matplotlib.pyplot as plt
+from ebn_circuit.plotting import save
+from ebn_circuit.schematics import block_cell, draw_cell
+from ebn_circuit.technology import get_technology
+tech = get_technology("sky130")
+save(draw_cell(block_cell("synapse", tech), tech), {str(tmp_path / "synapse")!r})
+print(matplotlib.get_backend(), len(plt.get_fignums()))
+"""
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.split() == ["svg", "0"]
