@@ -1,5 +1,5 @@
 """Schematics: the xschem export netlists back (with xschem itself) to the cells it came from; the
-drawings are written and hold every device and net."""
+drawings are written and hold every device and net; the CLI writes both."""
 
 import re
 import shutil
@@ -16,6 +16,7 @@ from ebn_circuit.schematics.xschem import TERMINAL_AT, export_xschem, netlist_wi
 needs_xschem = pytest.mark.skipif(
     shutil.which("xschem") is None,
     reason="xschem is not installed (scripts/setup.sh installs it with apt); the round trip needs its netlister")
+CLI = [sys.executable, "-m", "ebn_circuit.cli"]
 
 
 def round_trip(cell, tech, folder, symbols="generic", library=()):
@@ -156,3 +157,22 @@ print(matplotlib.get_backend(), len(plt.get_fignums()))
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert proc.stdout.split() == ["svg", "0"]
+
+
+def test_cli_writes_drawings_and_xschem_files(tmp_path):
+    proc = subprocess.run([*CLI, "schematics", "--out", str(tmp_path), "--block", "neuron", "synapse", "--xschem"],
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    for name in ("dpi_neuron", "dpi_synapse"):
+        assert (tmp_path / f"{name}.png").stat().st_size > 20_000 and (tmp_path / f"{name}.pdf").is_file()
+        assert (tmp_path / "xschem" / f"{name}.sch").is_file() and (tmp_path / "xschem" / f"{name}.sym").is_file()
+    assert (tmp_path / "xschem" / "xschemrc").is_file()
+    assert len(proc.stdout.splitlines()) == 9
+
+
+def test_cli_unknown_block_is_one_line_exit_2(tmp_path):
+    proc = subprocess.run([*CLI, "schematics", "--out", str(tmp_path), "--block", "neuron", "nope"],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 2
+    assert len(proc.stderr.strip().splitlines()) == 1 and "'nope'" in proc.stderr
+    assert not any(tmp_path.iterdir())
