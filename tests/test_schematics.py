@@ -1,6 +1,7 @@
 """Schematics: the xschem export netlists back (with xschem itself) to the cells it came from; the
 drawings are written and hold every device and net; the CLI writes both."""
 
+import os
 import re
 import shutil
 import subprocess
@@ -11,7 +12,7 @@ import pytest
 from ebn_circuit.circuits.schematic import Schematic, Size
 from ebn_circuit.schematics.blocks import BLOCKS, MAIN_BLOCKS, block_cell
 from ebn_circuit.schematics.parse import device_models, differences, parse_hierarchy, parse_subcircuits
-from ebn_circuit.schematics.xschem import TERMINAL_AT, export_xschem, netlist_with_xschem
+from ebn_circuit.schematics.xschem import TERMINAL_AT, export_xschem, netlist_with_xschem, read_xschem_netlist
 
 needs_xschem = pytest.mark.skipif(
     shutil.which("xschem") is None,
@@ -71,6 +72,23 @@ def test_every_element_kind_and_value_survives(sky130_tt, tmp_path):
     assert differences(want[cell.name], got[cell.name]) == []
     source = next(e for e in got[cell.name].elements if e.name == "Iref")
     assert source.param("value") == "PWL(0 0 1e-3 2e-9)"
+
+
+@needs_xschem
+def test_the_exported_xschemrc_is_enough_to_netlist(sky130_tt, tmp_path):
+    """`cd <export> && xschem -n -s -q -x <cell>.sch`, as docs/schematics.md says: the folder's
+    xschemrc finds xschem's devices and the exported cells, and puts the netlist in simulation/."""
+    cell = block_cell("learning_block", sky130_tt)
+    folder = tmp_path / "export"
+    export_xschem(cell, sky130_tt, folder, symbols="generic")
+    home = tmp_path / "home"      # no user xschemrc
+    home.mkdir()
+    subprocess.run(["xschem", "-n", "-s", "-q", "-x", "-r", f"{cell.name}.sch"], cwd=folder, timeout=120,
+                   capture_output=True, env={**os.environ, "HOME": str(home)})
+    got = parse_subcircuits(read_xschem_netlist(folder / "simulation" / f"{cell.name}.spice"),
+                            device_models(sky130_tt))
+    for name, netlist in parse_hierarchy(cell, sky130_tt).items():
+        assert differences(netlist, got[name]) == [], name
 
 
 def pdk_stand_ins(folder):

@@ -19,7 +19,7 @@ _SURFACE = {
     "ebn_circuit.schematics.drawing": ("draw_cell",),
     "ebn_circuit.schematics.parse": ("CellNetlist", "Element", "differences", "parse_cells", "parse_hierarchy",
                                      "parse_subcircuits"),
-    "ebn_circuit.schematics.xschem": ("export_xschem", "netlist_with_xschem"),
+    "ebn_circuit.schematics.xschem": ("export_xschem", "netlist_with_xschem", "read_xschem_netlist"),
 }
 _HOME = {name: module for module, names in _SURFACE.items() for name in names}
 __all__ = sorted(_HOME)
