@@ -10,6 +10,7 @@ import sys
 import pytest
 
 from ebn_circuit.circuits.schematic import Schematic, Size
+from ebn_circuit.errors import ConfigError
 from ebn_circuit.schematics.blocks import BLOCKS, MAIN_BLOCKS, block_cell
 from ebn_circuit.schematics.parse import device_models, differences, parse_hierarchy, parse_subcircuits
 from ebn_circuit.schematics.xschem import TERMINAL_AT, export_xschem, netlist_with_xschem, read_xschem_netlist
@@ -123,6 +124,14 @@ def test_pdk_symbols_carry_the_devices_to_the_pdk_pins(sky130_tt, tmp_path):
     sch = (tmp_path / "export" / "learning_block.sch").read_text()
     assert "C {sky130_fd_pr/pfet_01v8.sym}" in sch and "C {sky130_fd_pr/nfet_01v8.sym}" in sch
     assert "nmos4" not in sch
+
+
+@needs_xschem
+def test_missing_pdk_symbols_are_an_error_not_a_silent_netlist(sky130_tt, tmp_path):
+    cell = block_cell("synapse", sky130_tt)
+    export_xschem(cell, sky130_tt, tmp_path, symbols="pdk")
+    with pytest.raises(ConfigError, match="found no symbol nfet_01v8, pfet_01v8"):
+        netlist_with_xschem(tmp_path / f"{cell.name}.sch")
 
 
 def test_export_writes_a_sheet_and_a_symbol_per_cell(sky130_tt, tmp_path):

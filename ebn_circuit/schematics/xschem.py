@@ -240,8 +240,8 @@ def _block(text: str) -> str:
 def netlist_with_xschem(schematic: str | Path, library: tuple[str | Path, ...] = (), timeout: float = 120) -> str:
     """xschem's SPICE netlist of ``schematic`` (batch, no X): the top level as a ``.subckt`` and
     every cell it instantiates. ``library``: more symbol folders (the schematic's own folder and
-    xschem's ``devices`` are always searched). Raises ConfigError when xschem is missing or writes
-    no netlist."""
+    xschem's ``devices`` are always searched). Raises ConfigError when xschem is missing, writes
+    no netlist, or finds no symbol for an instance."""
     exe = shutil.which("xschem")
     if exe is None:
         raise ConfigError("xschem is not installed; install it with `apt-get install xschem` (scripts/setup.sh does)")
@@ -266,7 +266,13 @@ def netlist_with_xschem(schematic: str | Path, library: tuple[str | Path, ...] =
         if not output.is_file():
             raise ConfigError(f"xschem wrote no netlist for {schematic} (exit {proc.returncode}): "
                               f"{(proc.stderr or proc.stdout).strip()[-500:]}")
-        return read_xschem_netlist(output)
+        text = read_xschem_netlist(output)
+    missing = sorted(set(re.findall(r"^\* \S+ - (\S+) IS MISSING", text, flags=re.MULTILINE)))
+    if missing:
+        raise ConfigError(f"xschem found no symbol {', '.join(missing)} for {schematic.name}: give the folder that "
+                          "holds it in library= (for sky130_fd_pr/*: the PDK's libs.tech/xschem), or export with "
+                          "symbols='generic'")
+    return text
 
 
 def read_xschem_netlist(path: str | Path) -> str:
