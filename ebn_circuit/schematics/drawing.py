@@ -1,6 +1,6 @@
 """A cell drawn with schemdraw on a matplotlib Figure, for the report and the docs.
 
-    fig = draw_cell(cell, tech)            # a matplotlib Figure (never pyplot: no backend switch)
+    fig = draw_cell(cell, tech)            # a matplotlib Figure, not pyplot's: no figure manager, no backend change
     save(fig, "results/schematics/dpi_neuron")       # .png (300 dpi) and .pdf
 
 Auto-layout, like the xschem export (`layout.arrange`): pFETs on the top rows, passives, sources
@@ -12,7 +12,7 @@ word for (XSPICE) as text.
 
 from __future__ import annotations
 
-import schemdraw
+import schemdraw      # asks matplotlib for its backend when imported: the package imports this module to draw only
 import schemdraw.elements as elm
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure

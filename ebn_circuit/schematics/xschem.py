@@ -241,7 +241,8 @@ def netlist_with_xschem(schematic: str | Path, library: tuple[str | Path, ...] =
     """xschem's SPICE netlist of ``schematic`` (batch, no X): the top level as a ``.subckt`` and
     every cell it instantiates. ``library``: more symbol folders (the schematic's own folder and
     xschem's ``devices`` are always searched). Raises ConfigError when xschem is missing, writes
-    no netlist, or finds no symbol for an instance."""
+    no netlist, or finds no symbol for an instance. xschem evaluates Tcl a schematic may carry
+    (``tcleval(...)`` attributes): netlist files you trust, such as this module's exports."""
     exe = shutil.which("xschem")
     if exe is None:
         raise ConfigError("xschem is not installed; install it with `apt-get install xschem` (scripts/setup.sh does)")
