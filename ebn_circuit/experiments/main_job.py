@@ -92,9 +92,15 @@ def run_main_job(tech: Technology, settings: SimSettings, out: Path, netlist_dir
         spec_limits.print_table(table, title, log)
         report.add_specs(title, spec_limits.verdict(table), spec_limits.display(table), f"specs/specs_{stem}.csv")
 
-    with stage("Netlists") as section:
+    with stage("Netlists and schematics") as section:
+        from ebn_circuit.schematics.catalogue import draw_catalogue
+
         netlists = write_catalogue(netlist_dir, tech)
-        section.text(f"{len(netlists)} testbench netlists written to `{netlist_dir}`; each runs with `ngspice -b`.")
+        section.text(f"{len(netlists)} testbench netlists written to `{netlist_dir}`; each runs with `ngspice -b`. "
+                     "The main blocks as drawn from their generated netlists (every device with its W/L in µm, every "
+                     "terminal labelled with its net); `ebn-circuit schematics --xschem` exports them for xschem.")
+        for png in draw_catalogue(out / "schematics", tech):
+            section.figure(str(png.relative_to(out)), f"{png.stem.replace('_', ' ')}: generated schematic")
 
     with stage("Device characterisation") as section:
         curves = run_idvg(tech, settings, out / "runs" / "device_characterisation", **jobs)
