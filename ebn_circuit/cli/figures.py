@@ -39,7 +39,8 @@ def _ic(args) -> int:
     import pandas as pd
 
     from ebn_circuit.experiments import specs
-    from ebn_circuit.experiments.ic_study import spec_measures
+    from ebn_circuit.experiments.ic_study import report_section, spec_measures
+    from ebn_circuit.experiments.reporting import verification_report
 
     limits = specs.load_specs(args.spec)  # a bad spec file fails before any simulation
     tech, settings = technology_of(args), settings_of(args)
@@ -47,9 +48,13 @@ def _ic(args) -> int:
         report = ic_study(args.out, tech, settings, run_files=args.runs, corners=tuple(args.corners), mc=args.mc,
                           cmos=args.cmos, reference=args.reference, executor=executor, pulses=args.pulses,
                           resume=args.resume)
-    measured, not_applicable = spec_measures(pd.read_csv(args.out / "summary.csv"), args.pulses is not None)
+    summary = pd.read_csv(args.out / "summary.csv")
+    measured, not_applicable = spec_measures(summary, args.pulses is not None)
     table = specs.check("ic", measured, limits, not_applicable)
     specs.write(table, args.out, "ic", "Learning-loop specs")
     specs.print_table(table, "learning-loop specs")
-    print(f"report: {report}")
+    verification_report(args.out, "Learning-loop transients", tech, settings, "Learning-loop specs", table,
+                        "specs_ic.csv", "Simulations 1 and 2 and their variants",
+                        lambda section: report_section(section, args.out, "", summary))
+    print(f"report: {args.out / 'report.html'} (and {report})")
     return 1 if specs.failed(table) else 0

@@ -59,7 +59,8 @@ def _verify_learning_block(args) -> int:
     log = (lambda *_: None) if args.quiet else print
     tech, settings = technology_of(args), settings_of(args)
     from ebn_circuit.experiments import specs as spec_limits
-    from ebn_circuit.experiments.decision_map import spec_measures
+    from ebn_circuit.experiments.decision_map import report_section, spec_measures
+    from ebn_circuit.experiments.reporting import verification_report
 
     limits = spec_limits.load_specs(args.spec)  # a bad spec file fails before any simulation
     with executor_of(args) as executor:
@@ -69,5 +70,8 @@ def _verify_learning_block(args) -> int:
     table = spec_limits.check("learning_block", measured, limits, not_applicable)
     spec_limits.write(table, args.out, "learning_block", "Learning-block specs")
     spec_limits.print_table(table, "learning-block specs")
-    print(args.out / "summary.md")
+    verification_report(args.out, "Learning-block verification", tech, settings, "Learning-block specs", table,
+                        "specs_learning_block.csv", "Decision maps against the ideal rule",
+                        lambda section: report_section(section, args.out, "", results))
+    print(f"report: {args.out / 'report.html'}")
     return 1 if spec_limits.failed(table) else 0

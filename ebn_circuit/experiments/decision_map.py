@@ -348,6 +348,14 @@ def _mean_std_nA(mean: float, std: float, unit: str = " nA") -> str:
     return f"{mean * 1e9:+.3f}" + (f" ± {std * 1e9:.3f}" if np.isfinite(std) else "") + unit
 
 
+def report_section(section, out: Path, folder: str, results: dict[str, tuple[pd.DataFrame, dict]]) -> None:
+    """What ``verify`` wrote in ``out`` into a report section (``folder``: ``out`` relative to the report)."""
+    prefix = f"{folder}/" if folder else ""
+    section.text((Path(out) / "summary.md").read_text(), base=folder)
+    for label in results:
+        section.figure(f"{prefix}decision_map_{label}.png", f"simulated decisions over the ideal rule's bounds ({label})")
+
+
 def mc_levels(spec: DecisionMapSpec) -> DecisionMapSpec:
     """The Monte-Carlo columns' levels: two far coarse levels and ±1.2 nA around each nominal bound in
     0.15 nA steps (23 pulses per column: offsets up to ~3σ of the mismatch stay resolved)."""

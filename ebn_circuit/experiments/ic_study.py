@@ -186,3 +186,23 @@ def spec_measures(summary: pd.DataFrame, shortened: bool) -> tuple[dict[str, flo
     elif not len(settled):
         not_applicable = {"settle_time_max": "no run settled (see settled_fraction)"}
     return measured, not_applicable
+
+
+REPORT_COLUMNS = ("run", "variant", "corner", "seed", "counter", "pulses", "agreement_ideal_rule",
+                  "agreement_outside_guard", "flags_vs_code_change", "final_code", "code_min", "code_max", "settled",
+                  "settle_time_ms", "saturated", "omega_per_code_nA")
+REPORT_FIGURES = (("sim1_transient.png", "Simulation 1 on sky130: I_mem, bounds and the counter's code"),
+                  ("sim2_transient.png", "Simulation 2 on sky130"),
+                  ("reference_sim1_transient.png", "the original IC's Simulation 1 (reference CSV), same drawing"),
+                  ("code_overlay.png", "code against time: sky130 and the original IC"),
+                  ("monte_carlo.png", "Monte-Carlo instances: settle time and final code"))
+
+
+def report_section(section, out: Path, folder: str, summary: pd.DataFrame) -> None:
+    """The study in ``out`` into a report section (``folder``: ``out`` relative to the report)."""
+    prefix = f"{folder}/" if folder else ""
+    section.table(summary[[c for c in REPORT_COLUMNS if c in summary]],
+                  "one row per run (nominal, corners, counter variants, Monte-Carlo instances)", f"{prefix}summary.csv")
+    for name, caption in REPORT_FIGURES:
+        if (Path(out) / name).is_file():
+            section.figure(f"{prefix}{name}", caption)

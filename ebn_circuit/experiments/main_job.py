@@ -10,10 +10,8 @@ Specs are checked where a stage measures what they limit; the report opens with 
 
 from __future__ import annotations
 
-import datetime
 import time
 from contextlib import contextmanager
-from importlib import metadata
 from pathlib import Path
 
 import pandas as pd
@@ -21,41 +19,13 @@ import pandas as pd
 from ebn_circuit.experiments import specs as spec_limits
 from ebn_circuit.experiments.device_characterisation import characterisation_table, plot_idvg, run_idvg
 from ebn_circuit.experiments.netlists import write_catalogue
+from ebn_circuit.experiments.reporting import add_specs, run_facts
 from ebn_circuit.report import Report
 from ebn_circuit.report.units import quantities
 from ebn_circuit.sweep.settings import SimSettings
 from ebn_circuit.technology.core import Technology
 
 DEFAULT_REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "reference" / "cadence-sim1"
-IC_COLUMNS = ("run", "variant", "corner", "seed", "counter", "pulses", "agreement_ideal_rule", "agreement_outside_guard",
-              "flags_vs_code_change", "final_code", "code_min", "code_max", "settled", "settle_time_ms", "saturated",
-              "omega_per_code_nA")
-IC_FIGURES = (("sim1_transient.png", "Simulation 1 on sky130: I_mem, bounds and the counter's code"),
-              ("sim2_transient.png", "Simulation 2 on sky130"),
-              ("reference_sim1_transient.png", "the original IC's Simulation 1 (reference CSV), same drawing"),
-              ("code_overlay.png", "code against time: sky130 and the original IC"),
-              ("monte_carlo.png", "Monte-Carlo instances: settle time and final code"))
-
-
-def run_facts(tech: Technology, settings: SimSettings, quick: bool) -> dict[str, str]:
-    """Versions and settings a reader needs to reproduce the numbers."""
-    from ebn_circuit.spice.locate import simulator_version
-    from ebn_circuit.technology.pdk_sky130 import models_source
-
-    def version(package):
-        try:
-            return metadata.version(package)
-        except metadata.PackageNotFoundError:
-            return "not installed"
-
-    return {"date": datetime.datetime.now().isoformat(timespec="seconds"),
-            "ebn_circuit": version("ebn_circuit"), "ngspice": simulator_version(settings.backend),
-            "PySpice": version("PySpice"), "numpy": version("numpy"),
-            "PDK": f"{tech.name} {tech.corner}" + (f", {models_source()}" if tech.name == "sky130" else ""),
-            "simulation": f"{settings.backend} backend, cache {'on' if settings.cache else 'off'}",
-            "mode": "quick (every stage shortened)" if quick else "full"}
-
-
 def run_main_job(tech: Technology, settings: SimSettings, out: Path, netlist_dir: Path, quick: bool = False,
                  reference: Path | None = DEFAULT_REFERENCE, executor=None, workers: int | None = None,
                  resume: bool = False, log=print, spec_file: Path | None = None) -> Path:
@@ -69,7 +39,7 @@ def run_main_job(tech: Technology, settings: SimSettings, out: Path, netlist_dir
     out.mkdir(parents=True, exist_ok=True)
     limits = spec_limits.load_specs(spec_file)
     jobs = dict(executor=executor, workers=workers, resume=resume)
-    report = Report("ebn_circuit report", out, run_facts(tech, settings, quick))
+    report = Report("ebn_circuit report", out, run_facts(tech, settings, "quick (every stage shortened)" if quick else "full"))
 
     @contextmanager
     def stage(title):
@@ -90,7 +60,7 @@ def run_main_job(tech: Technology, settings: SimSettings, out: Path, netlist_dir
         table = spec_limits.check(group, measured, limits, not_applicable)
         spec_limits.write(table, out / "specs", stem, title)
         spec_limits.print_table(table, title, log)
-        report.add_specs(title, spec_limits.verdict(table), spec_limits.display(table), f"specs/specs_{stem}.csv")
+        add_specs(report, title, table, f"specs/specs_{stem}.csv")
 
     with stage("Netlists and schematics") as section:
         from ebn_circuit.schematics.catalogue import draw_catalogue
@@ -119,18 +89,13 @@ def run_main_job(tech: Technology, settings: SimSettings, out: Path, netlist_dir
             spec = decision_map.with_codes(spec, (-16, 0, 16))
         results = decision_map.verify(spec, out / "decision_map", tech, settings, corners=("tt",), log=log, **jobs)
         check("learning_block", "Learning-block specs", *decision_map.spec_measures(results), "learning_block")
-        section.text((out / "decision_map" / "summary.md").read_text(), base="decision_map")
-        section.figure("decision_map/decision_map_tt.png", "simulated decisions over the ideal rule's bounds (tt)")
+        decision_map.report_section(section, out / "decision_map", "decision_map", results)
 
     with stage("Learning-loop transients (Simulations 1 and 2)") as section:
         ic.ic_study(out / "ic", tech, settings, pulses=12 if quick else None, reference=reference, log=log, **jobs)
         summary = pd.read_csv(out / "ic" / "summary.csv")
         check("ic", "Learning-loop specs", *ic.spec_measures(summary, shortened=quick), "ic")
-        section.table(summary[[c for c in IC_COLUMNS if c in summary]],
-                      "one row per run (nominal, corners, counter variants, Monte-Carlo instances)", "ic/summary.csv")
-        for name, caption in IC_FIGURES:
-            if (out / "ic" / name).is_file():
-                section.figure(f"ic/{name}", caption)
+        ic.report_section(section, out / "ic", "ic", summary)
 
     with stage("Behavioural learning block fitted from waveforms") as section:
         fits = fit_stage(out / "ic", reference)
