@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import pandas as pd
+from tqdm import tqdm
 
 from ebn_circuit.experiments.device_characterisation import characterisation_table, plot_idvg, run_idvg
 from ebn_circuit.experiments.netlists import write_catalogue
@@ -27,10 +28,11 @@ def _table(frame: pd.DataFrame) -> str:
 
 def run_main_job(tech: Technology, settings: SimSettings, out: Path, netlist_dir: Path, quick: bool = False,
                  reference: Path | None = DEFAULT_REFERENCE, executor=None, workers: int | None = None,
-                 resume: bool = False, log=print) -> Path:
+                 resume: bool = False, log=print, progress: bool = False) -> Path:
     """Run every stage on ``tech`` with ``settings``, every simulation a job on ``executor`` (or a
-    local pool of ``workers``); ``resume`` keeps the jobs an interrupted run finished. Returns the
-    path of ``out/report.md``."""
+    local pool of ``workers``); ``resume`` keeps the jobs an interrupted run finished. progress:
+    bars for the network stages (the simulation stages have the executor's). Returns the path of
+    ``out/report.md``."""
     from ebn_circuit.spice.locate import simulator_version
 
     from ebn_circuit.experiments.decision_map import DecisionMapSpec, verify, with_codes
@@ -99,7 +101,9 @@ def run_main_job(tech: Technology, settings: SimSettings, out: Path, netlist_dir
     sections += ["## Synapse DAC per Monte-Carlo instance", "", _table(per_instance), ""]
 
     stage("network")
-    network = network_stage(out / "network", dac, trials=3 if quick else 51)
+    trials = 3 if quick else 51
+    with tqdm(total=2 * trials, desc="network", unit="trial", disable=not progress) as bar:
+        network = network_stage(out / "network", dac, trials=trials, progress=bar.update)
     network.to_csv(out / "network_summary.csv", index=False)
     sections += ["## Network (§5.2): ideal and on the extracted DAC curves", "", _table(network),
                  "", "Figures: network/ideal/figure1.png, network/circuit/figure1.png", ""]
@@ -110,7 +114,8 @@ def run_main_job(tech: Technology, settings: SimSettings, out: Path, netlist_dir
     from ebn_circuit.experiments.ic_study import DEFAULT_RUNS
 
     runs = [load_run(path) for path in DEFAULT_RUNS]
-    sections += [chip_stage(tech, settings, out / "chip_twin", runs[0], runs, quick, log=log, **jobs)]
+    sections += [chip_stage(tech, settings, out / "chip_twin", runs[0], runs, quick, log=log, progress=progress,
+                            **jobs)]
 
     names = list(stage_times)
     timing = [f"{name}: {((stage_times[names[i + 1]] if i + 1 < len(names) else time.perf_counter()) - stage_times[name]):.0f} s"
