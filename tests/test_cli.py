@@ -161,7 +161,7 @@ def test_an_unknown_corner_in_either_spelling_is_one_line_before_any_run(capsys)
 def test_python_m_ebn_circuit_help_and_version():
     proc = subprocess.run([sys.executable, "-m", "ebn_circuit", "--help"], capture_output=True, text=True,
                           timeout=120)
-    assert proc.returncode == 0 and "Exit codes:" in proc.stdout, proc.stderr
+    assert proc.returncode == 0 and "Exit codes:" in proc.stdout and "cache" in proc.stdout, proc.stderr
     proc = subprocess.run([sys.executable, "-m", "ebn_circuit", "--version"], capture_output=True, text=True,
                           timeout=120)
     import ebn_circuit
