@@ -1,9 +1,10 @@
 """`ebn-circuit …`: thin; parses arguments and calls the layers above.
 
-Each command group lives in its own module with `register(subparsers)`; the handler it sets
-with `set_defaults(func=...)` returns an exit code. Bad input — a toolkit error, a bad option, a
-file that cannot be read or written — is one line on stderr and exit code 2, never a traceback; a
-failed simulation is exit code 1; warnings are one line each.
+Each command group lives in its own module with `register(subparsers)`; it declares its commands
+with `cli.parsers.command_parser` (shared options, examples, exit codes in the help) and the
+handler it sets with `set_defaults(func=...)` returns an exit code. Bad input — a toolkit error, a
+bad option, a file that cannot be read or written — is one line on stderr and exit code 2, never a
+traceback; a failed simulation or spec is exit code 1; Ctrl-C is 130; warnings are one line each.
 """
 
 from __future__ import annotations
@@ -12,14 +13,19 @@ import argparse
 import importlib
 import os
 import sys
+import textwrap
 import traceback
 import warnings
 
+from ebn_circuit.cli.parsers import PROG, WIDTH, VersionAction, epilog
 from ebn_circuit.errors import EbnCircuitError, NetlistError, RunFailedError, SimulationError
 
 # Command-group modules, in help order; each provides register(subparsers).
-COMMAND_MODULES = ("pdk", "run", "sweep", "verify", "figures", "extract", "fit", "chip", "network", "schematics")
-PROG = "ebn-circuit"
+COMMAND_MODULES = ("pdk", "run", "sweep", "verify", "figures", "extract", "fit", "chip", "network", "schematics",
+                   "cache")
+EXAMPLES = ("ebn-circuit run --quick --out results_quick",
+            "ebn-circuit verify learning-block --corner tt --corner ff --workers 2",
+            "ebn-circuit simulate deck.cir --out deck.parquet")
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -32,9 +38,15 @@ class OneLineParser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     parser = OneLineParser(
         prog=PROG,
-        description="Design and verify EBN on-chip learning circuits on sky130.",
+        description=textwrap.fill("Design and verify EBN on-chip learning circuits on sky130. Every command takes "
+                                  "-q/--quiet; those that write take --out; those that simulate take the simulator "
+                                  "and execution options (see COMMAND --help).", WIDTH),
+        epilog=epilog(EXAMPLES), formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    parser.add_argument("--version", action=VersionAction,
+                        help="print the versions of ebn_circuit, ngspice and PySpice, and exit")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands",
+                                help=f"run `{PROG} COMMAND --help` for its options and examples")
     for name in COMMAND_MODULES:
         importlib.import_module(f"ebn_circuit.cli.{name}").register(sub)
     return parser
@@ -58,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
         return exc.code if isinstance(exc.code, int) else 2
     if not getattr(args, "func", None):
         parser.print_help()
-        return 1
+        return 2
     shown, warnings.showwarning = warnings.showwarning, _one_line_warning
     try:
         return int(args.func(args) or 0)

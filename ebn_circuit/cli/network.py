@@ -5,67 +5,81 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from ebn_circuit.cli.common import show_progress
+from ebn_circuit.cli.parsers import Out, command_parser, group_parser
 from ebn_circuit.errors import ConfigError
+
+QUIET_HELP = "no progress bar (the summary still prints)"
 
 
 def register(subparsers) -> None:
-    group = subparsers.add_parser("network", help="network-level EBN model (NumPy) with the discrete learning rule")
-    sub = group.add_subparsers(dest="network_command", metavar="SUBCOMMAND")
+    _, sub = group_parser(subparsers, "network", "network-level EBN model (NumPy) with the discrete learning rule",
+                          metavar="SUBCOMMAND",
+                          examples=["ebn-circuit network train --trials 51 --out results/network",
+                                    "ebn-circuit network reproduce --seeds 0-9"])
 
-    def common(p, trials: int = 51):
-        p.add_argument("--trials", type=int, default=trials, help="training trials of 1 s (default %(default)s)")
+    def command(name: str, help: str, examples: list[str], trials: int = 51):
+        p = command_parser(sub, name, help, examples, out=Out("output folder", Path("results/network")),
+                           quiet_help=QUIET_HELP)
+        p.add_argument("--trials", type=int, default=trials, metavar="N",
+                       help="training trials of 1 s (default %(default)s)")
         p.add_argument("--g", type=float, default=None, help="comparison gain g of the rule (default 2.5; 1 = literal)")
         p.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
                        help="any NetworkParams field, e.g. --set tau_syn_fast=0 --set rule_sample=settled")
-        p.add_argument("--out", type=Path, default=Path("results/network"), help="output directory")
-        p.add_argument("--quiet", action="store_true", help="no progress bar (the summary still prints)")
-        p.add_argument("--engine", default="auto", help="numpy | numba | auto (numba if installed)")
+        p.add_argument("--engine", default="auto", help="numpy | numba | auto (numba if installed; default auto)")
+        return p
 
     def seeds(p, default: str):
         p.add_argument("--seeds", nargs="+", default=[default], metavar="S",
                        help="seeds: a list and/or ranges like 0-9 (default %(default)s)")
 
-    train = sub.add_parser("train", help="the §5.2 protocol on one seed: figures, metrics JSON, learned weights")
-    common(train)
-    train.add_argument("--seed", type=int, default=0, help="random seed (decoder, weights, inputs, noise)")
+    train = command("train", "the §5.2 protocol on one seed: figures, metrics JSON, learned weights",
+                    ["ebn-circuit network train", "ebn-circuit network train --seed 3 --trials 20 --out results/net3",
+                     "ebn-circuit network train --mode circuit --synthetic --mismatch-scale 2"])
+    train.add_argument("--seed", type=int, default=0, help="random seed (decoder, weights, inputs, noise; default 0)")
     train.add_argument("--mode", default="ideal", help="ideal | circuit (one synthetic or table-derived chip)")
-    train.add_argument("--initial-weights", type=Path, default=None, help="N×N weights (.npy or CSV, weight units)")
-    train.add_argument("--dac-table", type=Path, default=None, help="circuit mode: DAC curves (instance, code, current)")
-    train.add_argument("--mismatch-scale", type=float, default=1.0, help="circuit mode: spread multiplier")
+    train.add_argument("--initial-weights", type=Path, default=None, metavar="FILE",
+                       help="N×N weights (.npy or CSV, weight units)")
+    train.add_argument("--dac-table", type=Path, default=None, metavar="FILE",
+                       help="circuit mode: DAC curves (instance, code, current)")
+    train.add_argument("--mismatch-scale", type=float, default=1.0, metavar="X",
+                       help="circuit mode: spread multiplier (default 1)")
     chip_options(train)
     train.set_defaults(func=_train)
 
-    repro = sub.add_parser("reproduce", help="Figure-1 numbers on several seeds: per seed, median and range, goals")
-    common(repro)
+    repro = command("reproduce", "Figure-1 numbers on several seeds: per seed, median and range, goals",
+                    ["ebn-circuit network reproduce", "ebn-circuit network reproduce --seeds 0-4 100 --trials 30"])
     seeds(repro, "0-9")
     repro.set_defaults(func=_reproduce)
 
-    sweep = sub.add_parser("sweep", help="Figure-1 numbers over seeds for each value of one NetworkParams field")
-    common(sweep)
+    sweep = command("sweep", "Figure-1 numbers over seeds for each value of one NetworkParams field",
+                    ["ebn-circuit network sweep --param tau_syn_fast --values 0 1e-3 2e-3 --seeds 0-4"])
     seeds(sweep, "0-9")
     sweep.add_argument("--param", required=True, help="a NetworkParams field, e.g. gain_g, tau_syn_fast, margin")
     sweep.add_argument("--values", nargs="+", required=True, help="values of the field")
     sweep.set_defaults(func=_sweep)
 
-    sweep_g = sub.add_parser("sweep-g", help="sweep --param gain_g")
-    common(sweep_g)
+    sweep_g = command("sweep-g", "sweep --param gain_g",
+                      ["ebn-circuit network sweep-g", "ebn-circuit network sweep-g --gains 1 2 4 --seeds 0-2"])
     seeds(sweep_g, "0-9")
-    sweep_g.add_argument("--gains", nargs="+", default=["1", "1.5", "2", "2.5", "3", "4"])
+    sweep_g.add_argument("--gains", nargs="+", default=["1", "1.5", "2", "2.5", "3", "4"], metavar="G",
+                         help="values of g (default %(default)s)")
     sweep_g.set_defaults(func=_sweep, param="gain_g")
 
-    study = sub.add_parser("study", help="mismatch study: (a) optimal deployed, (b) learned on chip, (c) ideal")
-    common(study)
+    study = command("study", "mismatch study: (a) optimal deployed, (b) learned on chip, (c) ideal",
+                    ["ebn-circuit network study --chip chips/sky130_tt",
+                     "ebn-circuit network study --synthetic --instances 5 --mismatch-scale 0.5 1 2"])
     seeds(study, "0")
-    study.add_argument("--instances", type=int, default=10, help="chip instances per seed and mismatch level")
-    study.add_argument("--mismatch-scale", type=float, nargs="+", default=[0.5, 1.0, 2.0],
+    study.add_argument("--instances", type=int, default=10, metavar="N",
+                       help="chip instances per seed and mismatch level (default 10)")
+    study.add_argument("--mismatch-scale", type=float, nargs="+", default=[0.5, 1.0, 2.0], metavar="X",
                        help="spread multipliers (default 0.5 1 2)")
-    study.add_argument("--dac-table", type=Path, default=None, help="DAC curves (instance, code, current), with "
-                                                                      "synthetic neuron and learning-block spreads")
+    study.add_argument("--dac-table", type=Path, default=None, metavar="FILE",
+                       help="DAC curves (instance, code, current), with synthetic neuron and learning-block spreads")
     chip_options(study)
     study.add_argument("--keep-learning", action="store_true",
                        help="case (b) goes on learning during the test trial (as a chip does); default frozen")
     study.set_defaults(func=_study)
-    group.set_defaults(func=lambda args: (group.print_help(), 1)[1])
 
 
 def chip_options(p) -> None:
@@ -104,17 +118,17 @@ def _params(args):
     return NetworkParams().with_(**changes)
 
 
-def _bar(total: int, quiet: bool, desc: str, unit: str = "trial"):
+def _bar(total: int, args: argparse.Namespace, desc: str, unit: str = "trial"):
     from tqdm import tqdm
 
-    return tqdm(total=total, disable=quiet, desc=desc, unit=unit)
+    return tqdm(total=total, disable=not show_progress(args), desc=desc, unit=unit)
 
 
 def _train(args: argparse.Namespace) -> int:
     from ebn_circuit.experiments import network_study
 
     params = _params(args)
-    with _bar(max(args.trials, 0), args.quiet, "training") as bar:
+    with _bar(max(args.trials, 0), args, "training") as bar:
         run = network_study.train(args.out, seed=args.seed, params=params, trials=args.trials, mode=args.mode,
                                   initial_weights=args.initial_weights, dac_table=args.dac_table,
                                   mismatch_scale=args.mismatch_scale, engine=args.engine, progress=bar.update,
@@ -129,7 +143,7 @@ def _reproduce(args: argparse.Namespace) -> int:
     from ebn_circuit.experiments import network_study
 
     params, seeds = _params(args), parse_seeds(args.seeds)
-    with _bar(len(seeds), args.quiet, "seeds", "seed") as bar:
+    with _bar(len(seeds), args, "seeds", "seed") as bar:
         _, summary, goals = network_study.reproduce(args.out, seeds, params=params, trials=args.trials,
                                                     engine=args.engine, progress=bar.update)
     print(summary.round(4).to_string())
@@ -146,7 +160,7 @@ def _sweep(args: argparse.Namespace) -> int:
     texts = args.gains if args.param == "gain_g" and hasattr(args, "gains") else args.values
     values = [parse_field(args.param, v) for v in texts]
     params, seeds = _params(args), parse_seeds(args.seeds)
-    with _bar(len(values) * len(seeds), args.quiet, f"sweep {args.param}", "run") as bar:
+    with _bar(len(values) * len(seeds), args, f"sweep {args.param}", "run") as bar:
         medians = network_study.sweep(args.out, args.param, values, seeds, params=params, trials=args.trials,
                                       engine=args.engine, progress=bar.update)
     print(medians.round(3).to_string())
@@ -159,7 +173,7 @@ def _study(args: argparse.Namespace) -> int:
 
     params, seeds = _params(args), parse_seeds(args.seeds)
     total = args.trials * len(args.mismatch_scale) * len(seeds)
-    with _bar(total, args.quiet, "training chips") as bar:
+    with _bar(total, args, "training chips") as bar:
         summary = network_study.mismatch(args.out, seeds, instances=args.instances, scales=args.mismatch_scale,
                                          params=params, trials=args.trials, dac_table=args.dac_table,
                                          keep_learning=args.keep_learning, progress=bar.update, chip_dir=args.chip,

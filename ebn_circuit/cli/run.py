@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import json
 import os
@@ -14,7 +15,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ebn_circuit.cli.common import add_executor_options, add_simulator_options, executor_of, settings_of, technology_of
+from ebn_circuit.cli.common import executor_of, log_of, settings_of, show_progress, technology_of
+from ebn_circuit.cli.parsers import Out, command_parser
 from ebn_circuit.errors import ConfigError, SimulationError
 from ebn_circuit.experiments.main_job import run_main_job
 from ebn_circuit.experiments.netlists import write_catalogue
@@ -25,35 +27,48 @@ from ebn_circuit.technology import get_technology
 
 
 def register(sub) -> None:
-    run = sub.add_parser("run", help="the main job: netlists → ngspice → figures and report")
-    run.add_argument("--out", type=Path, default=Path("results"), help="results folder (default results/)")
-    run.add_argument("--netlists", type=Path, default=Path("netlists"), help="where netlists are written")
+    run = command_parser(
+        sub, "run", "the main job: netlists → ngspice → figures and report",
+        examples=["ebn-circuit run", "ebn-circuit run --quick --out results_quick --workers 2",
+                  "ebn-circuit run --resume --scheduler tcp://head:8786"],
+        description="The main job: every stage that exists, end to end, into one results folder with report.html and report.md "
+                    "(README.md, 'Two commands'). Every simulation is a job of the run engine: --resume continues "
+                    "an interrupted run.",
+        out=Out("results folder: figures, tables, report.html, report.md", Path("results")), simulator=True, executor=True)
+    run.add_argument("--netlists", type=Path, default=Path("netlists"), metavar="DIR",
+                     help="where the generated netlists are written (default netlists)")
     run.add_argument("--quick", action="store_true", help="shorten every stage (a smoke test of the pipeline)")
-    run.add_argument("--reference", type=Path, default=None,
+    run.add_argument("--reference", type=Path, default=None, metavar="DIR",
                      help="the original IC's CSV run (default ../shared/reference/cadence-sim1 when present)")
     run.add_argument("--spec", type=Path, default=None, metavar="TOML",
                      help="spec limits overriding the package's defaults; the report opens with their verdicts "
-                          "(the run still exits 0: `verify` is the gate)")
-    add_simulator_options(run)
-    add_executor_options(run)
+                          "(the run still exits 0 when it completed: `verify` is the gate)")
     run.set_defaults(func=_run)
 
-    netlists = sub.add_parser("netlists", help="write the generated netlists (portable, runnable)")
-    netlists.add_argument("--out", type=Path, default=Path("netlists"))
-    netlists.add_argument("--technology", default="sky130")
+    netlists = command_parser(
+        sub, "netlists", "write the generated netlists (portable, runnable)",
+        examples=["ebn-circuit netlists", "ebn-circuit netlists --out /tmp/netlists --technology my_pdk.toml"],
+        description="Write every generated netlist with a portable model include (pdk/NAME.TECH_CORNER.spice), "
+                    "so that `cd DIR && ngspice -b NAME.spice` runs each on its own.",
+        out=Out("folder of the .spice files", Path("netlists")))
+    netlists.add_argument("--technology", default="sky130", metavar="NAME|TOML",
+                          help="a built-in technology (sky130) or a technology .toml file (default sky130)")
     netlists.set_defaults(func=_netlists)
 
-    simulate = sub.add_parser("simulate", help="run a netlist file and write its vectors as CSV or Parquet")
-    simulate.add_argument("netlist", type=Path)
-    simulate.add_argument("--csv", type=Path, metavar="FILE",
-                          help="write the vectors here: Parquet when FILE ends in .parquet, else CSV; the "
-                               "deck's .print vectors when it has .print lines; complex AC vectors as "
-                               "<name>.real and <name>.imag columns; the ngspice log beside it as .log "
-                               "(default: print a summary)")
+    simulate = command_parser(
+        sub, "simulate", "run a netlist file and write its vectors as CSV or Parquet",
+        examples=["ebn-circuit simulate deck.cir", "ebn-circuit simulate deck.cir --out deck.parquet --backend batch",
+                  "ebn-circuit simulate trusted.cir --allow-commands --no-cache"],
+        out=Out("write the vectors here: Parquet when FILE ends in .parquet, else CSV; the deck's .print vectors "
+                "when it has .print lines; complex AC vectors as <name>.real and <name>.imag columns; the "
+                "ngspice log beside it as .log (default: print a summary). The old spelling --csv FILE is "
+                "deprecated and still accepted", metavar="FILE"),
+        simulator=True)
+    simulate.add_argument("--csv", type=Path, dest="out", help=argparse.SUPPRESS)
+    simulate.add_argument("netlist", type=Path, help="the SPICE deck to run (.cir, .spice, .sp …)")
     simulate.add_argument("--allow-commands", action="store_true",
                           help="allow .control commands that run programs or write files, and run ngspice "
                                "outside the sandbox (trusted files only)")
-    add_simulator_options(simulate)
     simulate.set_defaults(func=_simulate)
 
 
@@ -62,14 +77,15 @@ def _run(args) -> int:
     kwargs = {"reference": args.reference} if args.reference is not None else {}
     with executor_of(args) as executor:
         report = run_main_job(tech, settings, args.out, args.netlists, quick=args.quick, executor=executor,
-                              resume=args.resume, spec_file=args.spec, **kwargs)
+                              resume=args.resume, spec_file=args.spec, log=log_of(args), progress=show_progress(args),
+                              **kwargs)
     print(f"report: {report}")
     return 0
 
 
 def _netlists(args) -> int:
     for path in write_catalogue(args.out, get_technology(args.technology)):
-        print(path)
+        log_of(args)(path)
     return 0
 
 
@@ -79,12 +95,12 @@ _WARNING_PREFIX = re.compile(r"^warning:\s*", re.IGNORECASE)
 def _simulate(args) -> int:
     # Every check that can fail comes before ngspice runs: a simulation is never thrown away.
     tech = technology_of(args)
-    testbench = load_netlist(args.netlist, technology=tech, allow_commands=args.allow_commands)
-    if args.csv is not None:
-        table_format(args.csv)
-        check_writable(args.csv, "--csv")
     settings = dataclasses.replace(settings_of(args), allow_commands=args.allow_commands)
-    log_path = args.csv.with_suffix(".log") if args.csv else args.netlist.with_suffix(".log")
+    testbench = load_netlist(args.netlist, technology=tech, allow_commands=args.allow_commands)
+    if args.out is not None:
+        table_format(args.out)
+        check_writable(args.out, "--out")
+    log_path = args.out.with_suffix(".log") if args.out else args.netlist.with_suffix(".log")
     with settings.simulator() as simulator, warnings.catch_warnings():
         warnings.simplefilter("ignore", NgspiceWarning)   # printed in full below
         try:
@@ -106,11 +122,11 @@ def _simulate(args) -> int:
             warnings.warn(f"{args.netlist}: .print asks for {', '.join(missing)}, which the simulation does not "
                           f"have (known: {', '.join(known[:12])}{' …' if len(known) > 12 else ''})")
     frame = result.to_dataframe()
-    if args.csv:
-        write_table(split_complex(frame), args.csv)
+    if args.out:
+        write_table(split_complex(frame), args.out)
         saved = save_log(result.meta.log, log_path)
-        print(f"{result.kind}: {len(frame)} points × {len(frame.columns)} vectors → {args.csv}"
-              + (f" (log {saved})" if saved else ""))
+        log_of(args)(f"{result.kind}: {len(frame)} points × {len(frame.columns)} vectors → {args.out}"
+                     + (f" (log {saved})" if saved else ""))
     else:
         print(f"{result.kind}: {len(frame)} points; vectors: {', '.join(result.names)}")
         print(f"ngspice wall time {result.meta.wall_time:.3f} s{' (cached)' if result.meta.cached else ''}")
@@ -137,7 +153,7 @@ def table_format(path: Path) -> str:
         return "parquet"
     if suffix in (".csv", ".txt", ""):
         return "csv"
-    raise ConfigError(f"--csv {path}: unknown table format {path.suffix!r}; use .csv or .parquet")
+    raise ConfigError(f"--out {path}: unknown table format {path.suffix!r}; use .csv or .parquet")
 
 
 def check_writable(path: Path, option: str) -> None:

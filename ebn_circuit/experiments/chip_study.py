@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from tqdm import tqdm
 
 from ebn_circuit.chip.measure import ChipInstance, measure_instance, nominal_spec
 from ebn_circuit.chip.model import MismatchModel, pelgrom, pelgrom_coefficients, validate
@@ -214,10 +215,11 @@ def _predicted(summary: pd.DataFrame, what: str) -> str:
 
 def chip_stage(section: Section, folder: str, tech: Technology, settings: SimSettings, out: Path, run: IcRun,
                twin_runs: list[IcRun], quick: bool, executor=None, workers: int | None = None, resume: bool = False,
-               log=print) -> None:
+               log=print, progress: bool = False) -> None:
     """The main job's chip stage: build a chip (4 instances quick, 30 full), check its twin against
     transistor level (2 / 10 instances; quick: 12-pulse runs) and run the mismatch study on twins
-    drawn from it (×0.5, ×1, ×2), into ``section`` (``folder``: ``out`` relative to the report)."""
+    drawn from it (×0.5, ×1, ×2; ``progress``: its bar), into ``section`` (``folder``: ``out``
+    relative to the report)."""
     from ebn_circuit.experiments import network_study
 
     out = Path(out)
@@ -226,8 +228,10 @@ def chip_stage(section: Section, folder: str, tech: Technology, settings: SimSet
     runs = [r.shortened(12) for r in twin_runs] if quick else twin_runs
     twin = twin_check(chip, tech, settings, out / "twin", runs, chip.instances[:2 if quick else 10],
                       executor=executor, workers=workers, resume=resume, log=log)
-    study = network_study.mismatch(out / "study", [0], instances=2 if quick else 10, scales=(0.5, 1.0, 2.0),
-                                   trials=3 if quick else 51, chip_dir=out / "chip")
+    scales, trials = (0.5, 1.0, 2.0), 3 if quick else 51
+    with tqdm(total=len(scales) * trials, desc="mismatch study", unit="trial", disable=not progress) as bar:
+        study = network_study.mismatch(out / "study", [0], instances=2 if quick else 10, scales=scales,
+                                       trials=trials, chip_dir=out / "chip", progress=bar.update)
     chip_section(section.subsection("The chip: mismatch model from sky130 Monte Carlo"), summary,
                  f"{folder}/chip/summary.json")
     checked = section.subsection("The twin against the transistor-level loop")

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
+from tqdm import tqdm
 
 from ebn_circuit.experiments import specs as spec_limits
 from ebn_circuit.experiments.device_characterisation import characterisation_table, plot_idvg, run_idvg
@@ -26,12 +27,15 @@ from ebn_circuit.sweep.settings import SimSettings
 from ebn_circuit.technology.core import Technology
 
 DEFAULT_REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "reference" / "cadence-sim1"
+
+
 def run_main_job(tech: Technology, settings: SimSettings, out: Path, netlist_dir: Path, quick: bool = False,
                  reference: Path | None = DEFAULT_REFERENCE, executor=None, workers: int | None = None,
-                 resume: bool = False, log=print, spec_file: Path | None = None) -> Path:
+                 resume: bool = False, log=print, spec_file: Path | None = None, progress: bool = False) -> Path:
     """Run every stage on ``tech`` with ``settings``, every simulation a job on ``executor`` (or a
-    local pool of ``workers``); ``resume`` keeps the jobs an interrupted run finished. Returns the
-    path of ``out/report.html`` (``report.md`` beside it)."""
+    local pool of ``workers``); ``resume`` keeps the jobs an interrupted run finished; ``progress``:
+    bars for the network stages (the simulation stages have the executor's). Returns the path of
+    ``out/report.html`` (``report.md`` beside it)."""
     from ebn_circuit.experiments import decision_map, ic_study as ic
     from ebn_circuit.experiments.extraction import run_extraction
     from ebn_circuit.experiments.pipeline_stages import dac_extraction_stage, fit_stage, network_stage
@@ -124,7 +128,9 @@ def run_main_job(tech: Technology, settings: SimSettings, out: Path, netlist_dir
                       "dac_mc_table.csv")
 
     with stage("Network (§5.2): ideal and on the extracted DAC curves") as section:
-        network = network_stage(out / "network", dac, trials=3 if quick else 51)
+        trials = 3 if quick else 51
+        with tqdm(total=2 * trials, desc="network", unit="trial", disable=not progress) as bar:
+            network = network_stage(out / "network", dac, trials=trials, progress=bar.update)
         network.to_csv(out / "network_summary.csv", index=False)
         section.table(network, "learned against optimal weights, ideal and on the extracted curves",
                       "network_summary.csv")
@@ -136,7 +142,8 @@ def run_main_job(tech: Technology, settings: SimSettings, out: Path, netlist_dir
         from ebn_circuit.experiments.ic_setup import load_run
 
         runs = [load_run(path) for path in ic.DEFAULT_RUNS]
-        chip_stage(section, "chip_twin", tech, settings, out / "chip_twin", runs[0], runs, quick, log=log, **jobs)
+        chip_stage(section, "chip_twin", tech, settings, out / "chip_twin", runs[0], runs, quick, log=log,
+                   progress=progress, **jobs)
 
     report.write()
     if report.failed_specs():

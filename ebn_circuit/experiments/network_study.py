@@ -214,7 +214,8 @@ def normalise_dac_table(dac_table: pd.DataFrame, params: NetworkParams, units: U
     return dac_table.assign(current=dac_table["current"] * scale)[["instance", "code", "current"]]
 
 
-def ideal_and_measured_chip(out: Path, dac_table: pd.DataFrame, trials: int, seed: int = 0) -> pd.DataFrame:
+def ideal_and_measured_chip(out: Path, dac_table: pd.DataFrame, trials: int, seed: int = 0,
+                            progress: Progress = None) -> pd.DataFrame:
     """The main job's network stage: §5.2 ideally and on a chip whose synapses use the
     extracted DAC curves; write_run's files in out/ideal and out/circuit; one row per mode."""
     params = NetworkParams()
@@ -224,7 +225,7 @@ def ideal_and_measured_chip(out: Path, dac_table: pd.DataFrame, trials: int, see
         if mode == "circuit":
             substrate = Substrate.from_dac_table(normalise_dac_table(dac_table, params), params,
                                                  np.random.default_rng([seed, 1]))
-        run = reproduce_figure1(seed, params, trials, substrate=substrate)
+        run = reproduce_figure1(seed, params, trials, substrate=substrate, progress=progress)
         write_run(Path(out) / mode, run, {"mode": mode, "trials": trials})
         row = figure1_row(run)
         rows.append({"mode": mode, "trials": trials, "offdiag_correlation": row["correlation"],

@@ -44,9 +44,9 @@ def dac_extraction_stage(tech: Technology, settings: SimSettings, out: Path, ins
     return extract_dac_curves(tech, settings, instances, out, i_lsb=i_lsb, **jobs)[1]
 
 
-def network_stage(out: Path, dac_table: pd.DataFrame, trials: int, seed: int = 0) -> pd.DataFrame:
+def network_stage(out: Path, dac_table: pd.DataFrame, trials: int, seed: int = 0, progress=None) -> pd.DataFrame:
     """Train the §5.2 network ideally and on a chip whose synapses use the extracted DAC curves
-    (experiments/network_study.py writes the artefacts)."""
+    (experiments/network_study.py writes the artefacts); ``progress(1)`` after each trial."""
     from ebn_circuit.experiments.network_study import ideal_and_measured_chip
 
-    return ideal_and_measured_chip(out, dac_table, trials, seed)
+    return ideal_and_measured_chip(out, dac_table, trials, seed, progress=progress)

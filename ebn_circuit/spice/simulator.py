@@ -44,6 +44,8 @@ class Simulator:
     backend: "shared" (libngspice in an isolated worker process, the default) or "batch"
         (``ngspice -b`` subprocess and its raw file). Both give the same vectors.
     cache: keep results in a content-addressed cache (False: always simulate).
+    cache_dir, cache_max: the cache's folder and size limit in bytes (None: $EBN_CIRCUIT_CACHE or
+        ~/.cache/ebn_circuit/sims; $EBN_CIRCUIT_CACHE_MAX or 5 GiB).
     timeout: seconds one run may take before its process is killed.
     recycle_after: runs before the shared worker process is replaced (memory growth).
     failed_netlist_dir: where netlists of failed runs are kept for inspection (None: not kept).
@@ -55,7 +57,7 @@ class Simulator:
 
     def __init__(self, backend: str = "shared", cache: bool = True, cache_dir: Path | None = None,
                  timeout: float = 600.0, recycle_after: int = 50, failed_netlist_dir: Path | None = None,
-                 threads: int | None = None, allow_commands: bool = False):
+                 threads: int | None = None, allow_commands: bool = False, cache_max: int | None = None):
         if backend not in BACKENDS:
             raise ConfigError(f"unknown simulator backend {backend!r}; choose one of {', '.join(BACKENDS)}")
         if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not math.isfinite(timeout) \
@@ -65,7 +67,7 @@ class Simulator:
         self.timeout = timeout
         self.threads = threads
         self.allow_commands = allow_commands
-        self.cache = ResultCache(cache_dir) if cache else None
+        self.cache = ResultCache(cache_dir, cache_max) if cache else None
         self.failed_netlist_dir = failed_netlist_dir
         if backend == "shared":
             self._worker = SharedWorker(ngspice_library(), recycle_after=recycle_after, confined=not allow_commands)

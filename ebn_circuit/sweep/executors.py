@@ -1,7 +1,8 @@
 """Executors: run point tasks somewhere and hand each finished row back, in the caller's thread.
 
 Both have one interface — ``run(tasks, on_done)``, ``close()``, context manager — and both
-call the same `run_task` (a sweep point or a job), so work gives the same rows on either.
+call the same `run_task` (a sweep point or a job), so work gives the same rows on either. An
+executor made with ``progress=True`` has every run on it show a progress bar (runner.execute).
 
 - `ProcessExecutor` (default): a local process pool, workers = cores. A worker killed from
   outside (SIGKILL, OOM killer) breaks a `ProcessPoolExecutor`; the executor then collects
@@ -59,15 +60,17 @@ class ProcessExecutor:
 
     max_lost: how often a point may lose its worker before it is recorded as failed
         (``error="WorkerLost"``) instead of re-submitted.
+    progress: every run on this executor shows a progress bar with ETA on stderr.
     Attributes after `run`: ``resubmitted`` (keys of points re-run after a worker died, one
     entry per loss) and ``restarts`` (pools rebuilt).
     """
 
     name = "process"
 
-    def __init__(self, workers: int | None = None, max_lost: int = 3):
+    def __init__(self, workers: int | None = None, max_lost: int = 3, progress: bool = False):
         self.workers = _check_workers(workers)
         self.max_lost = max_lost
+        self.progress = progress
         self.resubmitted: list[str] = []
         self.restarts = 0
         self._pool: ProcessPoolExecutor | None = None
@@ -163,13 +166,14 @@ class DaskExecutor:
     connect_timeout: seconds to reach the scheduler before a ConfigError.
     security: a distributed.Security for a remote scheduler (None: Dask's configuration).
     dashboard: serve the LocalCluster's dashboard on 127.0.0.1:8787 (off by default).
+    progress: every run on this executor shows a progress bar with ETA on stderr.
     Each worker process keeps one Simulator for all its tasks (see sweep.worker).
     """
 
     name = "dask"
 
     def __init__(self, scheduler: str | None = None, workers: int | None = None, connect_timeout: float = 5.0,
-                 security=None, dashboard: bool = False):
+                 security=None, dashboard: bool = False, progress: bool = False):
         try:
             import dask
             from distributed import Client, LocalCluster
@@ -178,6 +182,7 @@ class DaskExecutor:
                               "'ebn_circuit[distributed]'") from None
         self.resubmitted: list[str] = []  # Dask re-runs lost tasks itself
         self.restarts = 0
+        self.progress = progress
         self._cluster = None
         if scheduler:
             check_scheduler(scheduler, security, connect_timeout)
@@ -252,18 +257,18 @@ class DaskExecutor:
 
 
 def make_executor(kind: str = "process", workers: int | None = None, scheduler: str | None = None,
-                  connect_timeout: float = 5.0, security=None, dashboard: bool = False):
+                  connect_timeout: float = 5.0, security=None, dashboard: bool = False, progress: bool = False):
     """``"process"`` or ``"dask"``; a scheduler address implies Dask. security, dashboard: see
-    DaskExecutor."""
+    DaskExecutor; progress: a bar for every run on the executor."""
     if scheduler:
         kind = "dask"
     if kind not in EXECUTORS:
         raise ConfigError(f"unknown executor {kind!r}; choose one of {', '.join(EXECUTORS)}")
     if kind == "process":
-        return ProcessExecutor(workers)
+        return ProcessExecutor(workers, progress=progress)
     if scheduler and workers:
         raise ConfigError("--workers applies to local execution; an existing Dask cluster has its own workers")
     if dashboard and scheduler:
         raise ConfigError("--dashboard applies to the local cluster; a remote scheduler serves its own")
     return DaskExecutor(scheduler=scheduler, workers=workers, connect_timeout=connect_timeout, security=security,
-                        dashboard=dashboard)
+                        dashboard=dashboard, progress=progress)

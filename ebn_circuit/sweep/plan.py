@@ -49,7 +49,7 @@ class PointTask:
     technology: Technology
     mc_run: int
     seed: int | None
-    settings: SimSettings = SimSettings(cache=False)
+    settings: SimSettings = SimSettings()
     retry: bool = False
 
     @property

@@ -102,7 +102,9 @@ def run_sweep(spec: SweepSpec, executor=None, workers: int | None = None, resume
 def execute(name: str, tasks: list, store: SweepStore, executor=None, workers: int | None = None,
             progress: bool = True, log=None) -> SweepSummary:
     """Run the tasks (sweep points or jobs) not finished ok in ``store``, each row written as it
-    finishes; the summary is written to the store too. ``log``: a line per finished task."""
+    finishes; the summary is written to the store too. ``log``: a line per finished task.
+    progress: a bar with ETA and the failure count on stderr; an executor made with
+    ``progress=True`` (the CLI's, when a person watches) shows one for every run it executes."""
     store.prepare()
     rows, corrupted = store.scan(t.key for t in tasks)
     todo = [t for t in tasks if rows.get(t.key, {}).get("status") != "ok"]
@@ -112,7 +114,8 @@ def execute(name: str, tasks: list, store: SweepStore, executor=None, workers: i
                            workers=executor.workers, total=len(tasks), skipped=len(tasks) - len(todo),
                            corrupted=corrupted)
     causes: Counter[str] = Counter()
-    bar = tqdm.tqdm(total=len(todo), desc=name, unit="run", disable=not progress, dynamic_ncols=True,
+    shown = progress or getattr(executor, "progress", False)
+    bar = tqdm.tqdm(total=len(todo), desc=name, unit="run", disable=not shown, dynamic_ncols=True,
                     smoothing=0.1)
     bar.set_postfix(failed=0)
     done_keys: set[str] = set()
@@ -131,9 +134,10 @@ def execute(name: str, tasks: list, store: SweepStore, executor=None, workers: i
         summary.retried += bool(row.get("retried"))
         bar.update(1)
         if log is not None:
-            log(f"  {name}: {row.get('label', row['index'])} {row['status']}"
-                + (f" ({row['error']}: {row['message']})" if row["status"] != "ok" else "")
-                + f", {row.get('wall_time', 0.0):.1f} s")
+            with tqdm.tqdm.external_write_mode():   # the line above the bar, not through it
+                log(f"  {name}: {row.get('label', row['index'])} {row['status']}"
+                    + (f" ({row['error']}: {row['message']})" if row["status"] != "ok" else "")
+                    + f", {row.get('wall_time', 0.0):.1f} s")
 
     start = time.perf_counter()
     resubmitted_before = len(executor.resubmitted)

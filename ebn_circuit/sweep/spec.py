@@ -178,7 +178,8 @@ class SweepSpec:
     seed: base of the Monte-Carlo seeds.
     technology: built-in name or a technology ``.toml`` path.
     out: the Parquet dataset folder.
-    backend, timeout, cache: passed to each worker's Simulator (timeout in seconds).
+    backend, timeout, cache: passed to each worker's Simulator (timeout in seconds; the cache is on
+        by default, as everywhere in the toolkit).
     retry: re-run a non-converging or timed-out point once with relaxed options.
     """
 
@@ -194,7 +195,7 @@ class SweepSpec:
     out: Path = Path("results/sweeps/sweep")
     backend: str = "shared"
     timeout: float = 600.0
-    cache: bool = False
+    cache: bool = True
     retry: bool = False
     source: str = field(default="", compare=False)  # where the spec came from, for messages
 
@@ -292,6 +293,6 @@ def load_spec(path: str | Path, out: str | Path | None = None) -> SweepSpec:
         out=Path(out) if out is not None else Path(sweep.get("out", f"results/sweeps/{path.stem}")),
         mc_runs=mc.get("runs", 0), seed=mc.get("seed", 0),
         backend=sim.get("backend", "shared"), timeout=float(timeout),
-        cache=sim.get("cache", False), retry=sim.get("retry", False),
+        cache=sim.get("cache", True), retry=sim.get("retry", False),
         source=str(path),
     )
