@@ -33,7 +33,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
     tech = get_technology("sky130")
-    run = load_run(REPO / "sims" / "ic_sim1.toml")
+    run = load_run("sim1")
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         settings = SimSettings(cache_dir=str(Path(tmp) / "cache"))

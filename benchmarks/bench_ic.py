@@ -24,7 +24,6 @@ from ebn_circuit.experiments.ic_transient import calibrate_omega_per_code
 from ebn_circuit.spice import Op, Simulator, Testbench
 from ebn_circuit.technology import get_technology
 
-SIMS = Path(__file__).resolve().parents[1] / "sims"
 
 
 def process_cpu_seconds(pid: int | None) -> float:
@@ -44,7 +43,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, nargs="+", default=[1], help="ngspice num_threads values to time")
     args = parser.parse_args()
     tech = get_technology("sky130")
-    run = load_run(SIMS / "ic_sim1.toml")
+    run = load_run("sim1")
     if args.pulses != run.pulses:
         run = run.shortened(args.pulses)
     rows = []

@@ -26,7 +26,7 @@ def test_a_probe_measures_the_instance_the_loop_is_made_of(simulator, sky130_tt)
     """ngspice draws each device's mismatch from the seed in the order devices appear: the probe
     (other sources, the same devices) reproduces the loop's I_mem before the first pulse bit for bit
     at the same seed, and another seed gives another instance."""
-    run = replace(load_run(REPO / "sims" / "ic_sim1.toml").shortened(1), start_at_rest=True)
+    run = replace(load_run("sim1").shortened(1), start_at_rest=True)
     grid = np.linspace(0.5e-3, run.first_pulse - 0.2e-3, 40)
     traces = {}
     for seed in (5, 6):
@@ -106,7 +106,7 @@ def test_too_few_instances_for_the_model(tmp_path):
 def test_twin_settles_in_the_band_when_its_blocks_are_ideal():
     """An ideal learning block in the twin loop, a synapse whose jump per code is of the order of
     the block's I_Ω per code: once settled, only SL, and I_before inside the band."""
-    run = load_run(REPO / "sims" / "ic_sim1.toml")
+    run = load_run("sim1")
     block = LearningBlockModel(i_rest=9e-9, i_sl=0.3e-9, gain=1.0, omega_per_code=OMEGA)
     twin = TwinParams(gain=11e-9, gain_exponent=0.85, tau=0.019, tau_exponent=0.3, copy_gain=1.0, i_threshold=25e-9,
                       t_refractory=0.8e-3, synapse_codes=(-24, 24), synapse_amplitude=(-11e-9, 11e-9),

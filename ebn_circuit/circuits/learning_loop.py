@@ -27,7 +27,7 @@ from ebn_circuit.circuits.learning_timing import PulseSchedule
 from ebn_circuit.circuits.neuron import DpiNeuronParams, dpi_neuron, neuron_biases
 from ebn_circuit.circuits.plastic_synapse import (PlasticSynapseParams, default_dpi, plastic_synapse,
                                                   plastic_synapse_biases)
-from ebn_circuit.circuits.schematic import SUBTHRESHOLD_OPTIONS, Schematic, Size
+from ebn_circuit.circuits.schematic import SUBTHRESHOLD_OPTIONS, Schematic
 from ebn_circuit.circuits.synapse import DpiSynapseParams, pulse_train_pwl
 from ebn_circuit.circuits.testbench import Testbench
 from ebn_circuit.errors import ConfigError

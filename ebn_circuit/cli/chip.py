@@ -10,8 +10,6 @@ from ebn_circuit.errors import ConfigError
 
 
 def register(sub) -> None:
-    from ebn_circuit.experiments.ic_study import DEFAULT_RUNS
-
     _, which = group_parser(sub, "chip", "chip twin: per-instance tables from Monte Carlo, mismatch model, twin check",
                             metavar="SUBCOMMAND",
                             examples=["ebn-circuit chip build --instances 30 --out chips/sky130_tt",
@@ -27,21 +25,21 @@ def register(sub) -> None:
     build.add_argument("--instances", type=int, default=30, metavar="K", help="Monte-Carlo instances (default 30)")
     build.add_argument("--seed-base", type=int, default=1, metavar="SEED", help="first Monte-Carlo seed (default 1)")
     build.add_argument("--corner", default="tt", help="process corner of the chip (default tt)")
-    build.add_argument("--run", type=Path, default=DEFAULT_RUNS[0], metavar="TOML",
-                       help="the IC run whose blocks are measured (default sims/ic_sim1.toml)")
+    build.add_argument("--run", type=Path, default=Path("sim1"), metavar="NAME|TOML",
+                       help="the IC run whose blocks are measured: the package's sim1 (default) or sim2, or a TOML")
     build.set_defaults(func=_build)
     twin = command_parser(
         which, "twin", "the behavioural twin against the transistor-level loop, per instance",
         examples=["ebn-circuit chip twin --chip chips/sky130_tt",
-                  "ebn-circuit chip twin --chip chips/sky130_tt --instances 5 --runs sims/ic_sim1.toml --workers 2"],
+                  "ebn-circuit chip twin --chip chips/sky130_tt --instances 5 --runs sim1 --workers 2"],
         description="Run the transistor-level learning loop of the chip's first N instances and its behavioural "
                     "twin on the same inputs; write how often their decisions agree (twin_check.md, docs/chip.md).",
         out=Out("output folder (default CHIP/twin)"), simulator=True, executor=True)
     twin.add_argument("--chip", type=Path, required=True, metavar="DIR", help="a chip folder (ebn-circuit chip build)")
     twin.add_argument("--instances", type=int, default=10, metavar="N",
                       help="instances checked: the chip's first N (default 10)")
-    twin.add_argument("--runs", type=Path, nargs="+", default=list(DEFAULT_RUNS), metavar="TOML",
-                      help="IC run definitions (default sims/ic_sim1.toml sims/ic_sim2.toml)")
+    twin.add_argument("--runs", type=Path, nargs="+", default=[Path("sim1"), Path("sim2")], metavar="NAME|TOML",
+                      help="IC run definitions: the package's sim1 sim2 (default) or TOML files")
     twin.set_defaults(func=_twin)
 
 

@@ -7,9 +7,8 @@ from pathlib import Path
 
 from ebn_circuit.cli.common import corners_of, executor_of, log_of, settings_of, technology_of
 from ebn_circuit.cli.parsers import Out, add_corners_option, command_parser, group_parser
-from ebn_circuit.experiments.ic_study import DEFAULT_RUNS, ic_study
-
-DEFAULT_REFERENCE = Path("../shared/reference/cadence-sim1")
+from ebn_circuit.experiments.ic_study import ic_study
+from ebn_circuit.experiments.main_job import DEFAULT_REFERENCE
 
 
 def register(sub) -> None:
@@ -24,8 +23,9 @@ def register(sub) -> None:
                     "block) at transistor level, draw the IC figures, and check the learning loop's specs (exit 1 "
                     "when one fails); docs/ic.md.",
         out=Out("folder of the figures, tables and report", Path("results/ic")), simulator=True, executor=True)
-    ic.add_argument("--runs", nargs="+", type=Path, default=[Path(p) for p in DEFAULT_RUNS], metavar="TOML",
-                    help="run definitions (default sims/ic_sim1.toml sims/ic_sim2.toml)")
+    ic.add_argument("--runs", nargs="+", type=Path, default=[Path("sim1"), Path("sim2")], metavar="NAME|TOML",
+                    help="run definitions: the package's sim1, sim2 (Simulations 1 and 2; the default) or your "
+                         "own TOML files")
     add_corners_option(ic, "process corner of each run")
     ic.add_argument("--mc", type=int, default=0, metavar="N", help="Monte-Carlo instances per run (default 0)")
     ic.add_argument("--cmos", action="store_true", help="also run each with the transistor-level counter")

@@ -20,7 +20,7 @@ local processes or Dask, the Technology and simulator settings of the caller, re
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np

@@ -12,7 +12,7 @@ import pandas as pd
 from ebn_circuit.behavioural.learning_block import LearningBlockModel
 from ebn_circuit.circuits.learning_loop import IcRun
 from ebn_circuit.experiments.ic_figures import plot_code_overlay, plot_learning_transient, save_figure
-from ebn_circuit.experiments.ic_setup import load_run
+from ebn_circuit.experiments.ic_setup import DEFAULT_RUNS, load_run
 from ebn_circuit.experiments.ic_transient import run_ic
 from ebn_circuit.measure.waveforms import align, read_viewer_csv_dir
 from ebn_circuit.sweep.jobs import JobOutput, make_job, run_jobs
@@ -20,8 +20,6 @@ from ebn_circuit.sweep.settings import SimSettings
 from ebn_circuit.technology.core import Technology
 
 REFERENCE_MAP = {"i_mem": "Sim1_I_mem.csv", "pulse": "Sim1_INPUT.csv", "code": "Sim1_BitValue.csv"}
-SIMS = Path(__file__).resolve().parents[2] / "sims"
-DEFAULT_RUNS = (SIMS / "ic_sim1.toml", SIMS / "ic_sim2.toml")
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import functools
 import math
 import re
 from dataclasses import dataclass, replace
