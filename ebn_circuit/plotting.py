@@ -30,12 +30,13 @@ WIDTHS = {"column": 3.5, "page": 7.16}   # inches
 DPI = 300
 STYLE = {"font.size": 8, "axes.titlesize": 8, "axes.labelsize": 8, "legend.fontsize": 7, "xtick.labelsize": 7,
          "ytick.labelsize": 7, "lines.linewidth": 1.0, "axes.grid": True, "grid.alpha": 0.3, "savefig.dpi": DPI,
-         "pdf.fonttype": 42, "figure.constrained_layout.use": True, "mathtext.default": "regular"}
+         "pdf.fonttype": 42, "figure.constrained_layout.use": True, "mathtext.default": "regular",
+         "hatch.linewidth": 0.5}
 # decision → (colour, hatch, label): readable in greyscale
 DECISIONS = {INC: ("#2ca02c", "///", "INC"), SL: ("#ffd92f", "", "SL"), DEC: ("#d62728", "\\\\\\", "DEC"),
              NONE: ("#000000", "xx", "none")}
 # decision → marker, for points too small to hatch; up and down follow the code's step
-DECISION_MARKERS = {INC: "^", SL: "o", DEC: "v", NONE: "x"}
+DECISION_MARKERS = {INC: "^", SL: "o", DEC: "v", NONE: "X"}
 
 
 @contextmanager
