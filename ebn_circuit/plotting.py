@@ -33,8 +33,9 @@ STYLE = {"font.size": 8, "axes.titlesize": 8, "axes.labelsize": 8, "legend.fonts
          "pdf.fonttype": 42, "figure.constrained_layout.use": True, "mathtext.default": "regular",
          "hatch.linewidth": 0.5}
 # decision → (colour, hatch, label): readable in greyscale
-DECISIONS = {INC: ("#2ca02c", "///", "INC"), SL: ("#ffd92f", "", "SL"), DEC: ("#d62728", "\\\\\\", "DEC"),
-             NONE: ("#000000", "xx", "none")}
+# (dense enough that a legend's small patch shows the hatch)
+DECISIONS = {INC: ("#2ca02c", "/" * 6, "INC"), SL: ("#ffd92f", "", "SL"), DEC: ("#d62728", "\\" * 6, "DEC"),
+             NONE: ("#000000", "x" * 4, "none")}
 # decision → marker, for points too small to hatch; up and down follow the code's step
 DECISION_MARKERS = {INC: "^", SL: "o", DEC: "v", NONE: "X"}
 
