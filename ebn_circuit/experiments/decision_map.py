@@ -308,8 +308,8 @@ def verify(spec: DecisionMapSpec, out: Path, tech: Technology, settings: SimSett
         results[label] = (table, s)
         table.to_csv(out / f"decision_map_{label}.csv", index=False)
         plot_decision_map(table, spec.block, out / f"decision_map_{label}.png",
-                          f"learning block, {label}: agreement {s['agreement']:.1%}, outside ±"
-                          f"{spec.guard * 1e9:g} nA {s['agreement_outside_guard']:.1%}")
+                          f"learning block, {label}: agreement {s['agreement']:.1%},\n"  # two lines fit a column
+                          f"outside ±{spec.guard * 1e9:g} nA {s['agreement_outside_guard']:.1%}")
         log(f"{label}: agreement {s['agreement']:.1%}, outside guard {s['agreement_outside_guard']:.1%}, "
             f"offsets lower {s['offset_lower_mean'] * 1e9:+.3f}±{s['offset_lower_std'] * 1e9:.3f} nA, upper "
             f"{s['offset_upper_mean'] * 1e9:+.3f}±{s['offset_upper_std'] * 1e9:.3f} nA ({s['elapsed']:.0f} s)")
