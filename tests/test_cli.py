@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from report_check import problems
 
 CLI = [sys.executable, "-m", "ebn_circuit.cli"]
 
@@ -21,8 +22,8 @@ def test_main_job_quick_runs_every_stage_end_to_end(tmp_path):
     assert proc.returncode == 0, proc.stderr[-3000:]
     table = pd.read_csv(results / "device_characterisation.csv")
     assert set(table["device"]) == {"nfet", "pfet"} and set(table["corner"]) == {"tt", "ff", "ss"}
-    assert table["S_mV_per_dec"].between(60, 110).all()
-    for name in ("device_idvg.png", "report.md", "decision_map/decision_map_tt.png", "ic/sim1_transient.png",
+    assert table["S_V_per_dec"].between(0.060, 0.110).all()   # 60 mV/dec at best, sky130 ~83–100
+    for name in ("device_idvg.png", "device_idvg.pdf", "report.md", "report.html", "decision_map/decision_map_tt.png", "ic/sim1_transient.png",
                  "ic/sim2_transient.png", "ic/summary.csv", "learning_block_fits.csv", "dac_mc_table.parquet",
                  "network/ideal/figure1.png", "network/circuit/figure1.png", "network_summary.csv",
                  "extract/neuron/neuron_fi.parquet", "extract/synapse/synapse_tau_gain.parquet",
@@ -37,6 +38,9 @@ def test_main_job_quick_runs_every_stage_end_to_end(tmp_path):
         assert heading in report
     ic = pd.read_csv(results / "ic" / "summary.csv")
     assert (ic["flags_vs_code_change"] == 1.0).all()
+    assert problems(results / "report.html") == []
+    for stem in ("learning_block", "ic", "extraction"):     # every verification's specs, checked and written
+        assert (results / "specs" / f"specs_{stem}.csv").is_file()
 
 
 @pytest.mark.parametrize("args, message", [

@@ -138,6 +138,6 @@ def pelgrom(coefficients: dict[str, float], unit_sizes: dict[str, tuple[str, flo
     rows = []
     for block, (kind, w, l) in unit_sizes.items():
         sigma_v = coefficients[kind] / np.sqrt(w * l)
-        rows.append({"block": block, "device": f"{kind} {w * 1e6:g}×{l * 1e6:g} µm", "sigma_vt_mV": sigma_v * 1e3,
+        rows.append({"block": block, "device": f"{kind} {w * 1e6:g}×{l * 1e6:g} µm", "sigma_vt_V": sigma_v,
                      "pelgrom_sigma_ln_i_pair": float(np.sqrt(2) * sigma_v / (SLOPE_FACTOR * U_T))})
     return pd.DataFrame(rows)

@@ -28,6 +28,14 @@ BLOCKS = {
     "learning_block": ("i_rest", "i_sl", "gain", "sl_gain", "offset_lower", "offset_upper"),
     "dac": ("lsb", "offset", "dnl_max", "inl_max"),
 }
+# each parameter's SI unit ("" for a ratio or exponent; DNL/INL in LSB)
+UNITS = {
+    "neuron": {"i_mem_rest": "A", "gain": "A", "gain_exponent": "", "tau": "s", "tau_exponent": "", "copy_gain": "",
+               "i_threshold": "A", "t_refractory": "s", "rate": "Hz"},
+    "synapse": {"gain": "A", "offset": "A", "tau": "s"},
+    "learning_block": {"i_rest": "A", "i_sl": "A", "gain": "", "sl_gain": "", "offset_lower": "A", "offset_upper": "A"},
+    "dac": {"lsb": "A", "offset": "A", "dnl_max": "", "inl_max": ""},
+}
 PREFIX = {"neuron": "neuron", "synapse": "synapse", "learning_block": "lb", "dac": "dac"}
 POINTS = ("synapse_points", "lb_bounds", "dac_curve")
 MIN_INSTANCES = 3

@@ -18,7 +18,7 @@ import warnings
 from ebn_circuit.errors import EbnCircuitError, NetlistError, RunFailedError, SimulationError
 
 # Command-group modules, in help order; each provides register(subparsers).
-COMMAND_MODULES = ("pdk", "run", "sweep", "verify", "figures", "extract", "fit", "chip", "network")
+COMMAND_MODULES = ("pdk", "run", "sweep", "verify", "figures", "extract", "fit", "chip", "network", "schematics")
 PROG = "ebn-circuit"
 
 

@@ -55,7 +55,7 @@ def _build(args) -> int:
 
 def _twin(args) -> int:
     from ebn_circuit.chip.tables import load_chip
-    from ebn_circuit.experiments.chip_study import twin_check, twin_markdown
+    from ebn_circuit.experiments.chip_study import twin_check, twin_headline, write_twin_report
     from ebn_circuit.experiments.ic_setup import load_run
 
     chip = load_chip(args.chip)
@@ -64,6 +64,7 @@ def _twin(args) -> int:
     with executor_of(args) as executor:
         summary = twin_check(chip, technology_of(args), settings_of(args), out, [load_run(p) for p in args.runs],
                              chip.instances[:args.instances], executor=executor, resume=args.resume)
-    (out / "twin_check.md").write_text(twin_markdown(summary))
-    print(twin_markdown(summary))
+    write_twin_report(out, summary)
+    print(twin_headline(summary))
+    print(f"report: {out / 'twin_check.html'}")
     return 0

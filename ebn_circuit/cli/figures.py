@@ -1,4 +1,5 @@
-"""`ebn-circuit figures ic`: regenerate the IC figures from ngspice runs."""
+"""`ebn-circuit figures ic`: regenerate the IC figures from ngspice runs and check the loop's specs
+(exit 1 when one fails)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,8 @@ def register(sub) -> None:
     ic.add_argument("--pulses", type=int, default=None, help="shorten every run to this many pulses")
     ic.add_argument("--reference", type=Path, default=DEFAULT_REFERENCE,
                     help="folder of the original IC's CSV run (drawn with the same code when present)")
+    ic.add_argument("--spec", type=Path, default=None, metavar="TOML",
+                    help="spec limits overriding the package's defaults (exit 1 when one fails)")
     add_simulator_options(ic)
     add_executor_options(ic)
     ic.set_defaults(func=_ic)
@@ -33,10 +36,20 @@ def _ic(args) -> int:
 
     if args.mc < 0 or (args.pulses is not None and args.pulses < 1):
         raise ConfigError("--mc must be >= 0 and --pulses >= 1")
+    import pandas as pd
+
+    from ebn_circuit.experiments import specs
+    from ebn_circuit.experiments.ic_study import spec_measures
+
+    limits = specs.load_specs(args.spec)  # a bad spec file fails before any simulation
     tech, settings = technology_of(args), settings_of(args)
     with executor_of(args) as executor:
         report = ic_study(args.out, tech, settings, run_files=args.runs, corners=tuple(args.corners), mc=args.mc,
                           cmos=args.cmos, reference=args.reference, executor=executor, pulses=args.pulses,
                           resume=args.resume)
+    measured, not_applicable = spec_measures(pd.read_csv(args.out / "summary.csv"), args.pulses is not None)
+    table = specs.check("ic", measured, limits, not_applicable)
+    specs.write(table, args.out, "ic", "Learning-loop specs")
+    specs.print_table(table, "learning-loop specs")
     print(f"report: {report}")
-    return 0
+    return 1 if specs.failed(table) else 0

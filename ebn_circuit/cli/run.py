@@ -31,6 +31,9 @@ def register(sub) -> None:
     run.add_argument("--quick", action="store_true", help="shorten every stage (a smoke test of the pipeline)")
     run.add_argument("--reference", type=Path, default=None,
                      help="the original IC's CSV run (default ../shared/reference/cadence-sim1 when present)")
+    run.add_argument("--spec", type=Path, default=None, metavar="TOML",
+                     help="spec limits overriding the package's defaults; the report opens with their verdicts "
+                          "(the run still exits 0: `verify` is the gate)")
     add_simulator_options(run)
     add_executor_options(run)
     run.set_defaults(func=_run)
@@ -59,7 +62,7 @@ def _run(args) -> int:
     kwargs = {"reference": args.reference} if args.reference is not None else {}
     with executor_of(args) as executor:
         report = run_main_job(tech, settings, args.out, args.netlists, quick=args.quick, executor=executor,
-                              resume=args.resume, **kwargs)
+                              resume=args.resume, spec_file=args.spec, **kwargs)
     print(f"report: {report}")
     return 0
 

@@ -1,4 +1,5 @@
-"""`ebn-circuit verify learning-block [--corner tt|ff|ss ...] [--mc N] [--codes ...] [--out DIR] [--quiet]`."""
+"""`ebn-circuit verify learning-block [--corner tt|ff|ss ...] [--mc N] [--codes ...] [--spec TOML] [--out DIR]`:
+exit 0 when every spec passes, 1 when one fails."""
 
 from __future__ import annotations
 
@@ -30,6 +31,8 @@ def register(sub) -> None:
     block.add_argument("--counter", choices=("xspice", "cmos"), default="xspice", help="counter variant")
     block.add_argument("--out", type=Path, default=Path("results/verify_learning_block"),
                        help="output folder (plots, CSV tables, summary.md)")
+    block.add_argument("--spec", type=Path, default=None, metavar="TOML",
+                       help="spec limits overriding the package's defaults (exit 1 when one fails)")
     block.add_argument("--quiet", action="store_true", help="print only the summary path")
     add_simulator_options(block)
     add_executor_options(block)
@@ -55,8 +58,16 @@ def _verify_learning_block(args) -> int:
 
     log = (lambda *_: None) if args.quiet else print
     tech, settings = technology_of(args), settings_of(args)
+    from ebn_circuit.experiments import specs as spec_limits
+    from ebn_circuit.experiments.decision_map import spec_measures
+
+    limits = spec_limits.load_specs(args.spec)  # a bad spec file fails before any simulation
     with executor_of(args) as executor:
-        verify(spec, args.out, tech, settings, corners=tuple(args.corner or ("tt",)), mc=args.mc, mc_codes=mc_codes,
-               executor=executor, resume=args.resume, log=log, maps=not args.mc_only)
+        results = verify(spec, args.out, tech, settings, corners=tuple(args.corner or ("tt",)), mc=args.mc,
+                         mc_codes=mc_codes, executor=executor, resume=args.resume, log=log, maps=not args.mc_only)
+    measured, not_applicable = spec_measures(results)
+    table = spec_limits.check("learning_block", measured, limits, not_applicable)
+    spec_limits.write(table, args.out, "learning_block", "Learning-block specs")
+    spec_limits.print_table(table, "learning-block specs")
     print(args.out / "summary.md")
-    return 0
+    return 1 if spec_limits.failed(table) else 0

@@ -15,7 +15,7 @@ import pandas as pd
 
 from ebn_circuit.chip.measure import ChipInstance, measure_instance, nominal_spec
 from ebn_circuit.chip.model import MismatchModel, pelgrom, pelgrom_coefficients, validate
-from ebn_circuit.chip.tables import Chip, chip_from_rows
+from ebn_circuit.chip.tables import UNITS, Chip, chip_from_rows
 from ebn_circuit.chip.twin import TwinParams, simulate_twin
 from ebn_circuit.circuits.dac import DacParams
 from ebn_circuit.circuits.learning_loop import IcRun
@@ -23,6 +23,8 @@ from ebn_circuit.experiments.chip_figures import plot_twin_check
 from ebn_circuit.experiments.ic_study import IcJob, ic_job
 from ebn_circuit.experiments.ic_transient import MIN_SETTLED_PULSES, calibrate_omega_per_code
 from ebn_circuit.measure.learning import settled_after
+from ebn_circuit.report import Report, Section
+from ebn_circuit.report.units import quantity
 from ebn_circuit.sweep.jobs import make_job, run_jobs
 from ebn_circuit.sweep.settings import SimSettings
 from ebn_circuit.technology.core import Technology
@@ -50,8 +52,7 @@ def build_chip(tech: Technology, settings: SimSettings, out: Path, run: IcRun, i
                           conditions)
     chip.save(out)
     summary = summarise(chip, tech, run)
-    (out / "summary.json").write_text(json.dumps(summary, indent=1, default=float) + "\n")
-    (out / "summary.md").write_text(markdown(summary))
+    write_chip_summary(out, summary)
     return chip, summary
 
 
@@ -78,25 +79,34 @@ def summarise(chip: Chip, tech: Technology, run: IcRun) -> dict:
     return summary
 
 
-def markdown(summary: dict) -> str:
-    lines = [f"## Chip: {summary['instances']} Monte-Carlo instances", "",
-             "Mismatch model: log-normal for parameters positive on every instance, else normal; σ is of "
-             "the log for log-normal ones.", "", "| block | parameter | median | σ | log-normal |", "|---|---|---|---|---|"]
-    for block, rows in summary["blocks"].items():
-        lines += [f"| {block} | {r['parameter']} | {r['median']:.4g} | {r['sigma']:.3g} | {r['log_normal']} |"
-                  for r in rows]
+def chip_section(section: Section, summary: dict, source: str) -> None:
+    """The chip's mismatch model, its held-out coverage and the Pelgrom scale, into a report section."""
+    section.text(f"{summary['instances']} Monte-Carlo instances. Mismatch model: log-normal for parameters "
+                 "positive on every instance, else normal; σ of a log-normal parameter is of its log.")
+    rows = []
+    for block, params in summary["blocks"].items():
+        for r in params:
+            name = f"{r['parameter']}_{UNITS[block][r['parameter']]}".rstrip("_")
+            rows.append({"block": block, "parameter": r["parameter"], "median": quantity(name, r["median"])[1],
+                         "σ": f"{r['sigma']:.3g} (of ln)" if r["log_normal"] else quantity(name, r["sigma"])[1]})
+    section.table(pd.DataFrame(rows), "per block and parameter: median and spread over the instances",
+                  source, as_is=True)
     if "coverage" in summary:
-        lines += ["", "Held-out check (model fitted on 2/3 of the instances): share of the other instances inside "
-                  "the model's central 90 % interval (goal 80–100 %).", "",
-                  "| block | parameter | held out | inside 90 % |", "|---|---|---|---|"]
-        lines += [f"| {r['block']} | {r['parameter']} | {r['held_out']} | {r['inside_90']:.0%} |"
-                  for r in summary["coverage"]]
-    lines += ["", "Pelgrom scale: log-current σ of one matched pair of the block's unit device, "
-              "√2·A/√(W·L)/(n·U_T) with A = √(vth0² + voff²) of the technology's mismatch slopes.", "",
-              "| block | unit device | σ(V_T) (mV) | σ ln I of a pair |", "|---|---|---|---|"]
-    lines += [f"| {r['block']} | {r['device']} | {r['sigma_vt_mV']:.2f} | {r['pelgrom_sigma_ln_i_pair']:.3f} |"
-              for r in summary["pelgrom"]]
-    return "\n".join(lines) + "\n"
+        section.text("Held-out check (model fitted on 2/3 of the instances): share of the other instances inside "
+                     "the model's central 90 % interval (goal 80–100 %).")
+        coverage = pd.DataFrame(summary["coverage"]).rename(columns={"inside_90": "inside_90_fraction"})
+        section.table(coverage, "coverage of the mismatch model on held-out instances", source)
+    section.text("Pelgrom scale: log-current σ of one matched pair of the block's unit device, "
+                 "√2·A/√(W·L)/(n·U_T) with A = √(vth0² + voff²) of the technology's mismatch slopes.")
+    section.table(pd.DataFrame(summary["pelgrom"]), "unit devices and their matched-pair spread", source)
+
+
+def write_chip_summary(out: Path, summary: dict) -> None:
+    """summary.json (the numbers) and summary.md / .html (the same as a report)."""
+    (out / "summary.json").write_text(json.dumps(summary, indent=1, default=float) + "\n")
+    report = Report(f"Chip: {summary['instances']} Monte-Carlo instances", out)
+    chip_section(report.section("Mismatch model"), summary, "summary.json")
+    report.write("summary")
 
 
 # --- the twin against the transistor-level loop -------------------------------------------------
@@ -145,7 +155,8 @@ def twin_check(chip: Chip, tech: Technology, settings: SimSettings, out: Path, r
                      "agreement_teacher_forced": float(np.mean((forced == c["decision"].to_numpy())[usable])),
                      "final_code_circuit": a["final_code"], "final_code_twin": b["final_code"],
                      "final_code_within_2": abs(a["final_code"] - b["final_code"]) <= 2,
-                     "settle_ms_circuit": _ms(a["settle_pulse"], run), "settle_ms_twin": _ms(b["settle_pulse"], run),
+                     "settle_time_circuit_s": _seconds(a["settle_pulse"], run),
+                     "settle_time_twin_s": _seconds(b["settle_pulse"], run),
                      "settle_within_20pct": bool(settle_ok),
                      "limit_cycle_circuit": a["limit_cycle"], "limit_cycle_twin": b["limit_cycle"],
                      "saturated_circuit": a["saturated"], "saturated_twin": b["saturated"],
@@ -162,28 +173,36 @@ def twin_check(chip: Chip, tech: Technology, settings: SimSettings, out: Path, r
     return summary
 
 
-def _ms(pulse: int | None, run: IcRun) -> float:
-    return float("nan") if pulse is None else float(run.period * pulse * 1e3)
+def _seconds(pulse: int | None, run: IcRun) -> float:
+    return float("nan") if pulse is None else float(run.period * pulse)
 
 
-def twin_markdown(summary: pd.DataFrame) -> str:
-    lines = ["## Twin against the transistor-level loop", "",
-             "Per (run, Monte-Carlo instance): the twin (behavioural neuron + synapse pair + learning block with that "
-             "instance's extracted parameters) on the same drive and pulses as the transistor-level loop of the same "
-             "instance. Free-running: the twin's own trajectory; teacher-forced: the twin's learning block on the "
-             "circuit's I_before and code.", "",
-             f"Median agreement: free-running {summary['agreement_free_running'].median():.1%}, teacher-forced "
-             f"{summary['agreement_teacher_forced'].median():.1%}; final code within ±2: "
-             f"{summary['final_code_within_2'].mean():.0%}; settle time within 20 %: "
-             f"{summary['settle_within_20pct'].mean():.0%}; limit cycle predicted where the circuit shows one: "
-             f"{_predicted(summary, 'limit_cycle')}; saturation predicted: {_predicted(summary, 'saturated')}.", "",
-             "| run | instance | agreement free / forced | final code circuit / twin | settle (ms) circuit / twin | "
-             "limit cycle circuit / twin | saturated circuit / twin |", "|---|---|---|---|---|---|---|"]
-    for r in summary.itertuples():
-        lines.append(f"| {r.run} | {r.instance} | {r.agreement_free_running:.0%} / {r.agreement_teacher_forced:.0%} | "
-                     f"{r.final_code_circuit} / {r.final_code_twin} | {r.settle_ms_circuit:.0f} / {r.settle_ms_twin:.0f} | "
-                     f"{r.limit_cycle_circuit} / {r.limit_cycle_twin} | {r.saturated_circuit} / {r.saturated_twin} |")
-    return "\n".join(lines) + "\n"
+def twin_headline(summary: pd.DataFrame) -> str:
+    return (f"Median agreement: free-running {summary['agreement_free_running'].median():.1%}, teacher-forced "
+            f"{summary['agreement_teacher_forced'].median():.1%}; final code within ±2: "
+            f"{summary['final_code_within_2'].mean():.0%}; settle time within 20 %: "
+            f"{summary['settle_within_20pct'].mean():.0%}; limit cycle predicted where the circuit shows one: "
+            f"{_predicted(summary, 'limit_cycle')}; saturation predicted: {_predicted(summary, 'saturated')}.")
+
+
+def twin_section(section: Section, summary: pd.DataFrame, source: str) -> None:
+    """The twin against the transistor-level loop, into a report section (``source``: its CSV)."""
+    section.text("Per (run, Monte-Carlo instance): the twin (behavioural neuron + synapse pair + learning block with "
+                 "that instance's extracted parameters) on the same drive and pulses as the transistor-level loop of "
+                 "the same instance. Free-running: the twin's own trajectory; teacher-forced: the twin's learning "
+                 "block on the circuit's I_before and code.\n\n" + twin_headline(summary))
+    shown = ["run", "instance", "agreement_free_running", "agreement_teacher_forced", "final_code_circuit",
+             "final_code_twin", "settle_time_circuit_s", "settle_time_twin_s", "limit_cycle_circuit", "limit_cycle_twin",
+             "saturated_circuit", "saturated_twin"]
+    section.table(summary[shown], "one row per run and instance (settle time — where the loop never settles)", source)
+
+
+def write_twin_report(out: Path, summary: pd.DataFrame) -> Path:
+    """twin_check.md / .html beside twin_check.csv."""
+    report = Report("Twin against the transistor-level loop", out)
+    twin_section(report.section("Twin check"), summary, "twin_check.csv")
+    report.sections[0].figure("twin_check.png", "codes of the circuit and its twin, per run and instance")
+    return report.write("twin_check")[0]
 
 
 def _predicted(summary: pd.DataFrame, what: str) -> str:
@@ -193,11 +212,12 @@ def _predicted(summary: pd.DataFrame, what: str) -> str:
     return f"{int(shown[f'{what}_twin'].sum())} of {len(shown)}"
 
 
-def chip_stage(tech: Technology, settings: SimSettings, out: Path, run: IcRun, twin_runs: list[IcRun], quick: bool,
-               executor=None, workers: int | None = None, resume: bool = False, log=print) -> str:
+def chip_stage(section: Section, folder: str, tech: Technology, settings: SimSettings, out: Path, run: IcRun,
+               twin_runs: list[IcRun], quick: bool, executor=None, workers: int | None = None, resume: bool = False,
+               log=print) -> None:
     """The main job's chip stage: build a chip (4 instances quick, 30 full), check its twin against
     transistor level (2 / 10 instances; quick: 12-pulse runs) and run the mismatch study on twins
-    drawn from it (×0.5, ×1, ×2); returns the report's Markdown."""
+    drawn from it (×0.5, ×1, ×2), into ``section`` (``folder``: ``out`` relative to the report)."""
     from ebn_circuit.experiments import network_study
 
     out = Path(out)
@@ -208,13 +228,15 @@ def chip_stage(tech: Technology, settings: SimSettings, out: Path, run: IcRun, t
                       executor=executor, workers=workers, resume=resume, log=log)
     study = network_study.mismatch(out / "study", [0], instances=2 if quick else 10, scales=(0.5, 1.0, 2.0),
                                    trials=3 if quick else 51, chip_dir=out / "chip")
-    lines = ["## Chip twin", "", markdown(summary).replace("## Chip:", "### Chip:"),
-             twin_markdown(twin).replace("## Twin", "### Twin"),
-             "### The mismatch study on twins of this chip", "",
-             "Figure-1 protocol on network chips drawn from the chip's mismatch model at its measured spread (×1) and "
-             "at ×0.5 and ×2: (a) optimal weights deployed, (b) learned on the chip, (c) the ideal network.", ""]
-    lines += [f"- {line}" for line in network_study.describe_mismatch(study)]
-    lines += ["", "![The twin against the transistor-level loop](twin/twin_check.png)", "",
-              "![The mismatch study on chip twins](study/mismatch_study.png)", "",
-              "Files: chip/ (tables, summary), twin/twin_check.csv, study/mismatch_study.csv.", ""]
-    return "\n".join(lines)
+    chip_section(section.subsection("The chip: mismatch model from sky130 Monte Carlo"), summary,
+                 f"{folder}/chip/summary.json")
+    checked = section.subsection("The twin against the transistor-level loop")
+    twin_section(checked, twin, f"{folder}/twin/twin_check.csv")
+    checked.figure(f"{folder}/twin/twin_check.png", "codes of the transistor-level loop and of its twin")
+    mismatch = section.subsection("The mismatch study on twins of this chip")
+    mismatch.text("Figure-1 protocol on network chips drawn from the chip's mismatch model at its measured spread "
+                  "(×1) and at ×0.5 and ×2: (a) optimal weights deployed, (b) learned on the chip, (c) the ideal "
+                  "network. Medians over seeds and chips; the goal is b/c ≤ 1.2 at ×1.")
+    mismatch.table(network_study.mismatch_rows(study), "reconstruction errors and their ratios per mismatch level",
+                   f"{folder}/study/mismatch_study.csv")
+    mismatch.figure(f"{folder}/study/mismatch_study.png", "error against mismatch scale: deployed, learned, ideal")

@@ -199,6 +199,23 @@ def summary(table: pd.DataFrame, guard: float) -> dict:
             "wall_mean": float(walls.mean()), "wall_max": float(walls.max()), "testbenches": int(len(walls))}
 
 
+def spec_measures(results: dict[str, tuple[pd.DataFrame, dict]]) -> tuple[dict[str, float], dict[str, str]]:
+    """The quantities the ``learning_block`` specs limit, over every run of ``verify`` (worst run
+    for agreement and steps; offsets pooled over codes, corners and instances), and those this
+    run cannot measure with why."""
+    tables = [table for table, _ in results.values()]
+    offsets = pd.concat([bound_offsets(t) for t in tables])
+    return {"agreement_outside_guard": min(s["agreement_outside_guard"] for _, s in results.values()),
+            "steps_ok": min(s["steps_ok"] for _, s in results.values()),
+            "no_decision": sum(s["no_decision"] for _, s in results.values()),
+            "offset_lower_mean": float(offsets["offset_lower"].mean()),
+            "offset_upper_mean": float(offsets["offset_upper"].mean()),
+            "offset_std": float(max(offsets["offset_lower"].std(ddof=1), offsets["offset_upper"].std(ddof=1))),
+            "decision_time_max": float(max(t["t_flag"].max() for t in tables))}, \
+        ({"offset_std": "one column of bounds has no spread (run more codes, corners or --mc)"}
+         if len(offsets) < 2 else {})
+
+
 def plot_decision_map(table: pd.DataFrame, block: LearningBlockParams, path: Path | None = None,
                       title: str = "") -> Figure:
     """Simulated decisions (INC ▲ green, SL ● yellow, DEC ▼ red, none ×) over the ideal bounds;
@@ -253,8 +270,8 @@ def markdown_summary(results: dict[str, tuple[pd.DataFrame, dict]], spec: Decisi
                      f"{s['agreement_outside_guard']:.1%} ({s['pulses_outside_guard']}) | {s['no_decision']} | "
                      f"{s['band_inversions']} | "
                      f"{s['steps_ok']:.1%} | "
-                     f"{s['offset_lower_mean'] * 1e9:+.3f} ± {s['offset_lower_std'] * 1e9:.3f} | "
-                     f"{s['offset_upper_mean'] * 1e9:+.3f} ± {s['offset_upper_std'] * 1e9:.3f} | "
+                     f"{_mean_std_nA(s['offset_lower_mean'], s['offset_lower_std'], unit='')} | "
+                     f"{_mean_std_nA(s['offset_upper_mean'], s['offset_upper_std'], unit='')} | "
                      f"{s['wall_mean']:.1f} (max {s['wall_max']:.1f}) |")
     for label, (table, _) in results.items():
         offsets = bound_offsets(table)
@@ -265,23 +282,23 @@ def markdown_summary(results: dict[str, tuple[pd.DataFrame, dict]], spec: Decisi
                       "| code | lower mean | lower σ | upper mean | upper σ | agreement outside guard |",
                       "|---|---|---|---|---|---|"]
             for code, grp in offsets.groupby("code"):
-                lines.append(f"| {code} | {grp.offset_lower.mean() * 1e9:+.3f} | {grp.offset_lower.std() * 1e9:.3f} | "
-                             f"{grp.offset_upper.mean() * 1e9:+.3f} | {grp.offset_upper.std() * 1e9:.3f} | "
-                             f"{agree.get(code, float('nan')):.1%} |")
+                lines.append(f"| {code} | {_nA(grp.offset_lower.mean(), '+.3f')} | {_nA(grp.offset_lower.std(), '.3f')} | "
+                             f"{_nA(grp.offset_upper.mean(), '+.3f')} | {_nA(grp.offset_upper.std(), '.3f')} | "
+                             f"{_percent(agree.get(code, float('nan')))} |")
             continue
         lines += ["", f"## {label}: per-code bounds (nA)", "",
                   "| code | I_Ω | ideal lower | effective | offset | ideal upper | effective | offset | agreement |",
                   "|---|---|---|---|---|---|---|---|---|"]
         for _, row in offsets.iterrows():
-            lines.append(f"| {row.code} | {row.i_omega * 1e9:.3f} | {row.ideal_lower * 1e9:.3f} | "
-                         f"{row.eff_lower * 1e9:.3f} | "
-                         f"{row.offset_lower * 1e9:+.3f} ± {row.resolution_lower * 1e9:.2f} | "
-                         f"{row.ideal_upper * 1e9:.3f} | {row.eff_upper * 1e9:.3f} | "
-                         f"{row.offset_upper * 1e9:+.3f} ± {row.resolution_upper * 1e9:.2f} | {row.agreement:.0%} |")
+            lines.append(f"| {row.code} | {_nA(row.i_omega, '.3f')} | {_nA(row.ideal_lower, '.3f')} | "
+                         f"{_nA(row.eff_lower, '.3f')} | "
+                         f"{_nA(row.offset_lower, '+.3f')} ± {_nA(row.resolution_lower, '.2f')} | "
+                         f"{_nA(row.ideal_upper, '.3f')} | {_nA(row.eff_upper, '.3f')} | "
+                         f"{_nA(row.offset_upper, '+.3f')} ± {_nA(row.resolution_upper, '.2f')} | {_percent(row.agreement, '.0%')} |")
     lines += ["", "Effective bound: the I_before threshold that best separates the simulated INC (DEC) "
               "pulses from the rest, midway between the two neighbouring levels; ± is half their gap "
               f"(± fine_step/2 = ±{spec.fine_step / 2 * 1e9:g} nA when the bound falls among the fine levels, "
-              "larger when the simulated bound moved outside them); nan when a column has no pulse on one side.", ""]
+              "larger when the simulated bound moved outside them); — when a column has no pulse on one side.", ""]
     return "\n".join(lines)
 
 
@@ -311,11 +328,24 @@ def verify(spec: DecisionMapSpec, out: Path, tech: Technology, settings: SimSett
                           f"learning block, {label}: agreement {s['agreement']:.1%},\n"  # two lines fit a column
                           f"outside ±{spec.guard * 1e9:g} nA {s['agreement_outside_guard']:.1%}")
         log(f"{label}: agreement {s['agreement']:.1%}, outside guard {s['agreement_outside_guard']:.1%}, "
-            f"offsets lower {s['offset_lower_mean'] * 1e9:+.3f}±{s['offset_lower_std'] * 1e9:.3f} nA, upper "
-            f"{s['offset_upper_mean'] * 1e9:+.3f}±{s['offset_upper_std'] * 1e9:.3f} nA ({s['elapsed']:.0f} s)")
+            f"offsets lower {_mean_std_nA(s['offset_lower_mean'], s['offset_lower_std'])}, upper "
+            f"{_mean_std_nA(s['offset_upper_mean'], s['offset_upper_std'])} ({s['elapsed']:.0f} s)")
     pd.concat([bound_offsets(t) for t, _ in results.values()]).to_csv(out / "offsets.csv", index=False)
     (out / "summary.md").write_text(markdown_summary(results, spec))
     return results
+
+
+def _nA(value: float, form: str) -> str:
+    return format(value * 1e9, form) if np.isfinite(value) else "—"
+
+
+def _percent(value: float, form: str = ".1%") -> str:
+    return format(value, form) if np.isfinite(value) else "—"
+
+
+def _mean_std_nA(mean: float, std: float, unit: str = " nA") -> str:
+    """mean ± σ in nA; σ left out when undefined (a single bound)."""
+    return f"{mean * 1e9:+.3f}" + (f" ± {std * 1e9:.3f}" if np.isfinite(std) else "") + unit
 
 
 def mc_levels(spec: DecisionMapSpec) -> DecisionMapSpec:

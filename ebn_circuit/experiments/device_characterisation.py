@@ -57,7 +57,7 @@ def characterisation_table(curves: list[DeviceCurve]) -> pd.DataFrame:
         rows.append({
             "device": f"{curve.kind}fet",
             "corner": curve.corner,
-            "S_mV_per_dec": fit.slope_mv_per_decade,
+            "S_V_per_dec": fit.slope_mv_per_decade * 1e-3,
             "kappa": fit.kappa(),
             "fit_vgs_from_V": fit.vgs_start,
             "fit_vgs_to_V": fit.vgs_stop,

@@ -174,3 +174,20 @@ def _report(summary: pd.DataFrame, figures: list[Path]) -> str:
                      f"{group['agreement_outside_guard'].mean():.1%} outside the ±0.1 nA guard band")
     lines += ["", "Figures: " + ", ".join(p.name for p in figures if p.suffix == ".png"), ""]
     return "\n".join(lines)
+
+
+def spec_measures(summary: pd.DataFrame, shortened: bool) -> tuple[dict[str, float], dict[str, str]]:
+    """The quantities the ``ic`` specs limit, over every run of the study (nominal, corners,
+    counters, Monte-Carlo instances), and those a shortened run cannot measure."""
+    settled = summary[summary["settled"].astype(bool)]
+    measured = {"agreement_outside_guard_min": float(summary["agreement_outside_guard"].min()),
+                "flags_vs_code_change_min": float(summary["flags_vs_code_change"].min()),
+                "settled_fraction": float(summary["settled"].astype(bool).mean()),
+                "settle_time_max": float(settled["settle_time_ms"].max()) * 1e-3 if len(settled) else float("nan")}
+    not_applicable = {}
+    if shortened:
+        reason = "runs shortened with --pulses cannot settle"
+        not_applicable = {"settled_fraction": reason, "settle_time_max": reason}
+    elif not len(settled):
+        not_applicable = {"settle_time_max": "no run settled (see settled_fraction)"}
+    return measured, not_applicable

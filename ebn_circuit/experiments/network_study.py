@@ -243,6 +243,20 @@ def describe_run(run: Figure1Run) -> str:
             f"spikes {m['initial']['n_spikes']}/{m['learned']['n_spikes']}/{m['optimal']['n_spikes']}")
 
 
+def mismatch_rows(summary: dict) -> pd.DataFrame:
+    """One row per mismatch level: median errors of (a) optimal deployed, (b) learned on the chip,
+    (c) the ideal network, and the ratios b/c and a/c with their range over seeds and chips."""
+    rows = []
+    for key, s in summary.items():
+        med, lo, hi = s["median"], s["min"], s["max"]
+        rows.append({"level": key, "error_a_optimal_deployed": med["a_optimal_deployed.reconstruction_error"],
+                     "error_b_learned_on_chip": med["b_learned_on_chip.reconstruction_error"],
+                     "error_c_ideal": med["c_ideal_optimal.reconstruction_error"],
+                     "b_over_c": med["ratio_b_over_c"], "b_over_c_min": lo["ratio_b_over_c"],
+                     "b_over_c_max": hi["ratio_b_over_c"], "a_over_c": med["ratio_a_over_c"]})
+    return pd.DataFrame(rows)
+
+
 def describe_mismatch(summary: dict) -> list[str]:
     lines = []
     for key, s in summary.items():

