@@ -11,7 +11,8 @@ and ``save`` writes it as a 300 dpi PNG and a vector PDF.
     save(fig, "results/x")          # results/x.png, results/x.pdf
 
 Sizes follow an IEEE two-column page: a column is 3.5 in wide, the page 7.16 in. The learning
-rule's decisions are told apart by hatching as well as colour (INC ///, SL none, DEC \\\\\\).
+rule's decisions are told apart by hatching (areas) or marker shape (points) as well as colour:
+INC ///, SL none, DEC \\\\\\; INC ▲, SL ●, DEC ▼.
 """
 
 from __future__ import annotations
@@ -29,10 +30,14 @@ WIDTHS = {"column": 3.5, "page": 7.16}   # inches
 DPI = 300
 STYLE = {"font.size": 8, "axes.titlesize": 8, "axes.labelsize": 8, "legend.fontsize": 7, "xtick.labelsize": 7,
          "ytick.labelsize": 7, "lines.linewidth": 1.0, "axes.grid": True, "grid.alpha": 0.3, "savefig.dpi": DPI,
-         "pdf.fonttype": 42, "figure.constrained_layout.use": True, "mathtext.default": "regular"}
+         "pdf.fonttype": 42, "figure.constrained_layout.use": True, "mathtext.default": "regular",
+         "hatch.linewidth": 0.5}
 # decision → (colour, hatch, label): readable in greyscale
-DECISIONS = {INC: ("#2ca02c", "///", "INC"), SL: ("#ffd92f", "", "SL"), DEC: ("#d62728", "\\\\\\", "DEC"),
-             NONE: ("#000000", "xx", "none")}
+# (dense enough that a legend's small patch shows the hatch)
+DECISIONS = {INC: ("#2ca02c", "/" * 6, "INC"), SL: ("#ffd92f", "", "SL"), DEC: ("#d62728", "\\" * 6, "DEC"),
+             NONE: ("#000000", "x" * 4, "none")}
+# decision → marker, for points too small to hatch; up and down follow the code's step
+DECISION_MARKERS = {INC: "^", SL: "o", DEC: "v", NONE: "X"}
 
 
 @contextmanager
@@ -60,10 +65,12 @@ def save(fig: Figure, path: str | Path) -> list[Path]:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     written = []
-    for suffix in (".png", ".pdf"):
-        target = path.with_suffix(suffix)
-        fig.savefig(target, dpi=DPI)
-        written.append(target)
+    # inside the style: the PDF font type and mathtext are read when the figure is drawn
+    with style():
+        for suffix in (".png", ".pdf"):
+            target = path.with_suffix(suffix)
+            fig.savefig(target, dpi=DPI)
+            written.append(target)
     return written
 
 

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure
 
 from ebn_circuit.circuits.codes import code_range
 from ebn_circuit.circuits.learning_block import LearningBenchParams, LearningBlockParams, learning_block_testbench
@@ -32,7 +33,8 @@ from ebn_circuit.circuits.learning_timing import PulseSchedule
 from ebn_circuit.measure.learning_block import decision_from_flags, readout
 from ebn_circuit.errors import ConfigError
 from ebn_circuit.params import Params, param, positive
-from ebn_circuit.rule import DEC, DECISION_NAMES, INC, NONE, SL, ideal_decision
+from ebn_circuit.plotting import DECISION_MARKERS, DECISIONS, integer_ticks, nA, new_figure, save, style
+from ebn_circuit.rule import DEC, INC, NONE, ideal_decision
 from ebn_circuit.sweep.jobs import JobOutput, make_job, run_jobs
 from ebn_circuit.sweep.settings import SimSettings
 from ebn_circuit.technology.core import Technology
@@ -214,44 +216,42 @@ def spec_measures(results: dict[str, tuple[pd.DataFrame, dict]]) -> tuple[dict[s
          if len(offsets) < 2 else {})
 
 
-def plot_decision_map(table: pd.DataFrame, block: LearningBlockParams, path: Path, title: str = "") -> Path:
-    """Simulated decisions (INC green, SL yellow, DEC red, none black) over the ideal bounds."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    colours = {INC: "tab:green", SL: "gold", DEC: "tab:red", NONE: "black"}
-    fig, ax = plt.subplots(figsize=(7, 5))
-    for decision, colour in colours.items():
-        pts = table[table["decision"] == decision]
-        if len(pts):
-            ax.scatter(pts["code"], pts["i_before"] * 1e9, s=14, c=colour, edgecolors="none",
-                       label=DECISION_NAMES.get(decision, "none"))
-    wrong = table[table["decision"] != table["ideal"]]
-    if len(wrong):
-        ax.scatter(wrong["code"], wrong["i_before"] * 1e9, s=40, facecolors="none", edgecolors="k", lw=0.8,
-                   label="≠ ideal")
-    lo, hi = -(2 ** (block.bits - 1)), 2 ** (block.bits - 1) - 1
-    codes = np.linspace(lo, hi, 200)
-    lower, upper = block.bounds(codes * block.omega_per_code)
-    ax.plot(codes, lower * 1e9, "k-", lw=0.6, alpha=0.5, label="ideal bounds (nominal I_Ω)")
-    ax.plot(codes, upper * 1e9, "k-", lw=0.6, alpha=0.5)
-    offsets = bound_offsets(table).groupby("code").mean(numeric_only=True).reset_index()
-    for k, row in offsets.iterrows():
-        for ideal, eff in ((row.ideal_lower, row.eff_lower), (row.ideal_upper, row.eff_upper)):
-            ax.hlines(ideal * 1e9, row.code - 1.5, row.code + 1.5, colors="k", lw=2,
-                      label="ideal bound (simulated I_Ω)" if k == 0 and ideal == row.ideal_lower else None)
-            ax.hlines(eff * 1e9, row.code - 1.5, row.code + 1.5, colors="tab:blue", lw=1.2, ls="--",
-                      label="effective bound" if k == 0 and ideal == row.ideal_lower else None)
-    ax.axhline(block.i_rest * 1e9, color="grey", ls=":", lw=1, label="I_rest")
-    ax.set_xlabel("weight code")
-    ax.set_ylabel("I_before (nA)")
-    ax.set_title(title or "learning-block decision map")
-    ax.legend(fontsize=7, loc="lower left")
-    fig.tight_layout()
-    fig.savefig(path, dpi=130)
-    plt.close(fig)
-    return Path(path)
+def plot_decision_map(table: pd.DataFrame, block: LearningBlockParams, path: Path | None = None,
+                      title: str = "") -> Figure:
+    """Simulated decisions (INC ▲ green, SL ● yellow, DEC ▼ red, none ×) over the ideal bounds;
+    also written to ``path`` (.png and .pdf) when given."""
+    with style():
+        fig = new_figure("column", aspect=1.0)
+        ax = fig.subplots()
+        for decision, marker in DECISION_MARKERS.items():
+            points = table[table["decision"] == decision]
+            if len(points):
+                colour, _, label = DECISIONS[decision]
+                ax.scatter(points["code"], nA(points["i_before"]), s=9, marker=marker, color=colour,
+                           edgecolors="k", linewidths=0.2, label=label)
+        wrong = table[table["decision"] != table["ideal"]]
+        if len(wrong):
+            ax.scatter(wrong["code"], nA(wrong["i_before"]), s=30, facecolors="none", edgecolors="k", linewidths=0.6,
+                       label="differs from ideal rule")
+        codes = np.linspace(*code_range(block.bits), 200)
+        lower, upper = block.bounds(codes * block.omega_per_code)
+        ax.plot(codes, nA(lower), "k-", lw=0.6, alpha=0.5, label=r"ideal bounds (nominal $I_{\Omega}$)")
+        ax.plot(codes, nA(upper), "k-", lw=0.6, alpha=0.5)
+        per_code = bound_offsets(table).groupby("code").mean(numeric_only=True)
+        at = np.repeat(per_code.index.to_numpy(), 2)
+        ideal = per_code[["ideal_lower", "ideal_upper"]].to_numpy().ravel()
+        effective = per_code[["eff_lower", "eff_upper"]].to_numpy().ravel()
+        ax.hlines(nA(ideal), at - 1.5, at + 1.5, colors="k", lw=2, label=r"ideal bound (simulated $I_{\Omega}$)")
+        ax.hlines(nA(effective), at - 1.5, at + 1.5, colors="tab:blue", lw=1.2, ls="--", label="effective bound")
+        ax.axhline(nA(block.i_rest), color="grey", ls=":", lw=1, label=r"$I_{\mathrm{rest}}$")
+        ax.set_xlabel("weight code")
+        integer_ticks(ax.xaxis)
+        ax.set_ylabel(r"$I_{\mathrm{before}}$ (nA)")
+        ax.set_title(title or "learning-block decision map")
+        fig.legend(loc="outside lower center", ncols=2)
+    if path is not None:
+        save(fig, path)
+    return fig
 
 
 def markdown_summary(results: dict[str, tuple[pd.DataFrame, dict]], spec: DecisionMapSpec) -> str:
@@ -325,8 +325,8 @@ def verify(spec: DecisionMapSpec, out: Path, tech: Technology, settings: SimSett
         results[label] = (table, s)
         table.to_csv(out / f"decision_map_{label}.csv", index=False)
         plot_decision_map(table, spec.block, out / f"decision_map_{label}.png",
-                          f"learning block, {label}: agreement {s['agreement']:.1%}, outside ±"
-                          f"{spec.guard * 1e9:g} nA {s['agreement_outside_guard']:.1%}")
+                          f"learning block, {label}: agreement {s['agreement']:.1%},\n"  # two lines fit a column
+                          f"outside ±{spec.guard * 1e9:g} nA {s['agreement_outside_guard']:.1%}")
         log(f"{label}: agreement {s['agreement']:.1%}, outside guard {s['agreement_outside_guard']:.1%}, "
             f"offsets lower {_mean_std_nA(s['offset_lower_mean'], s['offset_lower_std'])}, upper "
             f"{_mean_std_nA(s['offset_upper_mean'], s['offset_upper_std'])} ({s['elapsed']:.0f} s)")
