@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ebn_circuit.behavioural.decision_fit import GAIN_RANGE
 from ebn_circuit.behavioural.validation import (Candidate, OperatingRange, cross_validate, group_folds,
                                                 interval_row, one_standard_error_choice)
 from ebn_circuit.errors import ConfigError
@@ -53,7 +54,10 @@ def _sigma(design: np.ndarray, y: np.ndarray, coef: np.ndarray) -> tuple[np.ndar
     if dof <= 0:
         return np.full((coef.size, coef.size), np.nan), 0
     s2 = float(np.sum((y - design @ coef) ** 2)) / dof
-    return np.linalg.pinv(design.T @ design) * s2, dof
+    scale = np.linalg.norm(design, axis=0)            # columns of 1 and of nA: equilibrate before inverting
+    scale[scale == 0] = 1.0
+    unit = design / scale
+    return np.linalg.pinv(unit.T @ unit) / np.outer(scale, scale) * s2, dof
 
 
 def fit_bounds(table: pd.DataFrame, omega_per_code: float, instance_column: str = "instance",
@@ -154,12 +158,13 @@ def _intervals(onehot, x_mid, x_half, lower, upper, mid, half, n, free_k) -> pd.
             ("gain g", mid, cov_mid, dof_mid, _slope_vector(mid.size, n), "", -2.0),
             ("sl_gain k", half, cov_half, dof_half, _slope_vector(half.size, n) if free_k else None, "", 1.0)):
         if c is None:
-            rows.append(interval_row(name, 0.0, reason="fixed at 0 by the chosen candidate"))
+            rows.append(interval_row(name, 0.0, fixed="held at 0 by the chosen candidate"))
             continue
         value = scale * float(c @ coef)
         sigma = abs(scale) * float(np.sqrt(max(c @ cov @ c, 0.0))) if dof else float("nan")
         t = stats.t.ppf(0.975, dof) if dof else float("nan")
         rows.append(interval_row(name, value, low=value - t * sigma, high=value + t * sigma, unit=unit,
+                                 allowed=GAIN_RANGE if name == "gain g" else None,
                                  reason="" if dof else "no residual degrees of freedom (as many parameters as bounds)"))
     return pd.DataFrame(rows)
 

@@ -131,7 +131,9 @@ def sandwich_sigma(jacobian: np.ndarray, residuals: np.ndarray, clusters: Sequen
     where the model is locally linear; with few clusters it is itself uncertain."""
     jacobian, residuals = np.asarray(jacobian, dtype=float), np.asarray(residuals, dtype=float)
     labels = np.asarray(list(clusters))
-    bread = np.linalg.pinv(jacobian.T @ jacobian)
+    scale = np.linalg.norm(jacobian, axis=0)           # equilibrate columns of very different size
+    scale[scale == 0] = 1.0
+    bread = np.linalg.pinv((jacobian / scale).T @ (jacobian / scale)) / np.outer(scale, scale)
     meat = np.zeros_like(bread)
     names = list(dict.fromkeys(labels.tolist()))
     for name in names:
