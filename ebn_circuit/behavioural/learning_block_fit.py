@@ -171,6 +171,11 @@ def fit_waveform_set(waveforms: pd.DataFrame, i_rest: float, i_sl: float, source
                      resamples: int = BOOTSTRAP, seed: int = 0, corner: str | None = None) -> dict:
     """``fit_pulse_set`` on aligned waveforms (time, i_mem, pulse, code); I_Ω per code measured
     from them unless given (with a block-bootstrap interval over pulses when measured)."""
+    present = [name for name in ("time", "i_mem", "pulse", "code") if name in waveforms.columns]
+    gaps = [name for name in present if waveforms[name].isna().any()]
+    if gaps:
+        raise WaveformError(f"{source}: signal(s) {', '.join(gaps)} have missing samples (signals of different "
+                            "lengths?); align them on one time base first")
     table = pulse_table(waveforms, source=source)
     usable = usable_pulses(table, float(waveforms["time"].iloc[-1]))
     if len(usable) < MIN_PULSES:
