@@ -110,3 +110,31 @@ def test_operating_range_warns_once_per_quantity_and_round_trips():
     assert again.spans == span.spans and again.labels == span.labels
     with pytest.raises(ConfigError):
         OperatingRange.from_dict({"spans": {"code": "x"}})
+
+
+def test_dac_forms_choose_the_binary_weights_of_a_mismatched_binary_dac():
+    """A 6-bit offset-binary DAC whose bit groups are mismatched (a few % each): the binary form
+    predicts held-out codes to the noise, the linear form misses the carries, the table cannot
+    bridge a held-out block; a second instance differs by its own mismatch."""
+    from ebn_circuit.behavioural.dac import DacTableModel
+    from ebn_circuit.behavioural.dac_forms import cross_instance, intervals, select_form
+
+    rng = np.random.default_rng(4)
+    codes = np.arange(-32, 32)
+    rows = []
+    for instance in (1, 2):
+        weights = 1e-9 * 2.0 ** np.arange(6) * (1 + rng.normal(0, 0.05, 6))
+        bits = ((codes + 32)[:, None] >> np.arange(6)) & 1
+        current = -32e-9 + bits @ weights + rng.normal(0, 1e-13, codes.size)
+        rows.append(pd.DataFrame({"instance": instance, "code": codes, "current": current}))
+    model = DacTableModel.fit(pd.concat(rows))
+    chosen, table = select_form(model)
+    assert chosen == "binary weights"
+    errors = table.set_index("candidate")["cv_rms_error_lsb"]
+    assert errors["binary weights"] < 0.01 < errors["linear"] < errors["table"]
+    params = intervals(model, chosen)
+    assert len(params) == 2 * 7 and params["identified"].all()
+    across = cross_instance(model, chosen)
+    assert across.loc[across["fitted_on"] != across["tested_on"], "rms_error_lsb"].min() > 10 * errors["binary weights"]
+    with pytest.warns(ExtrapolationWarning, match="code"):
+        model.predict(40, 1)

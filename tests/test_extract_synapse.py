@@ -122,6 +122,12 @@ def test_dac_tables_per_instance_differ_and_interpolate_the_measured_points(sim_
         assert model.predict(codes[-1] + 5, seed) == pytest.approx(current[-1])
     assert summary["reproduction_error_max_A"] <= 1e-12 * lsb
     assert summary["all_monotonic"]
+    # the compact forms were cross-validated over blocks of codes; the chosen one is no worse held
+    # out than the others by more than its standard error (the one-standard-error rule)
+    cv = pd.read_csv(tmp_path / "dac_form_cv.csv").set_index("candidate")
+    chosen = cv.loc[summary["form_chosen"]]
+    assert chosen["cv_rms_error_lsb"] <= cv["cv_rms_error_lsb"].min() + cv.loc[cv["cv_rms_error_lsb"].idxmin(), "cv_se"]
+    assert (tmp_path / "dac_cross_instance.csv").is_file() and summary["cross_instance_rms_error_lsb_mean"] > 0
     assert (tmp_path / "dac_table_model.png").stat().st_size > 0
     # the network layer still reads the combined table
     from ebn_circuit.network.circuit_mode import substrate_from_dac_table
