@@ -26,12 +26,14 @@ def test_main_job_quick_runs_every_stage_end_to_end(tmp_path):
                  "ic/sim2_transient.png", "ic/summary.csv", "learning_block_fits.csv", "dac_mc_table.parquet",
                  "network/ideal/figure1.png", "network/circuit/figure1.png", "network_summary.csv",
                  "extract/neuron/neuron_fi.parquet", "extract/synapse/synapse_tau_gain.parquet",
-                 "extract/learning-block/learning_block_bounds.parquet", "extract/summary.json"):
+                 "extract/learning-block/learning_block_bounds.parquet", "extract/summary.json",
+                 "chip_twin/chip/neuron.parquet", "chip_twin/chip/summary.md", "chip_twin/twin/twin_check.csv",
+                 "chip_twin/study/mismatch_study.csv"):
         assert (results / name).stat().st_size > 0, name
     assert (tmp_path / "netlists" / "device_idvg_nfet.spice").is_file()
     report = (results / "report.md").read_text()
     for heading in ("Device characterisation", "decision map", "transients", "Behavioural", "Transfer-curve", "DAC",
-                    "Network"):
+                    "Network", "Chip twin"):
         assert heading in report
     ic = pd.read_csv(results / "ic" / "summary.csv")
     assert (ic["flags_vs_code_change"] == 1.0).all()
