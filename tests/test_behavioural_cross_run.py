@@ -47,7 +47,7 @@ def test_every_source_is_fitted_and_scored_on_every_other(ic_dir):
     assert table.loc[(table["fitted_on"] == "sim1 tt") & (table["tested_on"] == "sim1 ff"),
                      "outside_fitted_range"].str.contains("corner").all()
     summary = cross_run_summary(table)
-    assert summary["pairs"].sum() == 6
+    assert summary["pairs"].sum() == 6 and "same circuit, other run" in set(summary["pairs_of"])
     text = markdown(table)
     assert text.count("\n| sim") == 9 and "nominal rule" in text
 

@@ -107,14 +107,18 @@ def test_outside_the_fitted_range_warns_once():
     fitted = fit_learning_block(synthetic_run(OFFSETS, seed=1), omega_per_code=OFFSETS.omega_per_code,
                                 corner="tt", **FAST)
     low, high = fitted.operating_range.spans["code"]
+    seen = fitted.operating_range.spans["code near a bound"]   # codes at which pulses came near a bound
+    assert low <= seen[0] <= seen[1] <= high
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        fitted.decide_code([9e-9], [low], corner="tt")          # inside: no warning
+        fitted.decide_code([9e-9], [round(sum(seen) / 2)], corner="tt")      # inside: no warning
         assert not [w for w in caught if issubclass(w.category, ExtrapolationWarning)]
         fitted.decide_code([9e-9, 9e-9], [high + 10, high + 12])
-        fitted.decide_code([9e-9], [high + 20])                 # the same quantity again: silent
-    codes = [w for w in caught if issubclass(w.category, ExtrapolationWarning) and "code" in str(w.message)]
-    assert len(codes) == 1
+        fitted.decide_code([9e-9], [high + 20])                 # the same quantities again: silent
+    messages = [str(w.message) for w in caught if issubclass(w.category, ExtrapolationWarning)]
+    near = [m for m in messages if m.startswith("LearningBlockModel: code near a bound ")]
+    plain = [m for m in messages if m.startswith("LearningBlockModel: code ") and m not in near]
+    assert len(plain) == 1 and len(near) == 1
     with pytest.warns(ExtrapolationWarning, match="corner ff"):
         fitted.decide([9e-9], [0.0], corner="ff")
 

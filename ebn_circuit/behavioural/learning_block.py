@@ -41,6 +41,7 @@ NOMINAL_I_REST = 9e-9
 NOMINAL_I_SL = 0.3e-9
 NOMINAL_INSTANCE = "nominal"
 SCHEMA = "ebn_circuit.LearningBlockModel/2"
+BOUND_CODES = "code near a bound"   # as learning_block_fit names it
 PARAMETERS = ("i_rest", "i_sl", "gain", "omega_per_code", "sl_gain", "offset_lower", "offset_upper", "sample_lead")
 
 __all__ = ["InstanceOffset", "LearningBlockModel", "NOMINAL_I_REST", "NOMINAL_I_SL", "fit_bounds_model",
@@ -117,6 +118,12 @@ class LearningBlockModel:
             outside.append(self.operating_range.check("corner", corner, "LearningBlockModel"))
         return any(outside)
 
+    def _check_codes(self, codes: np.ndarray) -> None:
+        """Codes outside those fitted, and outside those at which a pulse came near a bound (where
+        the bounds were seen at all), each warn once."""
+        self.check_range(code=codes)
+        self.operating_range.check(BOUND_CODES, codes, "LearningBlockModel")
+
     def decide(self, i_before, i_omega, instance: str | None = None, corner: str | None = None) -> np.ndarray:
         """+1 (INC), −1 (DEC) or 0 (SL) per I_before (A) with jump I_Ω (A)."""
         # a tenth of the band's half-width: sampling noise at the range's edge is no extrapolation
@@ -124,7 +131,7 @@ class LearningBlockModel:
         return classify(i_before, *self.bounds(i_omega, instance))
 
     def decide_code(self, i_before, code, instance: str | None = None, corner: str | None = None) -> np.ndarray:
-        self.check_range(code=np.asarray(code, dtype=float))
+        self._check_codes(np.asarray(code, dtype=float))
         return self.decide(i_before, np.asarray(code, dtype=float) * self.omega_per_code, instance, corner)
 
     def agreement(self, table: pd.DataFrame, omega_per_code: float | None = None, corner: str | None = None) -> float:
@@ -132,7 +139,7 @@ class LearningBlockModel:
         predicts; I_Ω = ``omega_per_code`` (that run's own jump per code; default the model's) × code."""
         usable = table[~table["saturated"]]
         omega = self.omega_per_code if omega_per_code is None else omega_per_code
-        self.check_range(code=usable["code_before"].to_numpy(dtype=float))
+        self._check_codes(usable["code_before"].to_numpy(dtype=float))
         predicted = self.decide(usable["i_before"], omega * usable["code_before"], corner=corner)
         return float(np.mean(predicted == usable["decision"].to_numpy()))
 

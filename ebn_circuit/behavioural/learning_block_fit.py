@@ -33,6 +33,7 @@ BOOTSTRAP = 200
 BOOTSTRAP_BLOCK = 10          # pulses per bootstrap block (two pulse periods of τ_mem ≈ 20 ms)
 MIN_PULSES = 7
 PULSE_COLUMNS = ("onset", "i_before", "code_before", "decision", "saturated")
+BOUND_CODES = "code near a bound"   # the operating-range quantity: codes at which pulses came near a bound
 
 
 def usable_pulses(table: pd.DataFrame, end_time: float | None = None) -> pd.DataFrame:
@@ -101,8 +102,8 @@ def intervals(pulses: Pulses, name: str, params: BoundParams, i_rest: float, i_s
     """Bootstrap intervals of the chosen candidate's parameters (SI) and identifiability flags.
     Each resample is refitted with ties broken at random, so a parameter that many values fit
     equally well shows its whole flat stretch (ties broken towards the nominal rule would hide it).
-    g, when the chosen candidate holds it at 1, gets the interval it has when left free: whether
-    the data could have told how the bounds move with I_Ω."""
+    The offsets and g, when the chosen candidate holds them, get the intervals they have when left
+    free: whether the data could have placed the bounds, and told how they move with I_Ω."""
     n_free, search_gain, search_lead = CANDIDATES[name]
 
     def bootstrap(candidate: str) -> list[BoundParams]:
@@ -112,19 +113,25 @@ def intervals(pulses: Pulses, name: str, params: BoundParams, i_rest: float, i_s
     fits = bootstrap(name) if n_free else []
     column = lambda attr, fits=fits: [getattr(f, attr) for f in fits] if fits else None  # noqa: E731
     fixed = lambda free: "" if free else f"held by the chosen candidate ({name})"  # noqa: E731
+
+    def held(row: dict, value: float) -> dict:
+        """A parameter the chosen candidate holds: its interval when free, and whether the data
+        could have placed it (a simpler candidate chosen on data that cannot tell is no evidence)."""
+        return {**row, "value": value, "note": f"held at {value:g} by the chosen candidate ({name}); the interval is "
+                "its own when free" + (f" — {row['note']}" if row["note"] else "")}
+
     offsets = (-OFFSET_LIMIT, OFFSET_LIMIT)
+    free_offsets = fits if n_free >= 2 else bootstrap("offsets")
     # a bound known only to within I_SL (half the band) is not placed by the data
-    rows = [interval_row("offset_lower", params.offset_lower, column("offset_lower"), allowed=offsets, unit="A",
-                         fixed=fixed(n_free), too_wide=i_sl),
-            interval_row("offset_upper", params.offset_upper, column("offset_upper"), allowed=offsets, unit="A",
-                         fixed=fixed(n_free), too_wide=i_sl)]
+    rows = [interval_row(attr, getattr(params, attr), column(attr, free_offsets), allowed=offsets, unit="A",
+                         too_wide=i_sl) for attr in ("offset_lower", "offset_upper")]
+    if n_free < 2:
+        rows = [held(row, getattr(params, row["parameter"])) for row in rows]
     if search_gain:
         rows.append(interval_row("gain g", params.gain, column("gain"), allowed=GAIN_RANGE))
     else:
-        free = interval_row("gain g", params.gain, column("gain", bootstrap("offsets+gain")), allowed=GAIN_RANGE)
-        free["note"] = (f"held at {params.gain:g} by the chosen candidate ({name}); the interval is g's when free"
-                        + (f" — {free['note']}" if free["note"] else ""))
-        rows.append(free)
+        rows.append(held(interval_row("gain g", params.gain, column("gain", bootstrap("offsets+gain")),
+                                      allowed=GAIN_RANGE), params.gain))
     rows.append(interval_row("sample_lead", params.lead, column("lead"), allowed=(LEADS[0], LEADS[-1]), unit="s",
                              fixed=fixed(search_lead)))
     if omega is not None:
@@ -155,6 +162,13 @@ def fit_pulse_set(table: pd.DataFrame, omega_per_code: float, i_rest: float, i_s
     codes = table["code_before"].to_numpy(dtype=float)
     spans = {"code": (codes.min(), codes.max()), "i_omega": (pulses.i_omega.min(), pulses.i_omega.max()),
              "i_before": (pulses.before[0.0].min(), pulses.before[0.0].max())}
+    # where a bound was seen: pulses within I_SL of one (elsewhere the decisions are far from both
+    # and say little about where a bound lies)
+    lower, upper = params.bounds(pulses.i_omega, i_rest, i_sl)
+    x = pulses.before[params.lead]
+    near = (np.abs(x - lower) < i_sl) | (np.abs(x - upper) < i_sl)
+    if near.any():
+        spans[BOUND_CODES] = (codes[near].min(), codes[near].max())
     report = {"source": source, "pulses": int(pulses_seen or len(table)), "usable_pulses": int(len(pulses)),
               "candidate": chosen, "agreement": params.agreement(pulses, i_rest, i_sl),
               "cv_agreement": cv, "cv_se": cv_se, "cv_candidates": ",".join(fold_choices),
