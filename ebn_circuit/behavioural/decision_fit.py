@@ -87,7 +87,10 @@ def optimal_cuts(x: np.ndarray, positive: np.ndarray, below: bool, rng: np.rando
     optimal = errors == errors.min(axis=1, keepdims=True)
     lo = np.hstack([np.full((rows, 1), -np.inf), xs])        # gap k spans (xs[k−1], xs[k])
     hi = np.hstack([xs, np.full((rows, 1), np.inf)])
-    pick = lambda k: (np.take_along_axis(lo, k[:, None], 1)[:, 0], np.take_along_axis(hi, k[:, None], 1)[:, 0])  # noqa: E731
+
+    def pick(k):   # the ends of gap k[r] in each row r
+        return np.take_along_axis(lo, k[:, None], 1)[:, 0], np.take_along_axis(hi, k[:, None], 1)[:, 0]
+
     if rng is not None:
         a, b = pick(np.argmax(np.where(optimal, rng.random(optimal.shape), -1.0), axis=1))
         a, b = np.maximum(a, -limit), np.minimum(b, limit)

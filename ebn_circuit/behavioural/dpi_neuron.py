@@ -342,7 +342,8 @@ def _solve(initial: DpiNeuronModel, free: tuple[str, ...], runs: list[tuple], i_
     # f–I point) as one cluster
     clusters = [f"run{k}" for k, run in enumerate(runs) for _ in range(run[1].size)] + \
         [f"fi{j}" for j in range(rate_rows)]
-    robust = sandwich_sigma(solution.jac, solution.fun, clusters) if len(set(clusters)) > 1 else np.full(len(free), np.nan)
+    robust = (sandwich_sigma(solution.jac, solution.fun, clusters) if len(set(clusters)) > 1
+              else np.full(len(free), np.nan))
     to_si = lambda name, s: getattr(model, name) * s if PARAMETERS[name][0] else s * _linear_scale(name)  # noqa: E731
     return (model, {name: to_si(name, s) for name, s in zip(free, sigma)}, float(solution.cost),
             {name: to_si(name, s) for name, s in zip(free, robust)})

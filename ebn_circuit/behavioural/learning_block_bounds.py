@@ -111,7 +111,8 @@ def fit_bounds(table: pd.DataFrame, omega_per_code: float, instance_column: str 
               if len(selection) else float("nan"), "codes": int(np.unique(codes).size)}
     return dict(i_rest=i_rest, i_sl=i_sl, gain=gain, omega_per_code=omega_per_code, sl_gain=sl_gain,
                 instances=instances, fit_table=fit_table, intervals=intervals, selection=selection,
-                fit_report=report, operating_range=OperatingRange(spans, {"corner": corners} if corners else {}, {"i_omega": "A"}))
+                fit_report=report,
+                operating_range=OperatingRange(spans, {"corner": corners} if corners else {}, {"i_omega": "A"}))
 
 
 def _choose(allowed, onehot, i_omega, lower, upper, codes) -> tuple[pd.DataFrame, str]:
@@ -150,7 +151,10 @@ def _intervals(onehot, x_mid, x_half, lower, upper, mid, half, n, free_k) -> pd.
     """95 % OLS intervals of I_rest, I_SL, g and k (population values: means over instances)."""
     cov_mid, dof_mid = _sigma(x_mid, (lower + upper) / 2, mid)
     cov_half, dof_half = _sigma(x_half, (upper - lower) / 2, half)
-    mean_of = lambda size, first: np.concatenate([np.zeros(first), np.full(n, 1.0 / n), np.zeros(size - first - n)])  # noqa: E731
+
+    def mean_of(size: int, first: int) -> np.ndarray:   # picks the mean of n coefficients from ``first``
+        return np.concatenate([np.zeros(first), np.full(n, 1.0 / n), np.zeros(size - first - n)])
+
     rows = []
     for name, coef, cov, dof, c, unit, scale in (
             ("i_rest", mid, cov_mid, dof_mid, mean_of(mid.size, 0), "A", 1.0),

@@ -91,7 +91,8 @@ def nested_score(pulses: Pulses, names, i_rest: float, i_sl: float, folds: int) 
         chosen.append(name)
     pooled = hits / len(pulses)
     smoothed = (hits + 1) / (len(pulses) + 2)   # all folds right is no proof of zero spread
-    se = max(float(np.std(scores, ddof=1) / np.sqrt(len(scores))), float(np.sqrt(smoothed * (1 - smoothed) / len(pulses))))
+    se = max(float(np.std(scores, ddof=1) / np.sqrt(len(scores))),
+             float(np.sqrt(smoothed * (1 - smoothed) / len(pulses))))
     return pooled, se, chosen
 
 
@@ -135,8 +136,8 @@ def intervals(pulses: Pulses, name: str, params: BoundParams, i_rest: float, i_s
     rows.append(interval_row("sample_lead", params.lead, column("lead"), allowed=(LEADS[0], LEADS[-1]), unit="s",
                              fixed=fixed(search_lead)))
     if omega is not None:
-        rows.append(interval_row("omega_per_code", omega, omega_samples, unit="A",
-                                 fixed="" if omega_samples is not None else "given (the run's calibration), not measured"))
+        given = "" if omega_samples is not None else "given (the run's calibration), not measured"
+        rows.append(interval_row("omega_per_code", omega, omega_samples, unit="A", fixed=given))
     return pd.DataFrame(rows)
 
 

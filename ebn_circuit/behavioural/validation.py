@@ -61,7 +61,8 @@ def group_folds(groups: Sequence, k: int) -> list[np.ndarray]:
     if len(order) < 2:
         raise ConfigError(f"group_folds: need at least 2 groups to hold one out, got {len(order)}")
     position = labels.map({g: i for i, g in enumerate(order)}).to_numpy()
-    return [np.flatnonzero(np.isin(position, part)) for part in np.array_split(np.arange(len(order)), min(k, len(order)))]
+    parts = np.array_split(np.arange(len(order)), min(k, len(order)))
+    return [np.flatnonzero(np.isin(position, part)) for part in parts]
 
 
 # --- candidates and the one-standard-error choice ---------------------------------------------
@@ -227,5 +228,6 @@ class OperatingRange:
             labels = {str(k): tuple(str(x) for x in v) for k, v in dict(data.get("labels", {})).items()}
             units = {str(k): str(v) for k, v in dict(data.get("units", {})).items()}
         except (TypeError, ValueError, IndexError, AttributeError) as exc:
-            raise ConfigError(f"operating range: expected spans name → [min, max] and labels name → [..], {exc}") from None
+            raise ConfigError(f"operating range: expected spans name → [min, max] and labels name → [...] ({exc})") \
+                from None
         return cls(spans, labels, units)

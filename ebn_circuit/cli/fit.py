@@ -69,7 +69,8 @@ def load_run_waveforms(path: Path) -> pd.DataFrame:
 def parameter_lines(model: LearningBlockModel) -> list[str]:
     rows = model.intervals if model.intervals is not None else pd.DataFrame()
     lines = ["parameters (95 % block-bootstrap intervals):"]
-    table = [("I_rest (nominal)", engineering(model.i_rest, "A"), ""), ("I_SL (nominal)", engineering(model.i_sl, "A"), "")]
+    table = [("I_rest (nominal)", engineering(model.i_rest, "A"), ""),
+             ("I_SL (nominal)", engineering(model.i_sl, "A"), "")]
     for r in rows.itertuples():
         interval = (f"[{engineering(r.low, r.unit)}, {engineering(r.high, r.unit)}]  "
                     if np.isfinite(r.low) and np.isfinite(r.high) and r.identified is not None else "")

@@ -13,6 +13,7 @@ from ebn_circuit.extract.dac import extract_dac_curves
 from ebn_circuit.sweep.settings import SimSettings
 from ebn_circuit.technology.core import Technology
 
+
 def fit_stage(ic_dir: Path, reference: Path | None) -> pd.DataFrame:
     """The behavioural learning block fitted on each run of ``ic_dir`` (and the original IC's run
     in ``reference``) and scored on every run: the cross-run table of ``experiments.cross_run``
