@@ -108,7 +108,7 @@ def test_twin_settles_in_the_band_when_its_blocks_are_ideal():
     the block's I_Ω per code: once settled, only SL, and I_before inside the band."""
     run = load_run(REPO / "sims" / "ic_sim1.toml")
     block = LearningBlockModel(i_rest=9e-9, i_sl=0.3e-9, gain=1.0, omega_per_code=OMEGA)
-    twin = TwinParams(gain=11e-9, gain_exponent=0.85, tau=0.019, tau_exponent=0.3, i_threshold=25e-9,
+    twin = TwinParams(gain=11e-9, gain_exponent=0.85, tau=0.019, tau_exponent=0.3, copy_gain=1.0, i_threshold=25e-9,
                       t_refractory=0.8e-3, synapse_codes=(-24, 24), synapse_amplitude=(-11e-9, 11e-9),
                       tau_syn=2.9e-3, block=block)
     table = simulate_twin(run, twin)

@@ -63,4 +63,4 @@ def test_simulate_refuses_shell_and_runs_a_clean_deck(tmp_path):
     proc = run_cli("simulate", str(clean), "--csv", str(tmp_path / "rc.csv"), "--backend", "batch", "--no-cache")
     assert proc.returncode == 0, proc.stderr
     frame = pd.read_csv(tmp_path / "rc.csv")
-    assert "v(out) [V]" in frame.columns and frame["v(out) [V]"].iloc[-1] > 0.8
+    assert frame.columns[0] == "time" and frame["v(out)"].iloc[-1] > 0.8

@@ -6,8 +6,8 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "ebn_circuit"
 # top to bottom; the first four are the shared vocabulary every layer may use
-LAYERS = ["errors", "params", "rule", "tomlfile", "technology", "circuits", "spice", "sweep", "measure",
-          "behavioural", "extract", "chip", "network", "cosim", "experiments", "cli"]
+LAYERS = ["errors", "params", "rule", "plotting", "tomlfile", "technology", "circuits", "spice", "sweep", "measure",
+          "blocks", "behavioural", "extract", "chip", "network", "cosim", "experiments", "cli"]
 
 
 def imports_of(path: Path):

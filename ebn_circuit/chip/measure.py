@@ -5,10 +5,12 @@ parameters of the instance that the loop's run with seed N is made of.
 One job per instance (``measure_instance``), a few short transients each:
 
 - neuron: a drive staircase with the code held at 0 and no pulses → I_mem∞ at three drives (the
-  power law I_mem∞ = A·(I_in/3 nA)^γ), τ_mem; a strong drive → spike threshold, refractory, rate;
+  power law I_mem∞ = A·(I_in/3 nA)^γ), τ_mem, and the ratio of the learning block's copy of I_mem
+  to I_mem (the copy mirror's mismatch: what the block compares is the copy); a strong drive →
+  spike threshold, refractory, rate;
 - synapse pair: one 1 ms pulse at four codes, its net current into the neuron input sensed → the
   charge per pulse / width A(code) (its line: gain per code and offset at code 0) and τ_syn;
-- learning block: its effective bounds at two codes (successive refinement) → I_rest, I_SL, g, k;
+- learning block: its effective bounds at two codes (successive refinement to ±0.012 nA) → I_rest, I_SL, g, k;
 - weight DAC: the all-code sweep of the synapse's DAC (its own netlist: another draw of the same
   distribution) → LSB, offset, DNL and the code → current curve.
 
@@ -53,7 +55,7 @@ class ChipSpec(Params):
 
     run: IcRun = param(default_factory=IcRun, kind=IcRun)
     omega_per_code: float = positive(0.07e-9, "A", "the learning block's I_Ω per code (its replica DACs)")
-    lb_resolution: float = positive(0.03e-9, "A", "half-width of the bounds' final brackets")
+    lb_resolution: float = positive(0.015e-9, "A", "half-width of the bounds' final brackets")
 
 
 @dataclass(frozen=True)
@@ -86,12 +88,16 @@ def measure_neuron(simulator, tech, spec: ChipSpec, seed: int) -> dict:
     t1, t2 = NEURON_SEGMENT, 2 * NEURON_SEGMENT
     drive = f"PWL(0 {d0:.6g} {t1:.6g} {d0:.6g} {t1 + 10e-6:.6g} {d1:.6g} {t2:.6g} {d1:.6g} {t2 + 10e-6:.6g} {d2:.6g})"
     res = _probe(simulator, tech, spec, seed, drive=drive, pulse_times=(), t_stop=3 * NEURON_SEGMENT,
-                 max_step=250e-6, print_step=100e-6)
+                 max_step=250e-6, print_step=100e-6, sense_copy=True)
     t, i_mem = res.time, res.i("vimem")
     if res.v("spk").max() > tech.vdd / 2:
         raise WaveformError(f"chip instance {seed}: the neuron spiked under the staircase drive (I_mem up to "
                             f"{i_mem.max() * 1e9:.1f} nA); its drives are below the spike threshold by design")
     settled = float(np.mean(i_mem[(t > 0.7 * t1) & (t < t1)]))
+    late = np.zeros(t.shape, bool)          # the settled end of each stair
+    for start in (0.0, t1, t2):
+        late |= (t > start + 0.7 * NEURON_SEGMENT) & (t < start + NEURON_SEGMENT)
+    ratio = res.i("vimem_copy")[late] / i_mem[late]
     fits = [exponential_fit(t, i_mem, start + 1e-3, start + NEURON_SEGMENT) for start in (t1, t2)]
     levels = np.array([settled, fits[0][0], fits[1][0]])
     design = np.vstack([np.ones(3), np.log(np.array(NEURON_DRIVES) / REFERENCE_DRIVE)]).T
@@ -110,6 +116,7 @@ def measure_neuron(simulator, tech, spec: ChipSpec, seed: int) -> dict:
             "gain": float(np.exp(coef[0])), "gain_sigma": float(np.exp(coef[0]) * sigma[0]),
             "gain_exponent": float(coef[1]), "gain_exponent_sigma": float(sigma[1]),
             "tau": float(tau_9n), "tau_sigma": float(abs(taus[0] - taus[1]) / 2), "tau_exponent": float(beta),
+            "copy_gain": float(np.median(ratio)), "copy_gain_sigma": float(np.std(ratio)),
             "i_threshold": float(row.get("i_mem_threshold_A", np.nan)), "t_refractory": float(row.get("refractory_s", np.nan)),
             "rate": steady_rate(spikes)}
 
@@ -144,7 +151,7 @@ def measure_learning_block(simulator, tech, spec: ChipSpec, seed: int) -> tuple[
     """The block's bounds at LB_CODES (successive refinement on the loop's devices) and the bounds
     model of this instance: I_rest, I_SL, g, k."""
     setup = LoopBounds(spec)
-    rows = [refine_code(simulator, tech, setup, code, seed, resolution=spec.lb_resolution, max_rounds=3)[0]
+    rows = [refine_code(simulator, tech, setup, code, seed, resolution=spec.lb_resolution, max_rounds=4)[0]
             for code in LB_CODES]
     bounds = pd.DataFrame(rows)
     model = fit_bounds_model(bounds, spec.omega_per_code)

@@ -22,7 +22,8 @@ from ebn_circuit.extract.tables import TransferCurve, load_curve
 
 # block → its parameters (each has a column of that name, and most a <name>_sigma)
 BLOCKS = {
-    "neuron": ("i_mem_rest", "gain", "gain_exponent", "tau", "tau_exponent", "i_threshold", "t_refractory", "rate"),
+    "neuron": ("i_mem_rest", "gain", "gain_exponent", "tau", "tau_exponent", "copy_gain", "i_threshold",
+               "t_refractory", "rate"),
     "synapse": ("gain", "offset", "tau"),
     "learning_block": ("i_rest", "i_sl", "gain", "sl_gain", "offset_lower", "offset_upper"),
     "dac": ("lsb", "offset", "dnl_max", "inl_max"),

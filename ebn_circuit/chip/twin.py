@@ -6,7 +6,8 @@ extracted parameters, run on the same drive and pulses as the transistor-level l
               a spike when I_mem reaches I_threshold: I_mem held at 0 for the refractory time
     synapse   τ_syn·dI_syn/dt = a(code)·u(t) − I_syn,   u = 1 during a pulse; a(code) is the pair's
               measured charge per pulse / width, piecewise linear between the measured codes
-    block     at each onset I_before = I_mem; INC below I_lower(code), DEC above I_upper(code)
+    block     at each onset I_before = k·I_mem (the block's copy of I_mem, k the copy mirror's gain);
+              INC below I_lower(code), DEC above I_upper(code)
               (the instance's bounds model: I_rest, I_SL, g, k; I_Ω = omega_per_code·code)
     counter   steps at the pulse's falling edge, saturating at ±2^(bits−1)
 
@@ -39,6 +40,7 @@ class TwinParams:
     gain_exponent: float
     tau: float
     tau_exponent: float
+    copy_gain: float
     i_threshold: float
     t_refractory: float
     synapse_codes: tuple[int, ...]
@@ -61,7 +63,7 @@ class TwinParams:
         block = LearningBlockModel(i_rest=float(lb["i_rest"]), i_sl=float(lb["i_sl"]), gain=float(lb["gain"]),
                                    sl_gain=float(lb["sl_gain"]), omega_per_code=omega_per_code)
         return cls(gain=float(neuron["gain"]), gain_exponent=float(neuron["gain_exponent"]), tau=float(neuron["tau"]),
-                   tau_exponent=float(neuron["tau_exponent"]),
+                   tau_exponent=float(neuron["tau_exponent"]), copy_gain=float(neuron["copy_gain"]),
                    i_threshold=float(neuron["i_threshold"]), t_refractory=float(neuron["t_refractory"]),
                    synapse_codes=tuple(int(c) for c in points["code"]),
                    synapse_amplitude=tuple(float(a) for a in points["amplitude"]), tau_syn=float(synapse["tau"]),
@@ -96,7 +98,7 @@ def simulate_twin(run: IcRun, twin: TwinParams, bits: int = 6) -> pd.DataFrame:
     refractory_steps, held = int(round(twin.t_refractory / STEP)), 0
     for k in range(n_steps):
         if next_pulse < len(on) and k == on[next_pulse]:
-            decision = int(twin.block.decide_code(i_mem, code))
+            decision = int(twin.block.decide_code(twin.copy_gain * i_mem, code))
             active, amplitude = (next_pulse, decision), twin.amplitude(code)
             rows.append({"pulse": next_pulse, "onset": onsets[next_pulse], "i_before": i_mem, "code_before": code,
                          "decision": decision})

@@ -156,7 +156,9 @@ class LoopProbe(Params):
     drive: the drive's waveform (SPICE text, A), "" for the run's. pulse_times: the presynaptic
     onsets (s; the run's width), None for the run's. code: held by the counter's preset (rst high
     throughout), unless ``schedule``. sense_synapse: a 0 V source ``vsyn`` in series with the synapse
-    pair's output (i(vsyn) = its net current into the neuron input). schedule: the learning block
+    pair's output (i(vsyn) = its net current into the neuron input). sense_copy: a 0 V source
+    ``vimem_copy`` in series with the learning block's copy of I_mem (i(vimem_copy): what the block
+    receives; the mirror's mismatch is in it). schedule: the learning block
     measured as in the decision-map bench — its imem, pulse and rst from ideal sources, one pulse
     per I_before level, the code re-loaded between pulses — while the neuron's copy of I_mem is
     dumped. t_stop, max_step, print_step: the transient (s)."""
@@ -165,6 +167,7 @@ class LoopProbe(Params):
     pulse_times: tuple[float, ...] | None = None
     code: int = param(0, integer=True, low=-32, high=31, low_inclusive=True, doc="the code held")
     sense_synapse: bool = False
+    sense_copy: bool = False
     schedule: PulseSchedule | None = None
     t_stop: float = positive(50e-3, "s", "end of the transient")
     max_step: float = positive(20e-6, "s", "the transient's largest step")
@@ -183,7 +186,10 @@ def probe_testbench(run: IcRun, tech: Technology, omega_per_code: float, probe: 
     s.define(cell)
     lb_probe = probe.schedule is not None
     s.comment("I_mem copy for the learning block" + (" (dumped: the block's imem is an ideal source)" if lb_probe else ""))
-    s.fet("imem_c", "p", "imem_dump" if lb_probe else "imem_lb", "imem_p", "vdd", run.neuron.unit)
+    copy_node = "imem_dump" if lb_probe else "imem_copy" if probe.sense_copy else "imem_lb"
+    s.fet("imem_c", "p", copy_node, "imem_p", "vdd", run.neuron.unit)
+    if probe.sense_copy and not lb_probe:
+        s.voltage("imem_copy", "imem_copy", "imem_lb", 0)
     if lb_probe:
         s.voltage("imem_dump", "imem_dump", "0", 0)
         probe.schedule.draw_sources(s, tech.vdd)
@@ -198,6 +204,8 @@ def probe_testbench(run: IcRun, tech: Technology, omega_per_code: float, probe: 
              "v(spk)", "v(xneuron.vmem)"]
     if probe.sense_synapse:
         saves.append("i(vsyn)")
+    if probe.sense_copy:
+        saves.append("i(vimem_copy)")
     if lb_probe:
         saves += ["v(rst)", "v(xlb.crst)", *(f"i(v.xlb.{n})" for n in ("vheld_l", "vheld_u", "vomega_l", "vomega_u"))]
     name = f"probe_{run.name}_code{probe.code}" + ("_lb" if lb_probe else "") + (f"_mc{seed}" if seed is not None else "")

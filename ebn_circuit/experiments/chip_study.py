@@ -19,6 +19,7 @@ from ebn_circuit.chip.tables import Chip, chip_from_rows
 from ebn_circuit.chip.twin import TwinParams, simulate_twin
 from ebn_circuit.circuits.dac import DacParams
 from ebn_circuit.circuits.learning_loop import IcRun
+from ebn_circuit.experiments.chip_figures import plot_twin_check
 from ebn_circuit.experiments.ic_study import IcJob, ic_job
 from ebn_circuit.experiments.ic_transient import MIN_SETTLED_PULSES, calibrate_omega_per_code
 from ebn_circuit.measure.learning import settled_after
@@ -135,7 +136,7 @@ def twin_check(chip: Chip, tech: Technology, settings: SimSettings, out: Path, r
         n = min(len(circuit), len(twin))
         c, t = circuit.iloc[:n], twin.iloc[:n]
         usable = ~c["saturated"].to_numpy()
-        forced = twin_params.block.decide_code(c["i_before"], c["code_before"])
+        forced = twin_params.block.decide_code(twin_params.copy_gain * c["i_before"], c["code_before"])
         a, b = loop_outcome(c), loop_outcome(t)
         settle_ok = (a["settle_pulse"] is None) == (b["settle_pulse"] is None) and (
             a["settle_pulse"] is None or abs(b["settle_pulse"] - a["settle_pulse"]) <= 0.2 * max(a["settle_pulse"], 1))
@@ -155,7 +156,9 @@ def twin_check(chip: Chip, tech: Technology, settings: SimSettings, out: Path, r
                                     "decision_circuit": c["decision"].to_numpy(), "decision_twin": t["decision"].to_numpy()}))
     summary = pd.DataFrame(rows)
     summary.to_csv(out / "twin_check.csv", index=False)
-    pd.concat(tables, ignore_index=True).to_csv(out / "twin_check_pulses.csv", index=False)
+    pulses = pd.concat(tables, ignore_index=True)
+    pulses.to_csv(out / "twin_check_pulses.csv", index=False)
+    plot_twin_check(pulses, out / "twin_check")
     return summary
 
 
@@ -211,5 +214,7 @@ def chip_stage(tech: Technology, settings: SimSettings, out: Path, run: IcRun, t
              "Figure-1 protocol on network chips drawn from the chip's mismatch model at its measured spread (×1) and "
              "at ×0.5 and ×2: (a) optimal weights deployed, (b) learned on the chip, (c) the ideal network.", ""]
     lines += [f"- {line}" for line in network_study.describe_mismatch(study)]
-    lines += ["", "Files: chip/ (tables, summary), twin/twin_check.csv, study/mismatch_study.csv, .png.", ""]
+    lines += ["", "![The twin against the transistor-level loop](twin/twin_check.png)", "",
+              "![The mismatch study on chip twins](study/mismatch_study.png)", "",
+              "Files: chip/ (tables, summary), twin/twin_check.csv, study/mismatch_study.csv.", ""]
     return "\n".join(lines)
