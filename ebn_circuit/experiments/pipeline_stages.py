@@ -8,34 +8,18 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ebn_circuit.behavioural.learning_block import fit_learning_block
+from ebn_circuit.experiments.cross_run import ic_sources, learning_block_cross_run
 from ebn_circuit.extract.dac import extract_dac_curves
-from ebn_circuit.measure.learning import pulse_table
-from ebn_circuit.measure.waveforms import align, read_viewer_csv_dir
 from ebn_circuit.sweep.settings import SimSettings
 from ebn_circuit.technology.core import Technology
 
-REFERENCE_MAP = {"i_mem": "Sim1_I_mem.csv", "pulse": "Sim1_INPUT.csv", "code": "Sim1_BitValue.csv"}
-
 
 def fit_stage(ic_dir: Path, reference: Path | None) -> pd.DataFrame:
-    """Fit the behavioural learning block on each run's waveforms; report its agreement on the
-    run it saw and on the other runs (generalisation), and on the original IC's run."""
-    runs = {path.name.removesuffix("_waveforms.parquet"): pd.read_parquet(path)
-            for path in sorted(ic_dir.glob("*_waveforms.parquet"))}
-    if reference is not None and reference.is_dir():
-        runs["original IC sim1"] = align(read_viewer_csv_dir(reference, REFERENCE_MAP), step=2e-6, hold=("code",))
-    rows = []
-    for fit_name, waveforms in runs.items():
-        model = fit_learning_block(waveforms, source=fit_name)
-        for test_name, other in runs.items():
-            table = pulse_table(other, lead=model.sample_lead, source=test_name)
-            rows.append({"fitted_on": fit_name, "tested_on": test_name, "agreement": model.agreement(table),
-                         "ideal_rule_agreement": model.fit_report["ideal_rule_agreement"] if fit_name == test_name
-                         else np.nan,
-                         "offset_lower_nA": model.offset_lower * 1e9, "offset_upper_nA": model.offset_upper * 1e9,
-                         "omega_per_code_nA": model.omega_per_code * 1e9})
-    return pd.DataFrame(rows)
+    """The behavioural learning block fitted on each run of ``ic_dir`` (and the original IC's run
+    in ``reference``) and scored on every run: the cross-run table of ``experiments.cross_run``
+    (in-sample, nested cross-validated and cross-run agreement side by side, with the nominal rule
+    on the same pulses). ``cross_run.markdown`` renders it for a report."""
+    return learning_block_cross_run(ic_sources(ic_dir, reference))
 
 
 def dac_extraction_stage(tech: Technology, settings: SimSettings, out: Path, instances: int, i_lsb: float = 1e-9,

@@ -334,8 +334,17 @@ def markdown(summary: dict) -> str:
                      f"{r.offset_upper_A * 1e9:+.3f} | {r.resolution_A * 1e9:.3f} | {r.separation_A * 1e9:.3f} | "
                      f"{float(lo) * 1e9:.3f} | {float(hi) * 1e9:.3f} | {r.rounds} / {r.pulses} | "
                      f"{r.wall_time_s:.0f} |")
-    lines += ["", "## Fit", "", "| parameter | value | unit |", "|---|---|---|"]
-    lines += [f"| {r.parameter} | {r.value:.6g} | {r.unit} |" for r in summary["fit"].itertuples()] + [""]
+    def shown(value) -> str:
+        return f"{value:.6g}" if isinstance(value, (int, float, np.number)) and not isinstance(value, bool) else \
+            ("" if value is None or value != value else str(value))
+
+    lines += ["", "## Fit", "", "slopes chosen by leave-one-code-out cross-validation where three or more codes were "
+              "measured; 95 % intervals from ordinary least squares", "",
+              "| parameter | value | unit | 95 % interval | identified |", "|---|---|---|---|---|"]
+    lines += [f"| {r.parameter} | {shown(r.value)} | {r.unit} | "
+              + (f"{shown(r.low)} … {shown(r.high)}" if r.low == r.low and r.high == r.high else "")
+              + f" | {'' if r.identified is None or r.identified != r.identified else ('yes' if r.identified else 'NO: ' + r.note)} |"
+              for r in summary["fit"].itertuples()] + [""]
     holdout = summary["holdout"]
     if len(holdout):
         lines += ["## Held-out columns", "",
