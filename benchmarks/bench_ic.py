@@ -19,11 +19,11 @@ from pathlib import Path
 from table import print_table
 
 from ebn_circuit.experiments.ic_setup import load_run
-from ebn_circuit.experiments.ic_transient import calibrate_omega_per_code, ic_testbench
+from ebn_circuit.circuits.learning_loop import learning_loop_testbench as ic_testbench
+from ebn_circuit.experiments.ic_transient import calibrate_omega_per_code
 from ebn_circuit.spice import Op, Simulator, Testbench
 from ebn_circuit.technology import get_technology
 
-SIMS = Path(__file__).resolve().parents[1] / "sims"
 
 
 def process_cpu_seconds(pid: int | None) -> float:
@@ -43,7 +43,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, nargs="+", default=[1], help="ngspice num_threads values to time")
     args = parser.parse_args()
     tech = get_technology("sky130")
-    run = load_run(SIMS / "ic_sim1.toml")
+    run = load_run("sim1")
     if args.pulses != run.pulses:
         run = run.shortened(args.pulses)
     rows = []

@@ -14,6 +14,12 @@ SHARED_REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference" 
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def private_simulation_cache(tmp_path_factory):
+    """No test reads or fills the user's simulation cache; workers forked later inherit this."""
+    os.environ["EBN_CIRCUIT_CACHE"] = str(tmp_path_factory.mktemp("user_simcache"))
+
+
 @pytest.fixture(scope="session")
 def sky130_tt():
     return get_technology("sky130", corner="tt")

@@ -101,7 +101,8 @@ def test_decides_far_from_the_bounds_and_steps_once_per_pulse(small_map):
 def test_cmos_counter_variant_walks_and_saturates(simulator, sky130_tt):
     """2-bit CMOS counter (the 6-bit CMOS netlist takes minutes to parse): the code walks with the
     decisions (hold_code off) and saturates at the top code 1."""
-    from ebn_circuit.circuits.learning_block import LearningBenchParams, learning_block_testbench, readout
+    from ebn_circuit.circuits.learning_block import LearningBenchParams, learning_block_testbench
+    from ebn_circuit.measure.learning_block import readout
     block = LearningBlockParams(counter_variant="cmos", bits=2, initial_code=0)
     lower, upper = block.bounds(0.0)
     levels = (lower - 1e-9, lower - 1e-9, upper + 1e-9, upper + 1e-9, upper + 1e-9, (lower + upper) / 2)

@@ -1,11 +1,15 @@
 """The CLI: the main job end to end, and bad input as one line with a non-zero exit."""
 
+import argparse
+import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from report_check import problems
 
 CLI = [sys.executable, "-m", "ebn_circuit.cli"]
 
@@ -21,20 +25,25 @@ def test_main_job_quick_runs_every_stage_end_to_end(tmp_path):
     assert proc.returncode == 0, proc.stderr[-3000:]
     table = pd.read_csv(results / "device_characterisation.csv")
     assert set(table["device"]) == {"nfet", "pfet"} and set(table["corner"]) == {"tt", "ff", "ss"}
-    assert table["S_mV_per_dec"].between(60, 110).all()
-    for name in ("device_idvg.png", "report.md", "decision_map/decision_map_tt.png", "ic/sim1_transient.png",
+    assert table["S_V_per_dec"].between(0.060, 0.110).all()   # 60 mV/dec at best, sky130 ~83–100
+    for name in ("device_idvg.png", "device_idvg.pdf", "report.md", "report.html", "decision_map/decision_map_tt.png", "ic/sim1_transient.png",
                  "ic/sim2_transient.png", "ic/summary.csv", "learning_block_fits.csv", "dac_mc_table.parquet",
                  "network/ideal/figure1.png", "network/circuit/figure1.png", "network_summary.csv",
                  "extract/neuron/neuron_fi.parquet", "extract/synapse/synapse_tau_gain.parquet",
-                 "extract/learning-block/learning_block_bounds.parquet", "extract/summary.json"):
+                 "extract/learning-block/learning_block_bounds.parquet", "extract/summary.json",
+                 "chip_twin/chip/neuron.parquet", "chip_twin/chip/summary.md", "chip_twin/twin/twin_check.csv",
+                 "chip_twin/study/mismatch_study.csv"):
         assert (results / name).stat().st_size > 0, name
     assert (tmp_path / "netlists" / "device_idvg_nfet.spice").is_file()
     report = (results / "report.md").read_text()
     for heading in ("Device characterisation", "decision map", "transients", "Behavioural", "Transfer-curve", "DAC",
-                    "Network"):
+                    "Network", "Chip twin"):
         assert heading in report
     ic = pd.read_csv(results / "ic" / "summary.csv")
     assert (ic["flags_vs_code_change"] == 1.0).all()
+    assert problems(results / "report.html") == []
+    for stem in ("learning_block", "ic", "extraction"):     # every verification's specs, checked and written
+        assert (results / "specs" / f"specs_{stem}.csv").is_file()
 
 
 @pytest.mark.parametrize("args, message", [
@@ -61,4 +70,115 @@ def test_simulate_refuses_shell_and_runs_a_clean_deck(tmp_path):
     proc = run_cli("simulate", str(clean), "--csv", str(tmp_path / "rc.csv"), "--backend", "batch", "--no-cache")
     assert proc.returncode == 0, proc.stderr
     frame = pd.read_csv(tmp_path / "rc.csv")
-    assert "v(out) [V]" in frame.columns and frame["v(out) [V]"].iloc[-1] > 0.8
+    assert frame.columns[0] == "time" and frame["v(out)"].iloc[-1] > 0.8
+
+
+# --- conventions every command follows (cli/parsers.py) ---
+
+# cli/fit.py is being rewritten on another branch; it takes command_parser when that branch lands.
+NOT_YET_CONVERTED = {("fit",)}
+
+
+def command_tree():
+    """(path, parser) of the top level, every command group and every command."""
+    from ebn_circuit.cli import build_parser
+
+    def walk(parser, path):
+        yield path, parser
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for name, child in action.choices.items():
+                    if path + (name,) not in NOT_YET_CONVERTED:
+                        yield from walk(child, path + (name,))
+
+    return list(walk(build_parser(), ()))
+
+
+def examples_of(parser) -> list[list[str]]:
+    section = parser.epilog.split("Examples:\n", 1)[1].split("\n\n", 1)[0]
+    return [shlex.split(line)[1:] for line in section.splitlines()]
+
+
+def test_every_option_has_help_and_every_command_examples_and_exit_codes():
+    tree = command_tree()
+    assert len(tree) > 20
+    for path, parser in tree:
+        where = " ".join(("ebn-circuit",) + path)
+        for action in parser._actions:
+            assert action.help and action.help.strip(), f"{where}: {action.option_strings or action.dest} has no help"
+        assert parser.formatter_class is argparse.RawDescriptionHelpFormatter, where
+        assert "Examples:" in parser.epilog and len(examples_of(parser)) >= 1, where
+        for code, meaning in (("0", "ok"), ("1", "failed"), ("2", "bad input"), ("130", "interrupted")):
+            assert re.search(rf"^  {code} +.*{meaning}", parser.epilog, re.MULTILINE), (where, code)
+
+
+def test_every_example_in_the_help_parses():
+    from ebn_circuit.cli import build_parser
+
+    parser = build_parser()
+    for path, command in command_tree():
+        for argv in examples_of(command):
+            args = parser.parse_args(argv)   # a bad example exits here
+            assert callable(args.func), argv
+
+
+def test_shared_options_are_spelled_and_defaulted_alike():
+    """-q everywhere; --workers defaults to the cores and the cache is on wherever they exist."""
+    from ebn_circuit.cli import build_parser
+
+    parser = build_parser()
+    for path, command in command_tree():
+        if not command.get_default("func") or command._subparsers is not None:
+            continue
+        options = {o for a in command._actions for o in a.option_strings}
+        assert {"-q", "--quiet"} <= options, path
+        if "--workers" in options:
+            args = parser.parse_args([*path, *required_arguments(path)])
+            assert args.workers is None and not args.no_cache and {"--scheduler", "--resume"} <= options, path
+
+
+def required_arguments(path) -> list[str]:
+    return {("sweep",): ["spec.toml"], ("chip", "twin"): ["--chip", "c"], ("simulate",): ["deck.cir"]}.get(path, [])
+
+
+def test_the_old_corner_spelling_still_works():
+    from ebn_circuit.cli import build_parser
+
+    parser = build_parser()
+    for command in (["figures", "ic"], ["extract"], ["verify", "learning-block"]):
+        new = parser.parse_args([*command, "--corner", "tt", "--corner", "ff"])
+        old = parser.parse_args([*command, "--corners", "tt", "ff"])
+        assert new.corners == old.corners == ["tt", "ff"], command
+    assert parser.parse_args(["extract", "--corner", "ss", "neuron"]).blocks == ["neuron"]
+    assert parser.parse_args(["simulate", "d.cir", "--csv", "o.csv"]).out == Path("o.csv")   # old --csv
+
+
+def test_an_unknown_corner_in_either_spelling_is_one_line_before_any_run(capsys):
+    from ebn_circuit.cli import main
+
+    for spelling in (["--corners", "tt", "zz"], ["--corner", "zz"]):
+        assert main(["extract", "dac", *spelling, "--out", "/nonexistent/x"]) == 2
+        lines = capsys.readouterr().err.strip().splitlines()
+        assert len(lines) == 1 and "no corner(s) zz" in lines[0]
+
+
+def test_python_m_ebn_circuit_help_and_version():
+    proc = subprocess.run([sys.executable, "-m", "ebn_circuit", "--help"], capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 0 and "Exit codes:" in proc.stdout and "cache" in proc.stdout, proc.stderr
+    proc = subprocess.run([sys.executable, "-m", "ebn_circuit", "--version"], capture_output=True, text=True,
+                          timeout=120)
+    import ebn_circuit
+
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[0].startswith(f"ebn-circuit {ebn_circuit.__version__} ")
+    assert re.search(r"^ngspice-\d+", proc.stdout, re.MULTILINE)
+    assert re.search(r"^PySpice \d", proc.stdout, re.MULTILINE)
+
+
+def test_a_command_group_without_its_command_is_bad_input(capsys):
+    from ebn_circuit.cli import main
+
+    assert main(["verify"]) == 2 and "learning-block" in capsys.readouterr().out
+    assert main([]) == 2

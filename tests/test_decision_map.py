@@ -56,7 +56,8 @@ def test_small_decision_map_agrees_with_the_ideal_rule(small_map, tmp_path):
     assert s["pulses_outside_guard"] >= 18
     assert s["agreement_outside_guard"] >= GUARD_AGREEMENT_GOAL
     assert s["no_decision"] == 0 and s["steps_ok"] == 1.0
-    assert plot_decision_map(table, spec.block, tmp_path / "map.png").stat().st_size > 0
+    plot_decision_map(table, spec.block, tmp_path / "map.png")
+    assert (tmp_path / "map.png").stat().st_size > 0 and (tmp_path / "map.pdf").stat().st_size > 0
     assert "outside guard" in markdown_summary({"tt": (table, s)}, spec)
 
 

@@ -6,6 +6,7 @@ import ast
 import inspect
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from ebn_circuit.behavioural import dpi_neuron as behavioural_module
@@ -86,6 +87,10 @@ def test_behavioural_imem_matches_held_out_step_responses(quick):
     print(summary["held_out"], summary["fit"])
     assert summary["held_out"]["n_transients"] >= 2
     assert summary["held_out"]["max_transient_nrmse"] <= NRMSE_TOLERANCE
+    # every fitted parameter has a 95 % interval that contains its value
+    fit = pd.read_csv(out / "dpi_neuron_fit.csv")
+    fitted = fit[(fit["set"] == "parameter") & fit["low"].notna()]
+    assert len(fitted) >= 8 and ((fitted["low"] <= fitted["value"]) & (fitted["value"] <= fitted["high"])).all()
     assert (out / "dpi_neuron_fit.csv").stat().st_size > 0 and (out / "dpi_neuron_residuals.png").stat().st_size > 0
 
 
@@ -126,3 +131,5 @@ def test_full_extraction_meets_the_fidelity_goals(sim_settings, sky130_tt, tmp_p
     assert len(load_curve(tmp_path / "neuron_fi.parquet").table) >= 15
     assert held["max_rate_error"] <= RATE_TOLERANCE
     assert held["max_transient_nrmse"] <= NRMSE_TOLERANCE
+    # the form was chosen by cross-validation inside the fit split (the held-out runs stayed unseen)
+    assert summary["cv_form_chosen"] in ("textbook", "full") and (tmp_path / "dpi_neuron_cv.csv").is_file()

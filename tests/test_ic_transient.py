@@ -2,7 +2,6 @@
 the code walks one step per pulse in the direction the rule demands."""
 
 from dataclasses import replace
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,14 +10,13 @@ from ebn_circuit.errors import ConfigError
 from ebn_circuit.circuits.learning_loop import IcRun, fixed_code_testbench
 from ebn_circuit.experiments.ic_setup import load_run
 from ebn_circuit.experiments.ic_transient import calibrate_omega_per_code, run_ic
-from ebn_circuit.measure.learning import DEC, INC, SL
+from ebn_circuit.measure.learning import DEC, INC
 
-SIMS = Path(__file__).resolve().parents[1] / "sims"
 
 
 @pytest.fixture(scope="module")
 def sim1_run():
-    return load_run(SIMS / "ic_sim1.toml")
+    return load_run("sim1")
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +55,7 @@ def test_rising_membrane_makes_the_code_walk_up(simulator, sky130_tt, sim1_run, 
 
 
 def test_strong_drive_makes_the_code_walk_down(simulator, sky130_tt, sim1_run, omega):
-    run = replace(load_run(SIMS / "ic_sim2.toml").shortened(6), start_at_rest=True)
+    run = replace(load_run("sim2").shortened(6), start_at_rest=True)
     outcome, _ = run_ic(simulator, run, sky130_tt, omega_per_code=omega)
     assert_steps_follow_the_rule(outcome)
     assert (outcome.table["decision"] == DEC).all()

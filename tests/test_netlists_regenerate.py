@@ -3,7 +3,6 @@
 import subprocess
 from pathlib import Path
 
-import pytest
 
 from ebn_circuit.experiments.netlists import catalogue, render_catalogue, write_catalogue
 

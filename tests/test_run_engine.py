@@ -40,11 +40,12 @@ def test_technology_and_backend_reach_the_decision_map_and_the_ic_runs(tmp_path,
     common = ["--technology", str(tech), "--backend", "batch", "--no-cache", "--workers", "2"]
     verify = cli("verify", "learning-block", "--codes", "0", "--fine-span", "0", "--out", str(tmp_path / "dm"),
                  "--quiet", *common, cwd=tmp_path)
-    assert verify.returncode == 0, verify.stderr
+    # without fine levels the bounds are coarse: a spec may fail (exit 1), the run itself must not
+    assert verify.returncode in (0, 1) and (tmp_path / "dm" / "specs_learning_block.csv").is_file(), verify.stderr
     table = pd.read_csv(tmp_path / "dm" / "decision_map_tt.csv")
     assert set(table["technology"]) == {"mysky"} and set(table["backend"]) == {"batch"}
     assert (table["decision"] == table["ideal"]).mean() > 0.8   # it is a real decision map
-    ic = cli("figures", "ic", "--runs", str(REPO / "sims" / "ic_sim1.toml"), "--pulses", "2", "--out",
+    ic = cli("figures", "ic", "--runs", "sim1", "--pulses", "2", "--out",
              str(tmp_path / "ic"), "--reference", str(tmp_path / "none"), *common, cwd=tmp_path)
     assert ic.returncode == 0, ic.stderr
     summary = pd.read_csv(tmp_path / "ic" / "summary.csv")

@@ -1,8 +1,10 @@
 """Behavioural weight DAC: each Monte-Carlo instance's measured code → current table,
-interpolated linearly between codes and held at the end codes beyond the range.
+interpolated linearly between codes and held at the end codes beyond the range (with a warning,
+once per model: beyond the range the model extrapolates).
 
 The table comes from ``extract.dac`` (columns instance, code, current (A)); the model keeps
-every instance's own offset, gain and DNL, which a single LSB would average away.
+every instance's own offset, gain and DNL, which a single LSB would average away. How much of that
+detail a compact form would need is checked by ``dac_forms`` (cross-validated over blocks of codes).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ebn_circuit.behavioural.validation import OperatingRange
 from ebn_circuit.errors import ConfigError
 
 
@@ -22,6 +25,7 @@ class DacTableModel:
 
     codes: dict = field(default_factory=dict)
     currents: dict = field(default_factory=dict)
+    operating_range: OperatingRange | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if not self.codes or set(self.codes) != set(self.currents):
@@ -29,6 +33,9 @@ class DacTableModel:
         for key, codes in self.codes.items():
             if len(codes) < 2 or np.any(np.diff(codes) <= 0) or len(codes) != len(self.currents[key]):
                 raise ConfigError(f"DacTableModel instance {key}: need ≥ 2 increasing codes, one current each")
+        if self.operating_range is None:
+            every = np.concatenate([np.asarray(c, dtype=float) for c in self.codes.values()])
+            object.__setattr__(self, "operating_range", OperatingRange({"code": (every.min(), every.max())}))
 
     @property
     def instances(self) -> list:
@@ -53,6 +60,7 @@ class DacTableModel:
         key = self.instances[0] if instance is None else instance
         if key not in self.codes:
             raise ConfigError(f"DacTableModel.predict: no instance {key!r}; have {self.instances}")
+        self.operating_range.check("code", code, "DacTableModel")
         return np.interp(np.asarray(code, dtype=float), self.codes[key], self.currents[key])
 
     def linearity(self, instance) -> dict:

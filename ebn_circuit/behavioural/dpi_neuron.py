@@ -28,6 +28,7 @@ import pandas as pd
 from scipy.optimize import least_squares
 
 from ebn_circuit.behavioural.metrics import nrmse
+from ebn_circuit.behavioural.validation import OperatingRange, interval_row, sandwich_sigma
 from ebn_circuit.errors import ConfigError
 
 I_SCALE = 10e-9  # reference current of the power laws (A)
@@ -68,6 +69,8 @@ class DpiNeuronModel:
     t_ref: float = 1e-3
     uncertainty: dict = field(default_factory=dict, compare=False)
     fit_quality: pd.DataFrame | None = field(default=None, compare=False)
+    intervals: pd.DataFrame | None = field(default=None, compare=False, repr=False)
+    operating_range: OperatingRange = field(default_factory=OperatingRange, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         for name, (_, low, high, unit) in PARAMETERS.items():
@@ -114,7 +117,8 @@ class DpiNeuronModel:
         return np.where(stuck, np.inf, seconds)
 
     def rate(self, i_in) -> np.ndarray:
-        """f–I: firing rate (Hz) for constant input currents (A)."""
+        """f–I: firing rate (Hz) for constant input currents (A); warns once outside the fitted inputs."""
+        self.operating_range.check("i_in", i_in, "DpiNeuronModel")
         return 1.0 / (self.t_ref + self.time_to_spike(i_in))
 
     # --- arbitrary input: I_mem trace and spikes ---------------------------------------------
@@ -128,6 +132,7 @@ class DpiNeuronModel:
         inputs = np.atleast_2d(np.asarray(i_in, dtype=float))
         if inputs.shape[1] != time.size:
             raise ConfigError(f"predict: i_in has {inputs.shape[1]} samples, time has {time.size}")
+        self.operating_range.check("i_in", inputs, "DpiNeuronModel")
         if i_mem0 is None:
             i_mem0 = self.steady_state(inputs[:, 0])
         starts = np.broadcast_to(np.asarray(i_mem0, dtype=float), inputs.shape[:1])
@@ -221,10 +226,15 @@ class DpiNeuronModel:
             # the f–I onset decides between a soft and a hard feedback: try both kinds of start
             starts = [replace(model, fb_steepness=n, fb_gain=a) for n, a in FEEDBACK_STARTS
                       if "fb_steepness" in spiking and "fb_gain" in spiking] or [model]
-            model = min((_solve(start, spiking, [], i_fi, r_fi, 1.0, max_nfev=60) for start in starts),
+            model = min((_solve(start, spiking, [], i_fi, r_fi, 1.0, max_nfev=60)[:3] for start in starts),
                         key=lambda result: result[2])[0]
-        model, uncertainty, _ = _solve(model, free, runs, i_fi, r_fi, fi_weight)
-        return replace(model, uncertainty=uncertainty, fit_quality=model.evaluate(waveforms, fi))
+        model, uncertainty, _, robust = _solve(model, free, runs, i_fi, r_fi, fi_weight)
+        intervals = pd.DataFrame([_interval(name, getattr(model, name), uncertainty.get(name, np.nan), robust[name])
+                                  for name in free])
+        inputs = np.concatenate([i_fi] + [run[2] for run in runs])
+        span = OperatingRange({"i_in": (float(inputs.min()), float(inputs.max()))}, units={"i_in": "A"})
+        return replace(model, uncertainty=uncertainty, fit_quality=model.evaluate(waveforms, fi), intervals=intervals,
+                       operating_range=span)
 
     def evaluate(self, waveforms: pd.DataFrame, fi: pd.DataFrame) -> pd.DataFrame:
         """One row per transient (NRMSE) and per f–I point (relative rate error)."""
@@ -242,10 +252,17 @@ class DpiNeuronModel:
         return pd.DataFrame(rows, columns=["item", "kind", "i_in_A", "measured", "predicted", "error"])
 
     def parameters(self) -> pd.DataFrame:
-        """Parameter table: value, 1σ (nan if held fixed) and unit."""
-        return pd.DataFrame([{"parameter": name, "value": getattr(self, name),
-                              "sigma": self.uncertainty.get(name, np.nan), "unit": unit}
-                             for name, (_, _, _, unit) in PARAMETERS.items()])
+        """Parameter table: value, 1σ (Jacobian; nan if held fixed), unit, and the 95 % interval
+        with its identifiability flag where the fit estimated it."""
+        table = pd.DataFrame([{"parameter": name, "value": getattr(self, name),
+                               "sigma": self.uncertainty.get(name, np.nan), "unit": unit}
+                              for name, (_, _, _, unit) in PARAMETERS.items()])
+        if self.intervals is None or not len(self.intervals):
+            return table
+        table = table.merge(self.intervals[["parameter", "low", "high", "identified", "note"]], on="parameter",
+                            how="left")
+        table["note"] = table["note"].fillna("held fixed")
+        return table
 
     def report(self, path: str | Path, held_out_waveforms: pd.DataFrame | None = None,
                held_out_fi: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -321,8 +338,31 @@ def _solve(initial: DpiNeuronModel, free: tuple[str, ...], runs: list[tuple], i_
     dof = max(solution.fun.size - len(free), 1)
     covariance = np.linalg.pinv(solution.jac.T @ solution.jac) * (2 * solution.cost / dof)
     sigma = np.sqrt(np.clip(np.diag(covariance), 0, None))
-    return model, {name: (getattr(model, name) * s if PARAMETERS[name][0] else s * _linear_scale(name))
-                   for name, s in zip(free, sigma)}, float(solution.cost)
+    # samples of one transient are correlated: the cluster-robust σ treats each run (and each
+    # f–I point) as one cluster
+    clusters = [f"run{k}" for k, run in enumerate(runs) for _ in range(run[1].size)] + \
+        [f"fi{j}" for j in range(rate_rows)]
+    robust = (sandwich_sigma(solution.jac, solution.fun, clusters) if len(set(clusters)) > 1
+              else np.full(len(free), np.nan))
+    to_si = lambda name, s: getattr(model, name) * s if PARAMETERS[name][0] else s * _linear_scale(name)  # noqa: E731
+    return (model, {name: to_si(name, s) for name, s in zip(free, sigma)}, float(solution.cost),
+            {name: to_si(name, s) for name, s in zip(free, robust)})
+
+
+def _interval(name: str, value: float, sigma: float, robust: float) -> dict:
+    """95 % interval (the larger of the Jacobian's and the cluster-robust σ; on the log scale for
+    the log-scaled parameters), flagged when it reaches a limit of the parameter's range."""
+    log, low, high, unit = PARAMETERS[name]
+    s = float(np.nanmax([sigma, robust])) if np.isfinite([sigma, robust]).any() else float("nan")
+    if log:   # σ of ln(value) is σ/value
+        x, ds, allowed = np.log(value), s / value, (np.log(low), np.log(high))
+        row = interval_row(name, x, low=x - 1.96 * ds, high=x + 1.96 * ds, allowed=allowed)
+        row.update(value=value, low=float(np.exp(np.clip(row["low"], *allowed))),
+                   high=float(np.exp(np.clip(row["high"], *allowed))))
+    else:
+        row = interval_row(name, value, low=value - 1.96 * s, high=value + 1.96 * s, allowed=(low, high))
+        row.update(low=max(row["low"], low), high=min(row["high"], high))
+    return {**row, "unit": unit}
 
 
 def _runs(waveforms: pd.DataFrame | None) -> list[tuple]:

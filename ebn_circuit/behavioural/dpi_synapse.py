@@ -37,6 +37,8 @@ import pandas as pd
 from scipy.optimize import least_squares
 
 from ebn_circuit.behavioural.metrics import nrmse
+from ebn_circuit.behavioural.validation import (Candidate, OperatingRange, cross_validate, group_folds,
+                                                interval_row, one_standard_error_choice, sandwich_sigma)
 from ebn_circuit.errors import ConfigError
 
 # parameter name → (log-scaled?, lower bound, upper bound); SI units
@@ -46,6 +48,11 @@ PARAMETERS = {"tau": (True, 1e-5, 10.0), "gain": (True, 0.1, 1e4), "i_gain": (Tr
 GRID_STEP = 1e-6        # internal integration grid (s): resolves the 1 µs spike edges
 MAX_SUBSTEPS = 20       # per grid step, while the charge-up is fast (trial parameters only)
 FIT_STEP = 10e-6        # residuals are taken on a uniform grid of this step (s)
+TEXTBOOK_START = dict(i_gain=1e-11, i_rest=1e-16, i_sat=1e-3, t_ext=0.0)
+# nested forms, simplest first: name → (free parameters, fixed values of the others or None: from the data)
+CANDIDATES = {"textbook": (("tau", "gain", "i_offset"), TEXTBOOK_START),
+              "charge-up": (("tau", "gain", "i_gain", "i_rest", "t_ext", "i_offset"), None),
+              "full": (tuple(PARAMETERS), None)}
 
 
 def spike_input(spk_v, i_w: float, v_high: float) -> np.ndarray:
@@ -69,6 +76,8 @@ class DpiSynapseModel:
     i_offset: float = 0.0
     uncertainty: dict = field(default_factory=dict, compare=False)
     fit_quality: pd.DataFrame | None = field(default=None, compare=False, repr=False)
+    intervals: pd.DataFrame | None = field(default=None, compare=False, repr=False)
+    operating_range: OperatingRange = field(default_factory=OperatingRange, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         for name, (_, lo, hi) in PARAMETERS.items():
@@ -81,6 +90,7 @@ class DpiSynapseModel:
         time, pulse = np.asarray(time, dtype=float), np.asarray(pulse, dtype=float)
         if time.shape != pulse.shape or time.ndim != 1 or time.size < 2 or np.any(np.diff(time) < 0):
             raise ConfigError("DpiSynapseModel.predict: time must be increasing and pulse of the same length")
+        self.operating_range.check("i_w", pulse[pulse > 0], "DpiSynapseModel")
         grid = np.arange(time[0], time[-1] + GRID_STEP, GRID_STEP)
         u = np.interp(grid, time, pulse, left=0.0, right=0.0)
         if self.t_ext > 0:   # stretch every pulse by t_ext
@@ -137,14 +147,30 @@ class DpiSynapseModel:
             sigma_fit = np.full(n_free, np.nan)
         uncertainty = {n: (abs(getattr(model, n)) * s if PARAMETERS[n][0] else s)
                        for n, s in zip(names_free, sigma_fit)}
+        # the samples of one transient are correlated: the interval takes the larger of the
+        # Jacobian's σ and the cluster-robust one (each run a cluster)
+        clusters = np.concatenate([np.full(t.size, k) for k, (t, _, _) in enumerate(data)])
+        robust = sandwich_sigma(result.jac, result.fun, clusters) if len(data) > 1 else np.full(n_free, np.nan)
+        intervals = pd.DataFrame([_interval(n, x, s, r, len(data)) for n, x, s, r in
+                                  zip(names_free, result.x, sigma_fit, robust)])
         quality = model.evaluate(runs, names).assign(role="fit")
-        return replace(model, uncertainty=uncertainty, fit_quality=quality)
+        weights = np.concatenate([u[u > 0] for _, u, _ in data])
+        span = OperatingRange({"i_w": (float(weights.min()), float(weights.max()))} if weights.size else {},
+                              units={"i_w": "A"})
+        return replace(model, uncertainty=uncertainty, fit_quality=quality, intervals=intervals, operating_range=span)
 
     def parameters(self) -> pd.DataFrame:
-        """One row per parameter: value, 1σ uncertainty (NaN if not fitted), SI unit."""
+        """One row per parameter: value, 1σ uncertainty (Jacobian; NaN if not fitted), SI unit, and
+        the 95 % interval (the larger of the Jacobian's and the cluster-robust σ) with its flag."""
         units = {"tau": "s", "gain": "1", "i_gain": "A", "i_rest": "A", "i_sat": "A", "t_ext": "s", "i_offset": "A"}
-        return pd.DataFrame([{"parameter": n, "value": getattr(self, n), "sigma": self.uncertainty.get(n, np.nan),
-                              "unit": units[n]} for n in PARAMETERS])
+        table = pd.DataFrame([{"parameter": n, "value": getattr(self, n), "sigma": self.uncertainty.get(n, np.nan),
+                               "unit": units[n]} for n in PARAMETERS])
+        if self.intervals is None or not len(self.intervals):
+            return table
+        extra = self.intervals[["parameter", "low", "high", "identified", "note"]]
+        table = table.merge(extra, on="parameter", how="left")
+        table["note"] = table["note"].fillna("held fixed")
+        return table
 
     def report(self, path: str | Path, held_out: list[tuple] | None = None,
                held_out_names: list[str] | None = None) -> pd.DataFrame:
@@ -182,6 +208,60 @@ class DpiSynapseModel:
         fig.savefig(path.with_suffix(".png"), dpi=120)
         plt.close(fig)
         return quality
+
+
+def _interval(name: str, x: float, sigma: float, robust: float, runs: int) -> dict:
+    """95 % interval of one fitted parameter, computed where it was fitted (log scale for the
+    log-scaled ones) and flagged when it reaches a limit of the parameter's range."""
+    log, low, high = PARAMETERS[name]
+    s = float(np.nanmax([sigma, robust])) if np.isfinite([sigma, robust]).any() else float("nan")
+    allowed = (_to_fit(name, low), _to_fit(name, high))
+    row = interval_row(name, x, low=x - 1.96 * s, high=x + 1.96 * s, allowed=allowed)
+    # reported within the parameter's range (the flag says when the interval reaches it)
+    value, lo, hi = (_unclipped(name, float(np.clip(v, *allowed))) for v in (x, row["low"], row["high"]))
+    note = row["note"] + ("" if runs > 2 else " (fewer than 3 runs: the cluster-robust σ is unreliable)")
+    unit = {"tau": "s", "gain": "", "t_ext": "s"}.get(name, "A")
+    return {**row, "value": value, "low": lo, "high": hi, "unit": unit, "note": note.strip()}
+
+
+def _unclipped(name: str, value: float) -> float:
+    return math.exp(value) if PARAMETERS[name][0] and np.isfinite(value) else float(value)
+
+
+def cross_validated_fit(runs: list[tuple], names: list[str], candidates=tuple(CANDIDATES)) -> tuple[
+        "DpiSynapseModel", pd.DataFrame]:
+    """Leave-one-run-out cross-validation of the nested forms (``CANDIDATES``; score: the held-out
+    run's NRMSE; the runs at the lowest and highest weight current are never held out), the
+    simplest within one standard error of the best refitted on every run. Returns (model, table
+    with cv_nrmse per candidate)."""
+    if len(runs) < 2:
+        raise ConfigError("DpiSynapseModel: cross-validation needs at least two runs")
+
+    def fitter(name):
+        free, fixed = CANDIDATES[name]
+        start = None if fixed is None else DpiSynapseModel(**fixed)
+        return lambda rows: DpiSynapseModel.fit([runs[k] for k in rows], [names[k] for k in rows], free=free,
+                                                start=start if start is None else _with_data_start(start, runs, rows))
+
+    def score(model, held) -> float:
+        return -float(model.evaluate([runs[k] for k in held], [names[k] for k in held])["nrmse"].mean())
+
+    # the runs at the lowest and highest weight current always train: held out, they would test
+    # extrapolation, for which the model warns instead
+    weights = [float(np.max(u)) for _, u, _ in runs]
+    inner = [k for k in range(len(runs)) if k not in (int(np.argmin(weights)), int(np.argmax(weights)))]
+    folds = [np.array([k]) for k in inner] if inner else group_folds(range(len(runs)), len(runs))
+    table = cross_validate([Candidate(name, len(CANDIDATES[name][0]), fitter(name)) for name in candidates],
+                           folds, len(runs), score)
+    table["cv_nrmse"] = -table["cv_score"]
+    chosen = one_standard_error_choice(table)
+    return fitter(chosen)(np.arange(len(runs))), table.assign(chosen=table["candidate"] == chosen)
+
+
+def _with_data_start(start: "DpiSynapseModel", runs, rows) -> "DpiSynapseModel":
+    """The fixed values of a form with τ and gain started from the data (as the full fit does)."""
+    guess = _initial_guess([_uniform(*runs[k]) for k in rows])
+    return replace(start, tau=guess.tau, gain=guess.gain, i_offset=guess.i_offset)
 
 
 def _to_fit(name: str, value: float) -> float:

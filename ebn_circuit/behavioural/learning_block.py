@@ -1,8 +1,8 @@
 """Behavioural learning block: the rule of SCIENCE.md §3 with the circuit's measured offsets — one
 model, two fitters.
 
-With I_Ω the jump one pulse causes (``omega_per_code × code``) and an optional instance i (a corner
-or a Monte-Carlo instance):
+With I_Ω the jump one spike causes with the present weight (``omega_per_code × code``; measured
+from the waveforms, ``spike_jump``) and an optional instance i (a corner or a Monte-Carlo instance):
 
     centre = I_rest − ((g + Δg_i)/2)·I_Ω               (the midpoint of the two bounds)
     half   = I_SL + (k + Δk_i)·I_Ω                      (half their separation)
@@ -12,14 +12,20 @@ or a Monte-Carlo instance):
 g is the gain of I_Ω in the comparison (g = 1 the literal rule; the chip's mirror ratio r = g/2), k
 lets the separation change with the code (the two replica DACs differ). Fitters:
 
-- ``fit_learning_block``: from aligned waveforms of any simulator (time, i_mem, pulse, code): each
-  pulse's decision from its code change; I_Ω per code, g, the two offsets and the sampling lead.
+- ``fit_learning_block``: from aligned waveforms of any simulator (time, i_mem, pulse, code), and
+  ``fit_learning_block_pulses`` from per-pulse tables: candidates from the nominal rule to free
+  offsets, g and sampling lead, chosen by blocked cross-validation (``learning_block_fit``).
 - ``fit_bounds_model``: from measured bounds per code (``extract.learning_block``): I_rest, I_SL,
-  g, k and per-instance offsets (zero-mean deviations Δ) by least squares.
+  g, k and per-instance offsets by least squares, slopes chosen by cross-validation over codes
+  (``learning_block_bounds``).
+
+Every fitted model carries its operating range (codes, I_Ω, I_before, corners): ``decide`` warns
+once (``ExtrapolationWarning``) when asked outside it. ``to_json`` / ``from_json`` save and load it.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Mapping
@@ -27,16 +33,19 @@ from typing import Mapping
 import numpy as np
 import pandas as pd
 
-from ebn_circuit.errors import ConfigError, WaveformError
-from ebn_circuit.measure.learning import pulse_table
-from ebn_circuit.rule import DEC, INC, classify, ideal_decision
+from ebn_circuit.behavioural.validation import OperatingRange
+from ebn_circuit.errors import ConfigError
+from ebn_circuit.rule import classify, ideal_decision
 
 NOMINAL_I_REST = 9e-9
 NOMINAL_I_SL = 0.3e-9
 NOMINAL_INSTANCE = "nominal"
+SCHEMA = "ebn_circuit.LearningBlockModel/2"
+BOUND_CODES = "code near a bound"   # as learning_block_fit names it
+PARAMETERS = ("i_rest", "i_sl", "gain", "omega_per_code", "sl_gain", "offset_lower", "offset_upper", "sample_lead")
 
 __all__ = ["InstanceOffset", "LearningBlockModel", "NOMINAL_I_REST", "NOMINAL_I_SL", "fit_bounds_model",
-           "fit_learning_block", "ideal_decision"]
+           "fit_learning_block", "fit_learning_block_pulses", "ideal_decision"]
 
 
 @dataclass(frozen=True)
@@ -51,7 +60,9 @@ class InstanceOffset:
 
 @dataclass(frozen=True)
 class LearningBlockModel:
-    """A fitted learning block (amperes, seconds); ``instances``: label → ``InstanceOffset``."""
+    """A fitted learning block (amperes, seconds); ``instances``: label → ``InstanceOffset``.
+    ``intervals``: one row per fitted parameter (value, low, high, identified, note);
+    ``selection``: the cross-validated candidates; ``operating_range``: what the fit saw."""
 
     i_rest: float = NOMINAL_I_REST
     i_sl: float = NOMINAL_I_SL
@@ -64,8 +75,14 @@ class LearningBlockModel:
     sample_lead: float = 0.0
     fit_report: dict = field(default_factory=dict, compare=False)
     fit_table: pd.DataFrame | None = field(default=None, compare=False, repr=False)
+    intervals: pd.DataFrame | None = field(default=None, compare=False, repr=False)
+    selection: pd.DataFrame | None = field(default=None, compare=False, repr=False)
+    operating_range: OperatingRange = field(default_factory=OperatingRange, compare=False, repr=False)
 
     def __post_init__(self) -> None:
+        values = [getattr(self, name) for name in PARAMETERS]
+        if not all(isinstance(v, (int, float)) and np.isfinite(v) for v in values):
+            raise ConfigError(f"LearningBlockModel: every parameter must be a finite number, got {values}")
         if self.i_rest <= 0 or self.i_sl < 0:
             raise ConfigError(f"LearningBlockModel: need i_rest > 0 and i_sl >= 0, got {self.i_rest}, {self.i_sl}")
 
@@ -92,157 +109,138 @@ class LearningBlockModel:
     def bounds_code(self, code, instance: str | None = None) -> tuple[np.ndarray, np.ndarray]:
         return self.bounds(np.asarray(code, dtype=float) * self.omega_per_code, instance)
 
-    def decide(self, i_before, i_omega, instance: str | None = None) -> np.ndarray:
+    def check_range(self, corner: str | None = None, slack: float = 0.0, **values) -> bool:
+        """Warn once per quantity (``ExtrapolationWarning``) for values outside the fitted range by
+        more than ``slack``: code, i_omega, i_before (SI) and the corner; True if any was outside."""
+        outside = [self.operating_range.check(name, v, "LearningBlockModel", slack if name != "code" else 0.0)
+                   for name, v in values.items()]
+        if corner is not None:
+            outside.append(self.operating_range.check("corner", corner, "LearningBlockModel"))
+        return any(outside)
+
+    def _check_codes(self, codes: np.ndarray) -> None:
+        """Codes outside those fitted, and outside those at which a pulse came near a bound (where
+        the bounds were seen at all), each warn once."""
+        self.check_range(code=codes)
+        self.operating_range.check(BOUND_CODES, codes, "LearningBlockModel")
+
+    def decide(self, i_before, i_omega, instance: str | None = None, corner: str | None = None) -> np.ndarray:
         """+1 (INC), −1 (DEC) or 0 (SL) per I_before (A) with jump I_Ω (A)."""
+        # a tenth of the band's half-width: sampling noise at the range's edge is no extrapolation
+        self.check_range(corner, 0.1 * self.i_sl, i_omega=i_omega, i_before=i_before)
         return classify(i_before, *self.bounds(i_omega, instance))
 
-    def decide_code(self, i_before, code, instance: str | None = None) -> np.ndarray:
-        return self.decide(i_before, np.asarray(code, dtype=float) * self.omega_per_code, instance)
+    def decide_code(self, i_before, code, instance: str | None = None, corner: str | None = None) -> np.ndarray:
+        self._check_codes(np.asarray(code, dtype=float))
+        return self.decide(i_before, np.asarray(code, dtype=float) * self.omega_per_code, instance, corner)
 
-    def agreement(self, table: pd.DataFrame) -> float:
-        """Fraction of the (non-saturated) pulses of a ``pulse_table`` whose decision this model predicts."""
+    def agreement(self, table: pd.DataFrame, omega_per_code: float | None = None, corner: str | None = None) -> float:
+        """Fraction of the (non-saturated) pulses of a ``pulse_table`` whose decision this model
+        predicts; I_Ω = ``omega_per_code`` (that run's own jump per code; default the model's) × code."""
         usable = table[~table["saturated"]]
-        predicted = self.decide(usable["i_before"], self.omega_per_code * usable["code_before"])
+        omega = self.omega_per_code if omega_per_code is None else omega_per_code
+        self._check_codes(usable["code_before"].to_numpy(dtype=float))
+        predicted = self.decide(usable["i_before"], omega * usable["code_before"], corner=corner)
         return float(np.mean(predicted == usable["decision"].to_numpy()))
 
+    # --- report and files ------------------------------------------------------------------
     def report(self, plot_path: str | Path | None = None, holdout: pd.DataFrame | None = None) -> pd.DataFrame:
-        """Parameters and fit quality (parameter, value, unit); with ``plot_path`` also the residual
-        plot of a bounds fit (``holdout``: bounds measured at codes not fitted, drawn open)."""
-        rows = [("i_rest", self.i_rest, "A"), ("i_sl", self.i_sl, "A"), ("gain g", self.gain, ""),
-                ("omega_ratio r = g/2", self.omega_ratio, ""), ("omega_per_code", self.omega_per_code, "A"),
-                ("midpoint slope −g·omega_per_code/2", -self.gain * self.omega_per_code / 2, "A/code"),
-                ("sl_gain k", self.sl_gain, ""), ("offset_lower", self.offset_lower, "A"),
-                ("offset_upper", self.offset_upper, "A"),
-                ("effective I_lower at I_Ω=0", float(self.bounds(0.0)[0]), "A"),
-                ("effective I_upper at I_Ω=0", float(self.bounds(0.0)[1]), "A"), ("sample_lead", self.sample_lead, "s")]
-        for label, d in self.instances.items():
-            rows += [(f"offset_lower[{label}]", d.lower, "A"), (f"offset_upper[{label}]", d.upper, "A"),
-                     (f"gain g[{label}]", self.gain + d.gain, ""), (f"sl_gain k[{label}]", self.sl_gain + d.sl_gain, "")]
-        if len(self.instances) > 1:
-            values = np.array([[d.lower, d.upper, d.gain, d.sl_gain] for d in self.instances.values()])
-            sigma = values.std(axis=0, ddof=1)
-            rows += [("σ offset_lower", sigma[0], "A"), ("σ offset_upper", sigma[1], "A"),
-                     ("σ gain g", sigma[2], ""), ("σ sl_gain k", sigma[3], "")]
-        if self.fit_table is not None and len(self.fit_table):
-            res = self.fit_table[["residual_lower_A", "residual_upper_A"]].to_numpy()
-            rows += [("rms residual", float(np.sqrt(np.mean(res ** 2))), "A"),
-                     ("max |residual|", float(np.max(np.abs(res))), "A"),
-                     ("bounds fitted", int(res.size), ""), ("instances", len(self.instances) or 1, "")]
-        rows += [(key, value, "") for key, value in self.fit_report.items()]
+        """Parameters and fit quality (parameter, value, unit; low, high, identified, note where an
+        interval was estimated); with ``plot_path`` also the residual plot of a bounds fit
+        (``holdout``: bounds measured at codes not fitted, drawn open)."""
+        from ebn_circuit.behavioural.learning_block_report import report_table
+
         if plot_path is not None:
             from ebn_circuit.behavioural.learning_block_plot import plot_residuals
 
             plot_residuals(self, plot_path, holdout)
-        return pd.DataFrame(rows, columns=["parameter", "value", "unit"])
+        return report_table(self)
+
+    def to_dict(self) -> dict:
+        """A JSON-able description: parameters (SI), instances, operating range, fit summary."""
+        plain = lambda v: v.item() if hasattr(v, "item") else v  # noqa: E731
+        return {"schema": SCHEMA, "parameters": {name: float(getattr(self, name)) for name in PARAMETERS},
+                "instances": {k: vars(v) for k, v in self.instances.items()},
+                "operating_range": self.operating_range.to_dict(),
+                "fit_report": {k: plain(v) for k, v in self.fit_report.items()
+                               if isinstance(plain(v), (int, float, str, bool, type(None)))},
+                "intervals": [] if self.intervals is None else
+                json.loads(self.intervals.to_json(orient="records"))}
+
+    def to_json(self, path: str | Path) -> Path:
+        path = Path(path)
+        path.write_text(json.dumps(self.to_dict(), indent=1) + "\n")
+        return path
+
+    @classmethod
+    def from_dict(cls, data: Mapping, source: str = "model") -> "LearningBlockModel":
+        if not isinstance(data, Mapping) or data.get("schema") != SCHEMA:
+            found = data.get("schema") if isinstance(data, Mapping) else type(data).__name__
+            raise ConfigError(f"{source}: not a learning-block model (schema {found!r}, expected {SCHEMA!r})")
+        parameters = data.get("parameters")
+        if not isinstance(parameters, Mapping) or set(parameters) - set(PARAMETERS):
+            raise ConfigError(f"{source}: 'parameters' must map some of {', '.join(PARAMETERS)} to numbers")
+        try:
+            values = {name: float(parameters[name]) for name in parameters}
+            instances = {str(k): InstanceOffset(**{f: float(x) for f, x in dict(v).items()})
+                         for k, v in dict(data.get("instances", {})).items()}
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(f"{source}: a parameter or instance offset is not a number ({exc})") from None
+        intervals = data.get("intervals") or []
+        return cls(**values, instances=instances, fit_report=dict(data.get("fit_report", {})),
+                   intervals=pd.DataFrame(intervals) if intervals else None,
+                   operating_range=OperatingRange.from_dict(data.get("operating_range", {})))
+
+    @classmethod
+    def from_json(cls, path: str | Path) -> "LearningBlockModel":
+        path = Path(path)
+        try:
+            data = json.loads(path.read_text())
+        except FileNotFoundError:
+            raise ConfigError(f"{path}: model file does not exist") from None
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{path}: not valid JSON ({exc})") from None
+        return cls.from_dict(data, str(path))
 
 
-# --- fitter 1: from waveforms --------------------------------------------------------------------
-
-def _best_threshold(x: np.ndarray, positive: np.ndarray, below: bool) -> tuple[float, int]:
-    """Threshold t maximising correct calls of `positive` as (x < t if below else x > t)."""
-    order = np.argsort(x)
-    xs, pos = x[order], positive[order]
-    # candidate k: threshold between xs[k-1] and xs[k]; k items lie below it
-    pos_below = np.concatenate([[0], np.cumsum(pos)])
-    neg_below = np.concatenate([[0], np.cumsum(~pos)])
-    if below:
-        correct = pos_below + (neg_below[-1] - neg_below)
-    else:
-        correct = neg_below + (pos_below[-1] - pos_below)
-    k = int(np.argmax(correct))
-    edges = np.concatenate([[xs[0] - 1e-12], (xs[:-1] + xs[1:]) / 2, [xs[-1] + 1e-12]])
-    return float(edges[k]), int(correct[k])
-
+# --- the two fitters (the work is in learning_block_fit and learning_block_bounds) ---------------
 
 def fit_learning_block(waveforms: pd.DataFrame, i_rest: float = NOMINAL_I_REST, i_sl: float = NOMINAL_I_SL,
-                       leads=(0.0, 50e-6, 100e-6, 200e-6, 500e-6),
-                       omega_ratios=tuple(np.round(np.arange(0.0, 1.55, 0.05), 2)),
-                       source: str = "waveforms") -> LearningBlockModel:
-    """Fit the model to aligned waveforms (columns time, i_mem, pulse, code).
+                       source: str = "waveforms", omega_per_code: float | None = None, corner: str | None = None,
+                       **options) -> LearningBlockModel:
+    """Fit to aligned waveforms (columns time, i_mem, pulse, code): each pulse's decision from its
+    code change, I_Ω per code measured from the I_mem response (unless given), the candidate chosen
+    by blocked cross-validation, intervals by block bootstrap. ``i_rest`` and ``i_sl`` are the
+    nominal values the offsets refer to. ``options``: folds, resamples, seed, names (candidates).
+    ``fit_report``: agreement (in-sample), cv_agreement (nested, held out), ideal_rule_agreement."""
+    from ebn_circuit.behavioural.learning_block_fit import fit_waveform_set
 
-    Each pulse's decision comes from its code change, I_Ω per code from a least-squares fit of
-    the I_mem jumps against the code, and the two bound offsets, the I_Ω ratio r = g/2 and the
-    sampling lead from the best decision agreement (a search over leads and ratios; exact optimal
-    thresholds per ratio). ``i_rest`` and ``i_sl`` are the nominal values the offsets refer to.
-    """
-    best = None
-    for lead in leads:
-        table = pulse_table(waveforms, lead=lead, source=source)
-        usable = table[~table["saturated"]]
-        if len(usable) < 7:
-            raise WaveformError(f"{source}: only {len(usable)} usable pulses; need at least 7 to fit "
-                                "6 parameters (sampling lead, I_Ω per code, ratio, two bounds)")
-        codes = usable["code_before"].to_numpy(dtype=float)
-        design = np.vstack([codes, np.ones_like(codes)]).T
-        omega_per_code = float(np.linalg.lstsq(design, usable["i_jump"].to_numpy(), rcond=None)[0][0])
-        decision = usable["decision"].to_numpy()
-        i_before = usable["i_before"].to_numpy()
-        for ratio in omega_ratios:
-            x = i_before + ratio * omega_per_code * codes
-            low, _ = _best_threshold(x, decision == INC, below=True)
-            high, _ = _best_threshold(x, decision == DEC, below=False)
-            if low > high:
-                low = high = 0.5 * (low + high)
-            model = LearningBlockModel(i_rest=i_rest, i_sl=i_sl, offset_lower=low - (i_rest - i_sl),
-                                       offset_upper=high - (i_rest + i_sl), gain=2 * float(ratio),
-                                       omega_per_code=omega_per_code, sample_lead=float(lead))
-            score = model.agreement(table)
-            key = (score, -abs(ratio - 0.5), -lead)
-            if best is None or key > best[0]:
-                best = (key, model, table)
-    (score, _, _), model, table = best
-    usable = table[~table["saturated"]]
-    # the ideal rule on the same pulses, with the same measured I_Ω per code (only the bounds nominal)
-    ideal = ideal_decision(usable["i_before"], model.omega_per_code * usable["code_before"], i_rest, i_sl)
-    report = {"pulses": int(len(table)), "usable_pulses": int(len(usable)), "agreement": score,
-              "ideal_rule_agreement": float(np.mean(ideal == usable["decision"].to_numpy()))}
-    return replace(model, fit_report=report)
+    return LearningBlockModel(**fit_waveform_set(waveforms, i_rest, i_sl, source, omega_per_code,
+                                                 corner=corner, **options))
 
 
-# --- fitter 2: from measured bounds --------------------------------------------------------------
+def fit_learning_block_pulses(table: pd.DataFrame, omega_per_code: float, i_rest: float = NOMINAL_I_REST,
+                              i_sl: float = NOMINAL_I_SL, source: str = "pulses", corner: str | None = None,
+                              **options) -> LearningBlockModel:
+    """The same fit from a per-pulse table (``measure.learning.pulse_table`` columns: i_before,
+    code_before, decision, saturated, onset) and a given I_Ω per code (A); sampling lead 0."""
+    from ebn_circuit.behavioural.learning_block_fit import PULSE_COLUMNS, fit_pulse_set, usable_pulses
+
+    missing = [name for name in PULSE_COLUMNS if name not in table.columns]
+    if missing:
+        raise ConfigError(f"{source}: the pulse table lacks {', '.join(missing)}; need {', '.join(PULSE_COLUMNS)}")
+    if not omega_per_code > 0:
+        raise ConfigError(f"{source}: omega_per_code must be a positive current per code (A), got {omega_per_code}")
+    return LearningBlockModel(**fit_pulse_set(usable_pulses(table), omega_per_code, i_rest, i_sl, source=source,
+                                              corner=corner, **options))
+
 
 def fit_bounds_model(table: pd.DataFrame, omega_per_code: float, instance_column: str = "instance",
-                     per_instance_slopes: bool = True) -> LearningBlockModel:
+                     per_instance_slopes: bool | None = None) -> LearningBlockModel:
     """Fit from a bounds table (columns code, i_lower_A, i_upper_A, optionally ``instance_column``):
-    least squares of the measured midpoints and of the half-separations on (instance,
-    instance·I_Ω). Each instance has its own g and k unless ``per_instance_slopes`` is False (then
-    one instance with one code is enough, when the instances together have two codes)."""
-    missing = {"code", "i_lower_A", "i_upper_A"} - set(table.columns)
-    if missing:
-        raise ConfigError(f"fit_bounds_model: the table lacks {', '.join(sorted(missing))}")
-    if not omega_per_code > 0:
-        raise ConfigError(f"fit_bounds_model: omega_per_code must be > 0 A, got {omega_per_code}")
-    table = table.dropna(subset=["i_lower_A", "i_upper_A"]).reset_index(drop=True)
-    if table["code"].nunique() < 2:
-        raise ConfigError("fit_bounds_model: need bounds at two or more codes to fit the gain of I_Ω")
-    labels = (table[instance_column].astype(str) if instance_column in table
-              else pd.Series(NOMINAL_INSTANCE, index=table.index))
-    names = list(dict.fromkeys(labels))
-    onehot = (labels.to_numpy()[:, None] == np.array(names)[None, :]).astype(float)
-    i_omega = table["code"].to_numpy(dtype=float) * omega_per_code
-    lower, upper = table["i_lower_A"].to_numpy(), table["i_upper_A"].to_numpy()
-    if per_instance_slopes:
-        few = [n for n in names if table.loc[labels.to_numpy() == n, "code"].nunique() < 2]
-        if few:
-            raise ConfigError(f"fit_bounds_model: instances {', '.join(few)} have bounds at one code only; "
-                              "measure two or more codes each, or fit with per_instance_slopes=False")
-    slopes = onehot * i_omega[:, None] if per_instance_slopes else i_omega[:, None]
-    n = len(names)
-    mid_coef = np.linalg.lstsq(np.column_stack([onehot, slopes]), (lower + upper) / 2, rcond=None)[0]
-    half_coef = np.linalg.lstsq(np.column_stack([onehot, slopes]), (upper - lower) / 2, rcond=None)[0]
-    mid_slope, half_slope = mid_coef[n:] * np.ones(n), half_coef[n:] * np.ones(n)
-    i_rest, i_sl = float(mid_coef[:n].mean()), float(half_coef[:n].mean())
-    gain, sl_gain = float(-2 * mid_slope.mean()), float(half_slope.mean())
-    delta, eps = mid_coef[:n] - i_rest, half_coef[:n] - i_sl
-    instances = {name: InstanceOffset(float(d - e), float(d + e), float(-2 * ms - gain), float(hs - sl_gain))
-                 for name, d, e, ms, hs in zip(names, delta, eps, mid_slope, half_slope)}
-    model = LearningBlockModel(i_rest=i_rest, i_sl=i_sl, gain=gain, omega_per_code=omega_per_code,
-                               sl_gain=sl_gain, instances=instances)
-    model_lower, model_upper = zip(*(model.bounds(w, name) for w, name in zip(i_omega, labels)))
-    fit_table = pd.DataFrame({"instance": labels, "code": table["code"].to_numpy(),
-                              "i_lower_A": lower, "i_upper_A": upper,
-                              "model_lower_A": np.array(model_lower, dtype=float),
-                              "model_upper_A": np.array(model_upper, dtype=float)})
-    fit_table["residual_lower_A"] = fit_table["i_lower_A"] - fit_table["model_lower_A"]
-    fit_table["residual_upper_A"] = fit_table["i_upper_A"] - fit_table["model_upper_A"]
-    return replace(model, fit_table=fit_table)
+    least squares of the measured midpoints and half-separations on (instance, instance·I_Ω).
+    ``per_instance_slopes`` True / False: each instance its own g and k, or one for all; None:
+    chosen by leave-one-code-out cross-validation (the simpler within one standard error)."""
+    from ebn_circuit.behavioural.learning_block_bounds import fit_bounds
+
+    return replace(LearningBlockModel(), **fit_bounds(table, omega_per_code, instance_column, per_instance_slopes))

@@ -44,7 +44,7 @@ from dataclasses import dataclass
 
 from ebn_circuit.circuits import dpi
 from ebn_circuit.circuits.analysis import Transient
-from ebn_circuit.circuits.schematic import (LOGIC_N, LOGIC_P, SUBTHRESHOLD_OPTIONS, SWITCH, Cell, Schematic, Size,
+from ebn_circuit.circuits.schematic import (SUBTHRESHOLD_OPTIONS, SWITCH, Cell, Schematic, Size,
                                             cell_name)
 from ebn_circuit.circuits.synapse import (DpiSynapseParams, check_pulses, dpi_synapse, matched_size,
                                           on_chip_capacitor, pulse_train_pwl, subthreshold_current, synapse_biases)

@@ -1,55 +1,67 @@
-"""Options shared by several commands, and the objects they become: the Technology, the simulator
-settings and the executor, built once here and passed down to every stage and worker."""
+"""The objects the shared options become (cli.parsers declares them): the Technology, the corners,
+the simulator settings and the executor, built once here and passed down to every stage and
+worker; and how loud a command is (progress bars, per-run lines)."""
 
 from __future__ import annotations
 
 import argparse
+import sys
 from contextlib import contextmanager
+from dataclasses import replace
 
 from ebn_circuit.errors import ConfigError
-from ebn_circuit.spice.simulator import BACKENDS, Simulator
+from ebn_circuit.spice.cache import default_cache_max, parse_size
 from ebn_circuit.sweep.executors import make_executor
 from ebn_circuit.sweep.settings import SimSettings
 from ebn_circuit.technology import Technology, get_technology
 
-
-def add_simulator_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--technology", default="sky130", help="built-in name or a technology .toml file")
-    parser.add_argument("--backend", choices=BACKENDS, default="shared",
-                        help="libngspice in a worker process (shared) or ngspice -b (batch)")
-    parser.add_argument("--no-cache", action="store_true", help="always simulate; ignore cached results")
-    parser.add_argument("--cache-dir", default=None, metavar="DIR",
-                        help="simulation cache folder (default ~/.cache/ebn_circuit/sims)")
-    parser.add_argument("--timeout", type=float, default=600.0, help="seconds per simulation (default 600)")
-    parser.add_argument("--threads", type=int, default=None,
-                        help="ngspice threads per simulation (default: what each testbench sets)")
+DEFAULT_TECHNOLOGY = "sky130"
+DEFAULT_CORNERS = ("tt",)
 
 
-def add_executor_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--workers", type=int, default=None, help="parallel ngspice processes (default: cores)")
-    parser.add_argument("--scheduler", metavar="ADDR", default=None,
-                        help="run the simulations on an existing Dask scheduler (tcp://host:8786)")
-    parser.add_argument("--resume", action="store_true",
-                        help="keep the simulations an interrupted run finished; run only the rest")
-
-
-def settings_of(args: argparse.Namespace) -> SimSettings:
-    return SimSettings(backend=args.backend, cache=not args.no_cache, cache_dir=args.cache_dir,
-                       timeout=args.timeout, threads=args.threads)
+def settings_of(args: argparse.Namespace, base: SimSettings | None = None) -> SimSettings:
+    """The simulator options given, the rest from ``base`` (default: SimSettings(), the cache on).
+    The cache's size limit is settled here ($EBN_CIRCUIT_CACHE_MAX or 5G) and travels to every worker."""
+    given = {"backend": args.backend, "cache_dir": args.cache_dir, "timeout": args.timeout, "threads": args.threads}
+    changes = {name: value for name, value in given.items() if value is not None}
+    if args.no_cache:
+        changes["cache"] = False
+    changes["cache_max"] = parse_size(args.cache_max, "--cache-max") if args.cache_max else default_cache_max()
+    return replace(base or SimSettings(), **changes)
 
 
 def technology_of(args: argparse.Namespace) -> Technology:
-    return get_technology(args.technology)
+    return get_technology(args.technology or DEFAULT_TECHNOLOGY)
+
+
+def corners_of(args: argparse.Namespace, tech: Technology) -> tuple[str, ...]:
+    """The corners of ``--corner`` (default tt), each once, checked against the technology before
+    anything runs."""
+    corners = tuple(dict.fromkeys(args.corners or DEFAULT_CORNERS))
+    unknown = [c for c in corners if c not in tech.corners]
+    if unknown:
+        raise ConfigError(f"--corner: technology {tech.name!r} has no corner(s) {', '.join(unknown)}; "
+                          f"known: {', '.join(tech.corners)}")
+    return corners
+
+
+def show_progress(args: argparse.Namespace) -> bool:
+    """Progress bars (stderr, with ETA) only for a person watching: not with --quiet, not into a
+    file or a CI log."""
+    return not args.quiet and sys.stderr.isatty()
+
+
+def log_of(args: argparse.Namespace):
+    """Where a command's per-run lines go: stdout, or nowhere with --quiet."""
+    return (lambda *_: None) if args.quiet else print
 
 
 @contextmanager
-def executor_of(args: argparse.Namespace):
-    """The executor the options ask for (a local pool, or Dask with --scheduler), closed after use."""
+def executor_of(args: argparse.Namespace, kind: str = "process", **options):
+    """The executor the options ask for (a local pool, or Dask with --scheduler), with a progress
+    bar for every run it executes when a person watches; closed after use. ``options``: Dask's
+    (security, dashboard)."""
     if args.workers is not None and args.workers < 1:
         raise ConfigError(f"--workers must be >= 1, got {args.workers}")
-    with make_executor("process", args.workers, args.scheduler) as executor:
+    with make_executor(kind, args.workers, args.scheduler, progress=show_progress(args), **options) as executor:
         yield executor
-
-
-def make_simulator(args: argparse.Namespace) -> Simulator:
-    return settings_of(args).simulator()

@@ -2,38 +2,73 @@
 
 from __future__ import annotations
 
+import argparse
+import dataclasses
+import json
+import os
+import re
+import sys
+import tempfile
+import warnings
 from pathlib import Path
 
-from ebn_circuit.cli.common import (add_executor_options, add_simulator_options, executor_of, make_simulator,
-                                    settings_of, technology_of)
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from ebn_circuit.cli.common import executor_of, log_of, settings_of, show_progress, technology_of
+from ebn_circuit.cli.parsers import Out, command_parser
+from ebn_circuit.errors import ConfigError, SimulationError
 from ebn_circuit.experiments.main_job import run_main_job
 from ebn_circuit.experiments.netlists import write_catalogue
 from ebn_circuit.spice.files import load_netlist
+from ebn_circuit.spice.result import printed_vectors, split_complex
+from ebn_circuit.spice.simulator import NgspiceWarning
 from ebn_circuit.technology import get_technology
 
 
 def register(sub) -> None:
-    run = sub.add_parser("run", help="the main job: netlists → ngspice → figures and report")
-    run.add_argument("--out", type=Path, default=Path("results"), help="results folder (default results/)")
-    run.add_argument("--netlists", type=Path, default=Path("netlists"), help="where netlists are written")
+    run = command_parser(
+        sub, "run", "the main job: netlists → ngspice → figures and report",
+        examples=["ebn-circuit run", "ebn-circuit run --quick --out results_quick --workers 2",
+                  "ebn-circuit run --resume --scheduler tcp://head:8786"],
+        description="The main job: every stage that exists, end to end, into one results folder with report.html and report.md "
+                    "(README.md, 'Two commands'). Every simulation is a job of the run engine: --resume continues "
+                    "an interrupted run.",
+        out=Out("results folder: figures, tables, report.html, report.md", Path("results")), simulator=True, executor=True)
+    run.add_argument("--netlists", type=Path, default=Path("netlists"), metavar="DIR",
+                     help="where the generated netlists are written (default netlists)")
     run.add_argument("--quick", action="store_true", help="shorten every stage (a smoke test of the pipeline)")
-    run.add_argument("--reference", type=Path, default=None,
+    run.add_argument("--reference", type=Path, default=None, metavar="DIR",
                      help="the original IC's CSV run (default ../shared/reference/cadence-sim1 when present)")
-    add_simulator_options(run)
-    add_executor_options(run)
+    run.add_argument("--spec", type=Path, default=None, metavar="TOML",
+                     help="spec limits overriding the package's defaults; the report opens with their verdicts "
+                          "(the run still exits 0 when it completed: `verify` is the gate)")
     run.set_defaults(func=_run)
 
-    netlists = sub.add_parser("netlists", help="write the generated netlists (portable, runnable)")
-    netlists.add_argument("--out", type=Path, default=Path("netlists"))
-    netlists.add_argument("--technology", default="sky130")
+    netlists = command_parser(
+        sub, "netlists", "write the generated netlists (portable, runnable)",
+        examples=["ebn-circuit netlists", "ebn-circuit netlists --out /tmp/netlists --technology my_pdk.toml"],
+        description="Write every generated netlist with a portable model include (pdk/NAME.TECH_CORNER.spice), "
+                    "so that `cd DIR && ngspice -b NAME.spice` runs each on its own.",
+        out=Out("folder of the .spice files", Path("netlists")))
+    netlists.add_argument("--technology", default="sky130", metavar="NAME|TOML",
+                          help="a built-in technology (sky130) or a technology .toml file (default sky130)")
     netlists.set_defaults(func=_netlists)
 
-    simulate = sub.add_parser("simulate", help="run a netlist file and write its vectors as CSV")
-    simulate.add_argument("netlist", type=Path)
-    simulate.add_argument("--csv", type=Path, help="write the vectors here (default: print a summary)")
+    simulate = command_parser(
+        sub, "simulate", "run a netlist file and write its vectors as CSV or Parquet",
+        examples=["ebn-circuit simulate deck.cir", "ebn-circuit simulate deck.cir --out deck.parquet --backend batch",
+                  "ebn-circuit simulate trusted.cir --allow-commands --no-cache"],
+        out=Out("write the vectors here: Parquet when FILE ends in .parquet, else CSV; the deck's .print vectors "
+                "when it has .print lines; complex AC vectors as <name>.real and <name>.imag columns; the "
+                "ngspice log beside it as .log (default: print a summary). The old spelling --csv FILE is "
+                "deprecated and still accepted", metavar="FILE"),
+        simulator=True)
+    simulate.add_argument("--csv", type=Path, dest="out", help=argparse.SUPPRESS)
+    simulate.add_argument("netlist", type=Path, help="the SPICE deck to run (.cir, .spice, .sp …)")
     simulate.add_argument("--allow-commands", action="store_true",
-                          help="allow .control commands that run external programs (trusted files only)")
-    add_simulator_options(simulate)
+                          help="allow .control commands that run programs or write files, and run ngspice "
+                               "outside the sandbox (trusted files only)")
     simulate.set_defaults(func=_simulate)
 
 
@@ -42,27 +77,125 @@ def _run(args) -> int:
     kwargs = {"reference": args.reference} if args.reference is not None else {}
     with executor_of(args) as executor:
         report = run_main_job(tech, settings, args.out, args.netlists, quick=args.quick, executor=executor,
-                              resume=args.resume, **kwargs)
+                              resume=args.resume, spec_file=args.spec, log=log_of(args), progress=show_progress(args),
+                              **kwargs)
     print(f"report: {report}")
     return 0
 
 
 def _netlists(args) -> int:
     for path in write_catalogue(args.out, get_technology(args.technology)):
-        print(path)
+        log_of(args)(path)
     return 0
 
 
+_WARNING_PREFIX = re.compile(r"^warning:\s*", re.IGNORECASE)
+
+
 def _simulate(args) -> int:
-    testbench = load_netlist(args.netlist, technology=technology_of(args), allow_commands=args.allow_commands)
-    with make_simulator(args) as simulator:
-        result = simulator.run(testbench)
+    # Every check that can fail comes before ngspice runs: a simulation is never thrown away.
+    tech = technology_of(args)
+    settings = dataclasses.replace(settings_of(args), allow_commands=args.allow_commands)
+    testbench = load_netlist(args.netlist, technology=tech, allow_commands=args.allow_commands)
+    if args.out is not None:
+        table_format(args.out)
+        check_writable(args.out, "--out")
+    log_path = args.out.with_suffix(".log") if args.out else args.netlist.with_suffix(".log")
+    with settings.simulator() as simulator, warnings.catch_warnings():
+        warnings.simplefilter("ignore", NgspiceWarning)   # printed in full below
+        try:
+            result = simulator.run(testbench)
+        except SimulationError as exc:
+            saved = save_log(exc.log, log_path)
+            raise type(exc)(f"{exc}".replace("; see the simulator log", "") +
+                            (f" (ngspice log: {saved})" if saved else ""), log=exc.log,
+                            netlist_path=exc.netlist_path) from None
+    for line in result.meta.warnings:
+        text = _WARNING_PREFIX.sub("", line)
+        print(f"warning: {args.netlist}: ngspice: {text}", file=sys.stderr)
+    printed = printed_vectors(testbench.body, result.kind)
+    if printed:
+        missing: list[str] = []
+        known = result.names
+        result = result.select(printed, missing)   # the deck's .print lines choose the vectors
+        if missing:
+            warnings.warn(f"{args.netlist}: .print asks for {', '.join(missing)}, which the simulation does not "
+                          f"have (known: {', '.join(known[:12])}{' …' if len(known) > 12 else ''})")
     frame = result.to_dataframe()
-    if args.csv:
-        args.csv.parent.mkdir(parents=True, exist_ok=True)
-        frame.to_csv(args.csv, index=False)
-        print(f"{result.kind}: {len(frame)} points × {len(frame.columns)} vectors → {args.csv}")
+    if args.out:
+        write_table(split_complex(frame), args.out)
+        saved = save_log(result.meta.log, log_path)
+        log_of(args)(f"{result.kind}: {len(frame)} points × {len(frame.columns)} vectors → {args.out}"
+                     + (f" (log {saved})" if saved else ""))
     else:
         print(f"{result.kind}: {len(frame)} points; vectors: {', '.join(result.names)}")
         print(f"ngspice wall time {result.meta.wall_time:.3f} s{' (cached)' if result.meta.cached else ''}")
     return 0
+
+
+def write_table(frame, path: Path) -> None:
+    """The frame (real columns, sweep as index) as Parquet (``.parquet``: units in the schema
+    metadata) or CSV (anything else), the sweep as the first column; written atomically."""
+    fmt = table_format(path)
+    table = frame.reset_index() if frame.index.name is not None else frame
+    if fmt == "parquet":
+        arrow = pa.Table.from_pandas(table, preserve_index=False)
+        units = json.dumps(frame.attrs.get("units", {}))
+        arrow = arrow.replace_schema_metadata({**(arrow.schema.metadata or {}), b"ebn_circuit.units": units.encode()})
+        write_atomically(path, lambda handle: pq.write_table(arrow, handle), mode="wb")
+    else:
+        write_atomically(path, lambda handle: table.to_csv(handle, index=False))
+
+
+def table_format(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix == ".parquet":
+        return "parquet"
+    if suffix in (".csv", ".txt", ""):
+        return "csv"
+    raise ConfigError(f"--out {path}: unknown table format {path.suffix!r}; use .csv or .parquet")
+
+
+def check_writable(path: Path, option: str) -> None:
+    """A ConfigError now, before anything runs, when ``path`` cannot become a file."""
+    if path.is_dir():
+        raise ConfigError(f"{option} {path}: is a folder; give a file name")
+    parent = path.parent
+    for folder in (parent, *parent.parents):
+        if folder.exists():
+            if not folder.is_dir():
+                raise ConfigError(f"{option} {path}: {folder} is a file, not a folder")
+            break
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=parent, prefix=".ebn_write_test_"):
+            pass
+    except OSError as exc:
+        raise ConfigError(f"{option} {path}: cannot write into {parent}: {exc.strerror or exc}") from None
+
+
+def write_atomically(path: Path, write, mode: str = "w") -> None:
+    """Write through a temporary file in the same folder; if that fails after all, the content goes
+    to a temporary file elsewhere and the error says where (the result is never lost)."""
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        with os.fdopen(fd, mode) as handle:
+            write(handle)
+        os.replace(tmp, path)
+    except OSError as exc:
+        fd, rescue = tempfile.mkstemp(prefix=f"{path.stem}.", suffix=path.suffix)
+        with os.fdopen(fd, mode) as handle:
+            write(handle)
+        raise ConfigError(f"cannot write {path}: {exc.strerror or exc}; the result was saved to {rescue}") from None
+
+
+def save_log(log: str, path: Path) -> Path | None:
+    """The simulator log written to ``path``; None when it cannot be written (a warning says why)."""
+    if not log:
+        return None
+    try:
+        path.write_text(log)
+    except OSError as exc:
+        warnings.warn(f"ngspice log not saved to {path}: {exc.strerror or exc}")
+        return None
+    return path

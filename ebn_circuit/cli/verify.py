@@ -1,22 +1,30 @@
-"""`ebn-circuit verify learning-block [--corner tt|ff|ss ...] [--mc N] [--codes ...] [--out DIR] [--quiet]`
-and `ebn-circuit verify mismatch BLOCK [--seeds N] [--seed-base S] [--codes ...] [--run TOML] [--out DIR]`."""
+"""`ebn-circuit verify learning-block [--corner C …] [--mc N] [--codes …] [--spec TOML] [--out DIR]`:
+exit 0 when every spec passes, 1 when one fails. `ebn-circuit verify mismatch BLOCK [--seeds N]
+[--seed-base S] [--codes …] [--run NAME|TOML] [--out DIR]`: mismatch contributions per device group."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
 
-from ebn_circuit.cli.common import add_executor_options, add_simulator_options, executor_of, settings_of, technology_of
+from ebn_circuit.cli.common import corners_of, executor_of, log_of, settings_of, technology_of
+from ebn_circuit.cli.parsers import Out, add_corners_option, command_parser, group_parser
 from ebn_circuit.errors import ConfigError
 
 
 def register(sub) -> None:
-    parser = sub.add_parser("verify", help="verify a block against its rule (decision maps, corners, Monte Carlo)")
-    blocks = parser.add_subparsers(dest="verify_block", metavar="BLOCK")
-    block = blocks.add_parser("learning-block", help="decision map of the transistor-level learning block "
-                                                     "against the ideal rule")
-    block.add_argument("--corner", action="append", choices=("tt", "ff", "ss"),
-                       help="process corner; repeat for several (default tt)")
+    _, blocks = group_parser(sub, "verify", "verify a block against its rule (decision maps, corners, Monte Carlo)",
+                             metavar="BLOCK", examples=["ebn-circuit verify learning-block --corner tt --corner ff"])
+    block = command_parser(
+        blocks, "learning-block", "decision map of the transistor-level learning block against the ideal rule",
+        examples=["ebn-circuit verify learning-block",
+                  "ebn-circuit verify learning-block --corner tt --corner ff --corner ss --mc 10 --workers 2",
+                  "ebn-circuit verify learning-block --codes -16 0 16 --out results/dm --spec my_specs.toml"],
+        description="Decision map of the transistor-level learning block against the ideal rule, at each corner "
+                    "and over Monte-Carlo instances; a pass/fail table of the specs (exit 1 when one fails).",
+        out=Out("output folder: plots, CSV tables, summary.md", Path("results/verify_learning_block")),
+        simulator=True, executor=True)
+    add_corners_option(block, "process corner of a decision map")
     block.add_argument("--mc", type=int, default=0, metavar="N",
                        help="Monte-Carlo mismatch instances at the first corner (seeds 1…N; default 0)")
     block.add_argument("--mc-seed-base", type=int, default=1, metavar="S",
@@ -30,15 +38,18 @@ def register(sub) -> None:
     block.add_argument("--fine-span", type=float, default=None, metavar="A",
                        help="extent of the extra levels on each side of a bound in A (default 3e-10)")
     block.add_argument("--mc-only", action="store_true", help="skip the corner maps; only the Monte-Carlo study")
-    block.add_argument("--counter", choices=("xspice", "cmos"), default="xspice", help="counter variant")
-    block.add_argument("--out", type=Path, default=Path("results/verify_learning_block"),
-                       help="output folder (plots, CSV tables, summary.md)")
-    block.add_argument("--quiet", action="store_true", help="print only the summary path")
-    add_simulator_options(block)
-    add_executor_options(block)
+    block.add_argument("--counter", choices=("xspice", "cmos"), default="xspice",
+                       help="counter variant: the XSPICE digital model or transistor-level CMOS (default xspice)")
+    block.add_argument("--spec", type=Path, default=None, metavar="TOML",
+                       help="spec limits overriding the package's defaults (exit 1 when one fails)")
     block.set_defaults(func=_verify_learning_block)
-    mm = blocks.add_parser("mismatch", help="mismatch contributions per device group (one group's mismatch on, "
-                                            "the rest ideal, seed by seed): a table and a bar chart")
+    mm = command_parser(
+        blocks, "mismatch", "mismatch contributions per device group (one group's mismatch on, the rest ideal, "
+                            "seed by seed): a table and a bar chart",
+        examples=["ebn-circuit verify mismatch learning-block --seeds 8 --workers 2",
+                  "ebn-circuit verify mismatch plastic-synapse --run sim2 --out results/mm_syn",
+                  "ebn-circuit verify mismatch neuron --seeds 4 --seed-base 1000"],
+        out=Out("output folder (default results/mismatch_<block>)"), simulator=True, executor=True)
     mm.add_argument("block", choices=("learning-block", "plastic-synapse", "neuron"), metavar="BLOCK",
                     help="learning-block (bound offsets), plastic-synapse (net current at code 0), neuron "
                          "(I_mem at the run's drive)")
@@ -47,15 +58,11 @@ def register(sub) -> None:
     mm.add_argument("--codes", type=int, nargs="+", default=None, metavar="CODE",
                     help="learning-block: codes whose bounds are measured (default 0); plastic-synapse: the "
                          "held code (default 0)")
-    mm.add_argument("--run", type=Path, default=None, metavar="TOML",
-                    help="plastic-synapse, neuron: the IC run whose synapse / neuron and drive to use "
-                         "(default sims/ic_sim1.toml)")
+    mm.add_argument("--run", type=Path, default=None, metavar="NAME|TOML",
+                    help="plastic-synapse, neuron: the IC run whose synapse / neuron and drive to use (sim1, sim2 "
+                         "or a TOML file; default sim1)")
     mm.add_argument("--corner", choices=("tt", "ff", "ss"), default="tt", help="process corner (default tt)")
-    mm.add_argument("--out", type=Path, default=None, help="output folder (default results/mismatch_<block>)")
-    add_simulator_options(mm)
-    add_executor_options(mm)
     mm.set_defaults(func=_verify_mismatch)
-    parser.set_defaults(func=lambda args: parser.print_help() or 1)
 
 
 def _verify_learning_block(args) -> int:
@@ -74,13 +81,26 @@ def _verify_learning_block(args) -> int:
     DecisionMapSpec(block=spec.block, codes=mc_codes)  # validates the MC codes before any run
     from ebn_circuit.experiments.decision_map import verify
 
-    log = (lambda *_: None) if args.quiet else print
     tech, settings = technology_of(args), settings_of(args)
+    corners = corners_of(args, tech)
+    from ebn_circuit.experiments import specs as spec_limits
+    from ebn_circuit.experiments.decision_map import report_section, spec_measures
+    from ebn_circuit.experiments.reporting import verification_report
+
+    limits = spec_limits.load_specs(args.spec)  # a bad spec file fails before any simulation
     with executor_of(args) as executor:
-        verify(spec, args.out, tech, settings, corners=tuple(args.corner or ("tt",)), mc=args.mc, mc_codes=mc_codes,
-               executor=executor, resume=args.resume, log=log, maps=not args.mc_only, mc_seed_base=args.mc_seed_base)
-    print(args.out / "summary.md")
-    return 0
+        results = verify(spec, args.out, tech, settings, corners=corners, mc=args.mc, mc_codes=mc_codes,
+                         executor=executor, resume=args.resume, log=log_of(args), maps=not args.mc_only,
+                         mc_seed_base=args.mc_seed_base)
+    measured, not_applicable = spec_measures(results)
+    table = spec_limits.check("learning_block", measured, limits, not_applicable)
+    spec_limits.write(table, args.out, "learning_block", "Learning-block specs")
+    spec_limits.print_table(table, "learning-block specs")
+    verification_report(args.out, "Learning-block verification", tech, settings, "Learning-block specs", table,
+                        "specs_learning_block.csv", "Decision maps against the ideal rule",
+                        lambda section: report_section(section, args.out, "", results))
+    print(f"report: {args.out / 'report.html'}")
+    return 1 if spec_limits.failed(table) else 0
 
 
 def _verify_mismatch(args) -> int:
@@ -104,6 +124,7 @@ def _verify_mismatch(args) -> int:
     tech, settings = technology_of(args).with_corner(args.corner), settings_of(args)
     seeds = range(args.seed_base, args.seed_base + args.seeds)
     with executor_of(args) as executor:
-        mc.study(args.block, out, tech, settings, seeds, setup, executor=executor, resume=args.resume)
+        mc.study(args.block, out, tech, settings, seeds, setup, executor=executor, resume=args.resume,
+                 log=log_of(args))
     print(out / "contributions.md")
     return 0

@@ -20,11 +20,12 @@ local processes or Dask, the Technology and simulator settings of the caller, re
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure
 
 from ebn_circuit.circuits.codes import code_range
 from ebn_circuit.circuits.learning_block import LearningBenchParams, LearningBlockParams, learning_block_testbench
@@ -32,7 +33,8 @@ from ebn_circuit.circuits.learning_timing import PulseSchedule
 from ebn_circuit.measure.learning_block import decision_from_flags, readout
 from ebn_circuit.errors import ConfigError
 from ebn_circuit.params import Params, param, positive
-from ebn_circuit.rule import DEC, DECISION_NAMES, INC, NONE, SL, ideal_decision
+from ebn_circuit.plotting import DECISION_MARKERS, DECISIONS, integer_ticks, nA, new_figure, save, style
+from ebn_circuit.rule import DEC, INC, NONE, ideal_decision
 from ebn_circuit.sweep.jobs import JobOutput, make_job, run_jobs
 from ebn_circuit.sweep.settings import SimSettings
 from ebn_circuit.technology.core import Technology
@@ -197,44 +199,59 @@ def summary(table: pd.DataFrame, guard: float) -> dict:
             "wall_mean": float(walls.mean()), "wall_max": float(walls.max()), "testbenches": int(len(walls))}
 
 
-def plot_decision_map(table: pd.DataFrame, block: LearningBlockParams, path: Path, title: str = "") -> Path:
-    """Simulated decisions (INC green, SL yellow, DEC red, none black) over the ideal bounds."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+def spec_measures(results: dict[str, tuple[pd.DataFrame, dict]]) -> tuple[dict[str, float], dict[str, str]]:
+    """The quantities the ``learning_block`` specs limit, over every run of ``verify`` (worst run
+    for agreement and steps; offsets pooled over codes, corners and instances), and those this
+    run cannot measure with why."""
+    tables = [table for table, _ in results.values()]
+    offsets = pd.concat([bound_offsets(t) for t in tables])
+    return {"agreement_outside_guard": min(s["agreement_outside_guard"] for _, s in results.values()),
+            "steps_ok": min(s["steps_ok"] for _, s in results.values()),
+            "no_decision": sum(s["no_decision"] for _, s in results.values()),
+            "offset_lower_mean": float(offsets["offset_lower"].mean()),
+            "offset_upper_mean": float(offsets["offset_upper"].mean()),
+            "offset_std": float(max(offsets["offset_lower"].std(ddof=1), offsets["offset_upper"].std(ddof=1))),
+            "decision_time_max": float(max(t["t_flag"].max() for t in tables))}, \
+        ({"offset_std": "one column of bounds has no spread (run more codes, corners or --mc)"}
+         if len(offsets) < 2 else {})
 
-    colours = {INC: "tab:green", SL: "gold", DEC: "tab:red", NONE: "black"}
-    fig, ax = plt.subplots(figsize=(7, 5))
-    for decision, colour in colours.items():
-        pts = table[table["decision"] == decision]
-        if len(pts):
-            ax.scatter(pts["code"], pts["i_before"] * 1e9, s=14, c=colour, edgecolors="none",
-                       label=DECISION_NAMES.get(decision, "none"))
-    wrong = table[table["decision"] != table["ideal"]]
-    if len(wrong):
-        ax.scatter(wrong["code"], wrong["i_before"] * 1e9, s=40, facecolors="none", edgecolors="k", lw=0.8,
-                   label="≠ ideal")
-    lo, hi = -(2 ** (block.bits - 1)), 2 ** (block.bits - 1) - 1
-    codes = np.linspace(lo, hi, 200)
-    lower, upper = block.bounds(codes * block.omega_per_code)
-    ax.plot(codes, lower * 1e9, "k-", lw=0.6, alpha=0.5, label="ideal bounds (nominal I_Ω)")
-    ax.plot(codes, upper * 1e9, "k-", lw=0.6, alpha=0.5)
-    offsets = bound_offsets(table).groupby("code").mean(numeric_only=True).reset_index()
-    for k, row in offsets.iterrows():
-        for ideal, eff in ((row.ideal_lower, row.eff_lower), (row.ideal_upper, row.eff_upper)):
-            ax.hlines(ideal * 1e9, row.code - 1.5, row.code + 1.5, colors="k", lw=2,
-                      label="ideal bound (simulated I_Ω)" if k == 0 and ideal == row.ideal_lower else None)
-            ax.hlines(eff * 1e9, row.code - 1.5, row.code + 1.5, colors="tab:blue", lw=1.2, ls="--",
-                      label="effective bound" if k == 0 and ideal == row.ideal_lower else None)
-    ax.axhline(block.i_rest * 1e9, color="grey", ls=":", lw=1, label="I_rest")
-    ax.set_xlabel("weight code")
-    ax.set_ylabel("I_before (nA)")
-    ax.set_title(title or "learning-block decision map")
-    ax.legend(fontsize=7, loc="lower left")
-    fig.tight_layout()
-    fig.savefig(path, dpi=130)
-    plt.close(fig)
-    return Path(path)
+
+def plot_decision_map(table: pd.DataFrame, block: LearningBlockParams, path: Path | None = None,
+                      title: str = "") -> Figure:
+    """Simulated decisions (INC ▲ green, SL ● yellow, DEC ▼ red, none ×) over the ideal bounds;
+    also written to ``path`` (.png and .pdf) when given."""
+    with style():
+        fig = new_figure("column", aspect=1.0)
+        ax = fig.subplots()
+        for decision, marker in DECISION_MARKERS.items():
+            points = table[table["decision"] == decision]
+            if len(points):
+                colour, _, label = DECISIONS[decision]
+                ax.scatter(points["code"], nA(points["i_before"]), s=9, marker=marker, color=colour,
+                           edgecolors="k", linewidths=0.2, label=label)
+        wrong = table[table["decision"] != table["ideal"]]
+        if len(wrong):
+            ax.scatter(wrong["code"], nA(wrong["i_before"]), s=30, facecolors="none", edgecolors="k", linewidths=0.6,
+                       label="differs from ideal rule")
+        codes = np.linspace(*code_range(block.bits), 200)
+        lower, upper = block.bounds(codes * block.omega_per_code)
+        ax.plot(codes, nA(lower), "k-", lw=0.6, alpha=0.5, label=r"ideal bounds (nominal $I_{\Omega}$)")
+        ax.plot(codes, nA(upper), "k-", lw=0.6, alpha=0.5)
+        per_code = bound_offsets(table).groupby("code").mean(numeric_only=True)
+        at = np.repeat(per_code.index.to_numpy(), 2)
+        ideal = per_code[["ideal_lower", "ideal_upper"]].to_numpy().ravel()
+        effective = per_code[["eff_lower", "eff_upper"]].to_numpy().ravel()
+        ax.hlines(nA(ideal), at - 1.5, at + 1.5, colors="k", lw=2, label=r"ideal bound (simulated $I_{\Omega}$)")
+        ax.hlines(nA(effective), at - 1.5, at + 1.5, colors="tab:blue", lw=1.2, ls="--", label="effective bound")
+        ax.axhline(nA(block.i_rest), color="grey", ls=":", lw=1, label=r"$I_{\mathrm{rest}}$")
+        ax.set_xlabel("weight code")
+        integer_ticks(ax.xaxis)
+        ax.set_ylabel(r"$I_{\mathrm{before}}$ (nA)")
+        ax.set_title(title or "learning-block decision map")
+        fig.legend(loc="outside lower center", ncols=2)
+    if path is not None:
+        save(fig, path)
+    return fig
 
 
 def markdown_summary(results: dict[str, tuple[pd.DataFrame, dict]], spec: DecisionMapSpec) -> str:
@@ -253,8 +270,8 @@ def markdown_summary(results: dict[str, tuple[pd.DataFrame, dict]], spec: Decisi
                      f"{s['agreement_outside_guard']:.1%} ({s['pulses_outside_guard']}) | {s['no_decision']} | "
                      f"{s['band_inversions']} | "
                      f"{s['steps_ok']:.1%} | "
-                     f"{s['offset_lower_mean'] * 1e9:+.3f} ± {s['offset_lower_std'] * 1e9:.3f} | "
-                     f"{s['offset_upper_mean'] * 1e9:+.3f} ± {s['offset_upper_std'] * 1e9:.3f} | "
+                     f"{_mean_std_nA(s['offset_lower_mean'], s['offset_lower_std'], unit='')} | "
+                     f"{_mean_std_nA(s['offset_upper_mean'], s['offset_upper_std'], unit='')} | "
                      f"{s['wall_mean']:.1f} (max {s['wall_max']:.1f}) |")
     for label, (table, _) in results.items():
         offsets = bound_offsets(table)
@@ -265,23 +282,23 @@ def markdown_summary(results: dict[str, tuple[pd.DataFrame, dict]], spec: Decisi
                       "| code | lower mean | lower σ | upper mean | upper σ | agreement outside guard |",
                       "|---|---|---|---|---|---|"]
             for code, grp in offsets.groupby("code"):
-                lines.append(f"| {code} | {grp.offset_lower.mean() * 1e9:+.3f} | {grp.offset_lower.std() * 1e9:.3f} | "
-                             f"{grp.offset_upper.mean() * 1e9:+.3f} | {grp.offset_upper.std() * 1e9:.3f} | "
-                             f"{agree.get(code, float('nan')):.1%} |")
+                lines.append(f"| {code} | {_nA(grp.offset_lower.mean(), '+.3f')} | {_nA(grp.offset_lower.std(), '.3f')} | "
+                             f"{_nA(grp.offset_upper.mean(), '+.3f')} | {_nA(grp.offset_upper.std(), '.3f')} | "
+                             f"{_percent(agree.get(code, float('nan')))} |")
             continue
         lines += ["", f"## {label}: per-code bounds (nA)", "",
                   "| code | I_Ω | ideal lower | effective | offset | ideal upper | effective | offset | agreement |",
                   "|---|---|---|---|---|---|---|---|---|"]
         for _, row in offsets.iterrows():
-            lines.append(f"| {row.code} | {row.i_omega * 1e9:.3f} | {row.ideal_lower * 1e9:.3f} | "
-                         f"{row.eff_lower * 1e9:.3f} | "
-                         f"{row.offset_lower * 1e9:+.3f} ± {row.resolution_lower * 1e9:.2f} | "
-                         f"{row.ideal_upper * 1e9:.3f} | {row.eff_upper * 1e9:.3f} | "
-                         f"{row.offset_upper * 1e9:+.3f} ± {row.resolution_upper * 1e9:.2f} | {row.agreement:.0%} |")
+            lines.append(f"| {row.code} | {_nA(row.i_omega, '.3f')} | {_nA(row.ideal_lower, '.3f')} | "
+                         f"{_nA(row.eff_lower, '.3f')} | "
+                         f"{_nA(row.offset_lower, '+.3f')} ± {_nA(row.resolution_lower, '.2f')} | "
+                         f"{_nA(row.ideal_upper, '.3f')} | {_nA(row.eff_upper, '.3f')} | "
+                         f"{_nA(row.offset_upper, '+.3f')} ± {_nA(row.resolution_upper, '.2f')} | {_percent(row.agreement, '.0%')} |")
     lines += ["", "Effective bound: the I_before threshold that best separates the simulated INC (DEC) "
               "pulses from the rest, midway between the two neighbouring levels; ± is half their gap "
               f"(± fine_step/2 = ±{spec.fine_step / 2 * 1e9:g} nA when the bound falls among the fine levels, "
-              "larger when the simulated bound moved outside them); nan when a column has no pulse on one side.", ""]
+              "larger when the simulated bound moved outside them); — when a column has no pulse on one side.", ""]
     return "\n".join(lines)
 
 
@@ -308,14 +325,35 @@ def verify(spec: DecisionMapSpec, out: Path, tech: Technology, settings: SimSett
         results[label] = (table, s)
         table.to_csv(out / f"decision_map_{label}.csv", index=False)
         plot_decision_map(table, spec.block, out / f"decision_map_{label}.png",
-                          f"learning block, {label}: agreement {s['agreement']:.1%}, outside ±"
-                          f"{spec.guard * 1e9:g} nA {s['agreement_outside_guard']:.1%}")
+                          f"learning block, {label}: agreement {s['agreement']:.1%},\n"  # two lines fit a column
+                          f"outside ±{spec.guard * 1e9:g} nA {s['agreement_outside_guard']:.1%}")
         log(f"{label}: agreement {s['agreement']:.1%}, outside guard {s['agreement_outside_guard']:.1%}, "
-            f"offsets lower {s['offset_lower_mean'] * 1e9:+.3f}±{s['offset_lower_std'] * 1e9:.3f} nA, upper "
-            f"{s['offset_upper_mean'] * 1e9:+.3f}±{s['offset_upper_std'] * 1e9:.3f} nA ({s['elapsed']:.0f} s)")
+            f"offsets lower {_mean_std_nA(s['offset_lower_mean'], s['offset_lower_std'])}, upper "
+            f"{_mean_std_nA(s['offset_upper_mean'], s['offset_upper_std'])} ({s['elapsed']:.0f} s)")
     pd.concat([bound_offsets(t) for t, _ in results.values()]).to_csv(out / "offsets.csv", index=False)
     (out / "summary.md").write_text(markdown_summary(results, spec))
     return results
+
+
+def _nA(value: float, form: str) -> str:
+    return format(value * 1e9, form) if np.isfinite(value) else "—"
+
+
+def _percent(value: float, form: str = ".1%") -> str:
+    return format(value, form) if np.isfinite(value) else "—"
+
+
+def _mean_std_nA(mean: float, std: float, unit: str = " nA") -> str:
+    """mean ± σ in nA; σ left out when undefined (a single bound)."""
+    return f"{mean * 1e9:+.3f}" + (f" ± {std * 1e9:.3f}" if np.isfinite(std) else "") + unit
+
+
+def report_section(section, out: Path, folder: str, results: dict[str, tuple[pd.DataFrame, dict]]) -> None:
+    """What ``verify`` wrote in ``out`` into a report section (``folder``: ``out`` relative to the report)."""
+    prefix = f"{folder}/" if folder else ""
+    section.text((Path(out) / "summary.md").read_text(), base=folder)
+    for label in results:
+        section.figure(f"{prefix}decision_map_{label}.png", f"simulated decisions over the ideal rule's bounds ({label})")
 
 
 def mc_levels(spec: DecisionMapSpec) -> DecisionMapSpec:

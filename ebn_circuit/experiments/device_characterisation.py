@@ -8,9 +8,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure
 
 from ebn_circuit.circuits.devices import IdVgParams, idvg_testbench
 from ebn_circuit.measure.devices import subthreshold_slope
+from ebn_circuit.plotting import new_figure, save, style
 from ebn_circuit.sweep.jobs import JobOutput, make_job, run_jobs
 from ebn_circuit.sweep.settings import SimSettings
 from ebn_circuit.technology.core import Technology
@@ -55,7 +57,7 @@ def characterisation_table(curves: list[DeviceCurve]) -> pd.DataFrame:
         rows.append({
             "device": f"{curve.kind}fet",
             "corner": curve.corner,
-            "S_mV_per_dec": fit.slope_mv_per_decade,
+            "S_V_per_dec": fit.slope_mv_per_decade * 1e-3,
             "kappa": fit.kappa(),
             "fit_vgs_from_V": fit.vgs_start,
             "fit_vgs_to_V": fit.vgs_stop,
@@ -67,27 +69,24 @@ def characterisation_table(curves: list[DeviceCurve]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def plot_idvg(curves: list[DeviceCurve], path: Path) -> list[Path]:
-    import matplotlib
+# corners told apart by line style, so the plot reads in greyscale
+CORNER_LINES = {"tt": "-", "ff": "--", "ss": ":", "sf": "-.", "fs": (0, (6, 2, 1, 2, 1, 2))}
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4), sharey=True)
-    styles = {"tt": "-", "ff": "--", "ss": ":", "sf": "-.", "fs": "-."}
-    for ax, kind in zip(axes, ("n", "p")):
-        for curve in (c for c in curves if c.kind == kind):
-            ax.semilogy(curve.vgs, curve.drain_current, styles.get(curve.corner, "-"), label=curve.corner)
-        ax.set_title(f"sky130 {kind}fet_01v8, W/L = 1/1 µm, |Vds| = 1.8 V")
-        ax.set_xlabel("|Vgs| [V]")
-        ax.grid(True, which="both", alpha=0.3)
-        ax.legend()
-    axes[0].set_ylabel("|Id| [A]")
-    fig.tight_layout()
-    written = []
-    for suffix in (".png", ".pdf"):
-        out = path.with_suffix(suffix)
-        fig.savefig(out, dpi=120)
-        written.append(out)
-    plt.close(fig)
-    return written
+def plot_idvg(curves: list[DeviceCurve], path: Path | None = None) -> Figure:
+    """|I_D| against |V_GS| per corner, nFET and pFET side by side; also written to ``path`` (.png
+    and .pdf) when given."""
+    with style():
+        fig = new_figure("page", aspect=0.4)
+        axes = fig.subplots(1, 2, sharey=True)
+        for ax, kind in zip(axes, ("n", "p")):
+            for curve in (c for c in curves if c.kind == kind):
+                ax.semilogy(curve.vgs, curve.drain_current, ls=CORNER_LINES.get(curve.corner, "-"), label=curve.corner)
+            ax.set_title(f"sky130 1.8 V {kind}FET, W/L = 1/1 µm, " r"$|V_{\mathrm{DS}}|$ = 1.8 V")
+            ax.set_xlabel(r"$|V_{\mathrm{GS}}|$ (V)")
+            ax.grid(True, which="both", alpha=0.3)
+            ax.legend(title="corner")
+        axes[0].set_ylabel(r"$|I_{\mathrm{D}}|$ (A)")
+    if path is not None:
+        save(fig, path)
+    return fig

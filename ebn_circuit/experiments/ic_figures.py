@@ -2,7 +2,7 @@
 
 Paper style (SCIENCE.md §5.1): I_mem in nA with I_lower and I_upper (dashed, updated at each
 pulse) and I_rest; the code as a step trace on a right-hand axis; each pulse's decision as a
-coloured band (INC green, SL yellow, DEC red); a zoomed second panel with a scale bar.
+coloured, hatched band (INC green ///, SL yellow, DEC red \\\\\\); a zoomed second panel with a scale bar.
 """
 
 from __future__ import annotations
@@ -11,36 +11,24 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from matplotlib.colors import to_rgba
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 
 from ebn_circuit.behavioural.learning_block import LearningBlockModel
 from ebn_circuit.errors import WaveformError
 from ebn_circuit.measure.learning import REQUIRED_SIGNALS, check_waveforms, pulse_table
+from ebn_circuit.plotting import DECISIONS, integer_ticks, nA, new_figure, save, style
 from ebn_circuit.rule import DEC, INC, SL
 
-DECISION_COLOURS = {INC: "#2ca02c", SL: "#ffd92f", DEC: "#d62728"}
+BAND_ALPHA = 0.25
+HATCH_COLOUR = (0, 0, 0, 0.35)
 
 
-def _pyplot():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
-def save_figure(fig, path: Path) -> list[Path]:
-    """Write PNG and PDF beside each other and close the figure; returns both paths."""
-    plt = _pyplot()
-    fig.tight_layout()
-    written = []
-    for suffix in (".png", ".pdf"):
-        out = Path(path).with_suffix(suffix)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(out, dpi=130)
-        written.append(out)
-    plt.close(fig)
-    return written
+def _band_style(decision: int) -> dict:
+    colour, hatch, _ = DECISIONS[decision]
+    # the hatch takes the edge colour (every matplotlib version); lw=0 keeps the edge itself undrawn
+    return {"facecolor": to_rgba(colour, BAND_ALPHA), "hatch": hatch, "edgecolor": HATCH_COLOUR, "lw": 0}
 
 
 def bounds_per_pulse(table: pd.DataFrame, model: LearningBlockModel) -> tuple[np.ndarray, np.ndarray]:
@@ -54,26 +42,29 @@ def _draw(ax, ax_code, waveforms, table, model, window):
     width = float(np.median(np.diff(table["onset"]))) if len(table) > 1 else 5e-3
     for onset, decision in zip(table["onset"], table["decision"]):
         if window[0] - width <= onset <= window[1]:
-            ax.axvspan(onset * 1e3, min(onset + width, window[1]) * 1e3, color=DECISION_COLOURS[int(decision)],
-                       alpha=0.25, lw=0)
-    ax.plot(time[mask] * 1e3, waveforms["i_mem"].to_numpy()[mask] * 1e9, color="k", lw=1.0, label="I_mem")
+            ax.axvspan(onset * 1e3, min(onset + width, window[1]) * 1e3, **_band_style(int(decision)))
+    ax.plot(time[mask] * 1e3, nA(waveforms["i_mem"].to_numpy()[mask]), color="k", lw=1.0,
+            label=r"$I_{\mathrm{mem}}$")
     lower, upper = bounds_per_pulse(table, model)
     edges = np.append(table["onset"].to_numpy(), time[-1])
-    for values, label in ((lower, "I_lower"), (upper, "I_upper")):
-        ax.step(edges * 1e3, np.append(values, values[-1]) * 1e9, where="post", ls="--", lw=0.9,
-                color="tab:blue" if label == "I_lower" else "tab:purple", label=label)
-    ax.axhline(model.i_rest * 1e9, color="0.4", lw=0.8, ls=":", label="I_rest")
+    for values, colour, label in ((lower, "tab:blue", r"$I_{\mathrm{lower}}$"),
+                                  (upper, "tab:purple", r"$I_{\mathrm{upper}}$")):
+        ax.step(edges * 1e3, nA(np.append(values, values[-1])), where="post", ls="--", lw=0.9, color=colour,
+                label=label)
+    ax.axhline(nA(model.i_rest), color="0.4", lw=0.8, ls=":", label=r"$I_{\mathrm{rest}}$")
     ax_code.step(time[mask] * 1e3, waveforms["code"].to_numpy()[mask], where="post", color="tab:orange",
-                 lw=1.2, label="code")
+                 lw=1.2, label="weight code")
     ax.set_xlim(window[0] * 1e3, window[1] * 1e3)
-    ax.set_ylabel("I_mem [nA]")
+    ax.set_ylabel(r"$I_{\mathrm{mem}}$ (nA)")
     ax_code.set_ylabel("weight code", color="tab:orange")
+    integer_ticks(ax_code.yaxis)
+    ax_code.grid(False)
 
 
-def plot_learning_transient(waveforms: pd.DataFrame, model: LearningBlockModel, path: Path,
+def plot_learning_transient(waveforms: pd.DataFrame, model: LearningBlockModel, path: Path | None = None,
                             zoom: tuple[float, float] | None = None, title: str = "",
-                            source: str = "waveforms") -> list[Path]:
-    """Write the figure as PNG and PDF; returns the paths.
+                            source: str = "waveforms") -> Figure:
+    """The transient and a zoom of it; also written to ``path`` (.png and .pdf) when given.
 
     waveforms: aligned columns time (s), i_mem (A), pulse (V), code. model: the bounds to draw
     (I_rest, I_SL, offsets, I_Ω per code), e.g. the nominal rule or a fitted model.
@@ -86,43 +77,48 @@ def plot_learning_transient(waveforms: pd.DataFrame, model: LearningBlockModel, 
     full = (time[0], time[-1])
     if zoom is None:
         zoom = (table["onset"].iloc[min(5, len(table) - 1)] - 2e-3, table["onset"].iloc[min(9, len(table) - 1)] + 4e-3)
-    plt = _pyplot()
-    fig, (ax_full, ax_zoom) = plt.subplots(2, 1, figsize=(10, 7), gridspec_kw={"height_ratios": [3, 2]})
-    axes_code = (ax_full.twinx(), ax_zoom.twinx())
-    _draw(ax_full, axes_code[0], waveforms, table, model, full)
-    _draw(ax_zoom, axes_code[1], waveforms, table, model, zoom)
-    ax_full.axvspan(zoom[0] * 1e3, zoom[1] * 1e3, fill=False, ec="0.3", lw=0.8)
-    ax_full.set_xlabel("time [ms]")
-    handles = ax_full.get_legend_handles_labels()[0] + axes_code[0].get_legend_handles_labels()[0]
-    ax_full.legend(handles=handles, loc="lower right", fontsize=8, ncol=5)
-    # zoom panel: a 1 ms scale bar instead of a time axis
-    ax_zoom.set_xticks([])
-    y0, y1 = ax_zoom.get_ylim()
-    bar_x = zoom[0] * 1e3 + 0.05 * (zoom[1] - zoom[0]) * 1e3
-    ax_zoom.plot([bar_x, bar_x + 1.0], [y0 + 0.08 * (y1 - y0)] * 2, color="k", lw=2)
-    ax_zoom.text(bar_x + 0.5, y0 + 0.11 * (y1 - y0), "1 ms", ha="center", fontsize=8)
-    from matplotlib.patches import Patch
+    with style():
+        fig = new_figure("page", aspect=0.32, rows=2)
+        ax_full, ax_zoom = fig.subplots(2, 1, height_ratios=(3, 2))
+        axes_code = (ax_full.twinx(), ax_zoom.twinx())
+        _draw(ax_full, axes_code[0], waveforms, table, model, full)
+        _draw(ax_zoom, axes_code[1], waveforms, table, model, zoom)
+        ax_full.axvspan(zoom[0] * 1e3, zoom[1] * 1e3, fill=False, ec="0.3", lw=0.8)
+        ax_full.set_xlabel("time (ms)")
+        handles = ax_full.get_legend_handles_labels()[0] + axes_code[0].get_legend_handles_labels()[0]
+        ax_full.legend(handles=handles, loc="lower right", ncols=5)
+        # zoom panel: a 1 ms scale bar instead of a time axis
+        ax_zoom.set_xticks([])
+        y0, y1 = ax_zoom.get_ylim()
+        bar_x = zoom[0] * 1e3 + 0.05 * (zoom[1] - zoom[0]) * 1e3
+        ax_zoom.plot([bar_x, bar_x + 1.0], [y0 + 0.08 * (y1 - y0)] * 2, color="k", lw=2)
+        ax_zoom.text(bar_x + 0.5, y0 + 0.11 * (y1 - y0), "1 ms", ha="center")
+        ax_zoom.legend(handles=[Patch(**_band_style(d), label=DECISIONS[d][2]) for d in (INC, SL, DEC)],
+                       loc="upper right", ncols=3, handlelength=2.4, handleheight=1.6)  # room to show the hatch
+        fig.suptitle(title or "learning-block transient")
+    if path is not None:
+        save(fig, path)
+    return fig
 
-    ax_zoom.legend(handles=[Patch(color=DECISION_COLOURS[d], alpha=0.4, label=n)
-                            for d, n in ((INC, "INC"), (SL, "SL"), (DEC, "DEC"))], loc="upper right", fontsize=8)
-    fig.suptitle(title or "learning-block transient")
-    return save_figure(fig, path)
 
-
-def plot_code_overlay(runs: dict[str, pd.DataFrame], path: Path) -> list[Path]:
-    """Code trajectories of several runs, each normalised by its largest |code|, per pulse."""
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(8, 4))
-    for label, waveforms in runs.items():
-        table = pulse_table(waveforms, source=label)
-        codes = table["code_after"].to_numpy(dtype=float)
-        scale = max(np.max(np.abs(codes)), 1.0)
-        ax.step(np.arange(len(codes)), codes / scale, where="post", label=f"{label} (÷{scale:g})")
-    ax.set_xlabel("presynaptic pulse")
-    ax.set_ylabel("code / max |code|")
-    ax.grid(alpha=0.3)
-    ax.legend()
-    return save_figure(fig, path)
+def plot_code_overlay(runs: dict[str, pd.DataFrame], path: Path | None = None) -> Figure:
+    """Code trajectories of several runs, each normalised by its largest |code|, per pulse; also
+    written to ``path`` (.png and .pdf) when given."""
+    with style():
+        fig = new_figure("column", aspect=0.6)
+        ax = fig.subplots()
+        for label, waveforms in runs.items():
+            table = pulse_table(waveforms, source=label)
+            codes = table["code_after"].to_numpy(dtype=float)
+            scale = max(np.max(np.abs(codes)), 1.0)
+            ax.step(np.arange(len(codes)), codes / scale, where="post", label=f"{label} (÷{scale:g})")
+        ax.set_xlabel("presynaptic pulse")
+        integer_ticks(ax.xaxis)
+        ax.set_ylabel("code / max |code|")
+        ax.legend()
+    if path is not None:
+        save(fig, path)
+    return fig
 
 
 __all__ = ["REQUIRED_SIGNALS", "plot_code_overlay", "plot_learning_transient"]

@@ -8,20 +8,20 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure
 
 from ebn_circuit.behavioural.learning_block import LearningBlockModel
 from ebn_circuit.circuits.learning_loop import IcRun
-from ebn_circuit.experiments.ic_figures import plot_code_overlay, plot_learning_transient, save_figure
-from ebn_circuit.experiments.ic_setup import load_run
+from ebn_circuit.experiments.ic_figures import plot_code_overlay, plot_learning_transient
+from ebn_circuit.experiments.ic_setup import DEFAULT_RUNS, load_run
 from ebn_circuit.experiments.ic_transient import run_ic
 from ebn_circuit.measure.waveforms import align, read_viewer_csv_dir
+from ebn_circuit.plotting import integer_ticks, new_figure, save, style
 from ebn_circuit.sweep.jobs import JobOutput, make_job, run_jobs
 from ebn_circuit.sweep.settings import SimSettings
 from ebn_circuit.technology.core import Technology
 
 REFERENCE_MAP = {"i_mem": "Sim1_I_mem.csv", "pulse": "Sim1_INPUT.csv", "code": "Sim1_BitValue.csv"}
-SIMS = Path(__file__).resolve().parents[2] / "sims"
-DEFAULT_RUNS = (SIMS / "ic_sim1.toml", SIMS / "ic_sim2.toml")
 
 
 @dataclass(frozen=True)
@@ -121,16 +121,16 @@ def ic_study(out: Path, tech: Technology, settings: SimSettings, run_files=DEFAU
     figures = []
     if reference is not None and reference.is_dir():
         ref = align(read_viewer_csv_dir(reference, REFERENCE_MAP), step=5e-6, hold=("code",))
-        figures += plot_learning_transient(ref, LearningBlockModel(omega_per_code=_jump_per_code(ref)),
-                                           out / "reference_sim1_transient",
-                                           title="original 180 nm IC, Simulation 1 (reference CSV), nominal bounds",
-                                           source=str(reference))
+        ref_model = LearningBlockModel(omega_per_code=_jump_per_code(ref))
+        title = "original 180 nm IC, Simulation 1 (reference CSV), nominal bounds"
+        figures += save(plot_learning_transient(ref, ref_model, title=title, source=str(reference)),
+                        out / "reference_sim1_transient")
         if "sim1" in waveforms:
-            figures += plot_code_overlay({"sky130 sim1": waveforms["sim1"], "original IC sim1": ref},
-                                         out / "code_overlay")
+            figures += save(plot_code_overlay({"sky130 sim1": waveforms["sim1"], "original IC sim1": ref}),
+                            out / "code_overlay")
     mc_rows = summary[summary["variant"] == "monte carlo"]
     if len(mc_rows):
-        figures += plot_monte_carlo(mc_rows, out / "monte_carlo")
+        figures += save(plot_monte_carlo(mc_rows), out / "monte_carlo")
     report = out / "report.md"
     report.write_text(_report(summary, figures))
     return report
@@ -142,23 +142,26 @@ def _jump_per_code(waveforms: pd.DataFrame) -> float:
     return fit_learning_block(waveforms).omega_per_code
 
 
-def plot_monte_carlo(mc_rows: pd.DataFrame, path: Path) -> list[Path]:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, (ax_settle, ax_code) = plt.subplots(1, 2, figsize=(10, 4))
-    for name, group in mc_rows.groupby("run"):
-        ax_settle.hist(group["settle_time_ms"].dropna(), bins=10, alpha=0.6, label=f"{name} (n={len(group)})")
-        ax_code.hist(group["final_code"], bins=np.arange(-32.5, 32.5), alpha=0.6, label=name)
-    ax_settle.set_xlabel("settle time [ms]")
-    ax_settle.set_ylabel("instances")
-    ax_code.set_xlabel("final code")
-    for ax in (ax_settle, ax_code):
-        ax.legend()
-    fig.suptitle("Monte-Carlo mismatch (sky130, tt)")
-    return save_figure(fig, path)
+def plot_monte_carlo(mc_rows: pd.DataFrame, path: Path | None = None) -> Figure:
+    """Histograms of the settle time and the final code per run over the Monte-Carlo instances; also
+    written to ``path`` (.png and .pdf) when given."""
+    with style():
+        fig = new_figure("page", aspect=0.35)
+        ax_settle, ax_code = fig.subplots(1, 2)
+        for name, group in mc_rows.groupby("run"):
+            ax_settle.hist(group["settle_time_ms"].dropna(), bins=10, alpha=0.6, label=f"{name} (n={len(group)})")
+            ax_code.hist(group["final_code"], bins=np.arange(-32.5, 32.5), alpha=0.6, label=name)
+        ax_settle.set_xlabel("settle time (ms)")
+        ax_code.set_xlabel("final weight code")
+        integer_ticks(ax_code.xaxis)
+        for ax in (ax_settle, ax_code):
+            ax.set_ylabel("instances")
+            integer_ticks(ax.yaxis)
+            ax.legend()
+        fig.suptitle("Monte-Carlo mismatch (sky130, tt)")
+    if path is not None:
+        save(fig, path)
+    return fig
 
 
 def _report(summary: pd.DataFrame, figures: list[Path]) -> str:
@@ -187,3 +190,40 @@ def _report(summary: pd.DataFrame, figures: list[Path]) -> str:
                      f"{group['agreement_outside_guard'].mean():.1%} outside the ±0.1 nA guard band")
     lines += ["", "Figures: " + ", ".join(p.name for p in figures if p.suffix == ".png"), ""]
     return "\n".join(lines)
+
+
+def spec_measures(summary: pd.DataFrame, shortened: bool) -> tuple[dict[str, float], dict[str, str]]:
+    """The quantities the ``ic`` specs limit, over every run of the study (nominal, corners,
+    counters, Monte-Carlo instances), and those a shortened run cannot measure."""
+    settled = summary[summary["settled"].astype(bool)]
+    measured = {"agreement_outside_guard_min": float(summary["agreement_outside_guard"].min()),
+                "flags_vs_code_change_min": float(summary["flags_vs_code_change"].min()),
+                "settled_fraction": float(summary["settled"].astype(bool).mean()),
+                "settle_time_max": float(settled["settle_time_ms"].max()) * 1e-3 if len(settled) else float("nan")}
+    not_applicable = {}
+    if shortened:
+        reason = "runs shortened with --pulses cannot settle"
+        not_applicable = {"settled_fraction": reason, "settle_time_max": reason}
+    elif not len(settled):
+        not_applicable = {"settle_time_max": "no run settled (see settled_fraction)"}
+    return measured, not_applicable
+
+
+REPORT_COLUMNS = ("run", "variant", "corner", "seed", "counter", "pulses", "agreement_ideal_rule",
+                  "agreement_outside_guard", "flags_vs_code_change", "final_code", "code_min", "code_max", "settled",
+                  "settle_time_ms", "saturated", "omega_per_code_nA")
+REPORT_FIGURES = (("sim1_transient.png", "Simulation 1 on sky130: I_mem, bounds and the counter's code"),
+                  ("sim2_transient.png", "Simulation 2 on sky130"),
+                  ("reference_sim1_transient.png", "the original IC's Simulation 1 (reference CSV), same drawing"),
+                  ("code_overlay.png", "code against time: sky130 and the original IC"),
+                  ("monte_carlo.png", "Monte-Carlo instances: settle time and final code"))
+
+
+def report_section(section, out: Path, folder: str, summary: pd.DataFrame) -> None:
+    """The study in ``out`` into a report section (``folder``: ``out`` relative to the report)."""
+    prefix = f"{folder}/" if folder else ""
+    section.table(summary[[c for c in REPORT_COLUMNS if c in summary]],
+                  "one row per run (nominal, corners, counter variants, Monte-Carlo instances)", f"{prefix}summary.csv")
+    for name, caption in REPORT_FIGURES:
+        if (Path(out) / name).is_file():
+            section.figure(f"{prefix}{name}", caption)

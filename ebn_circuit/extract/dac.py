@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ebn_circuit.behavioural.dac import DacTableModel
+from ebn_circuit.behavioural.dac_forms import FORMS, cross_instance, intervals, select_form
 from ebn_circuit.circuits.dac import DacParams, DacSweepParams, dac_sweep_testbench
 from ebn_circuit.errors import ConfigError
 from ebn_circuit.extract.tables import TransferCurve, conditions_of
@@ -96,9 +97,28 @@ def run_dac_extraction(tech: Technology, settings: SimSettings, out: Path, insta
     TransferCurve("dac_code_current", combined, conditions).save(out)
     model = DacTableModel.fit(combined)
     report = model.report(out / "dac_table_model")
-    return {**model.spread(), "i_lsb_A": i_lsb, "polarity": polarity, "v_out_V": v_out,
+    forms = dac_form_report(model, out)
+    return {**model.spread(), **forms, "i_lsb_A": i_lsb, "polarity": polarity, "v_out_V": v_out,
             "reproduction_error_max_A": float(report["reproduction_error_A"].max()),
             "leave_one_out_error_max_lsb": float(report["leave_one_out_error_lsb"].max()),
             "lsb_per_instance_A": dict(zip(report["instance"].tolist(), report["lsb_A"].tolist())),
             "out": str(out), "combined_rows": int(len(combined)), "codes": int(combined["code"].nunique()),
             "current_range_A": [float(np.min(combined["current"])), float(np.max(combined["current"]))]}
+
+
+def dac_form_report(model: DacTableModel, out: Path) -> dict:
+    """The compact forms' blocked cross-validation (``dac_form_cv.csv``), the chosen form's
+    parameters with intervals (``dac_form_parameters.csv``) and, with two or more instances, each
+    instance's form scored on the others (``dac_cross_instance.csv``); returns the numbers."""
+    chosen, table = select_form(model)
+    table.drop(columns="fold_scores").to_csv(out / "dac_form_cv.csv", index=False)
+    intervals(model, chosen).to_csv(out / "dac_form_parameters.csv", index=False)
+    summary = {"form_chosen": chosen,
+               **{f"form_cv_rms_error_lsb_{form.replace(' ', '_')}": float(value)
+                  for form, value in zip(table["candidate"], table["cv_rms_error_lsb"]) if form in FORMS}}
+    if len(model.instances) > 1:
+        across = cross_instance(model, chosen)
+        across.to_csv(out / "dac_cross_instance.csv", index=False)
+        summary["cross_instance_rms_error_lsb_mean"] = float(across.loc[across["fitted_on"] != across["tested_on"],
+                                                                        "rms_error_lsb"].mean())
+    return summary

@@ -19,6 +19,7 @@ import pandas as pd
 from scipy.optimize import least_squares
 
 from ebn_circuit.behavioural.dpi_neuron import I_SCALE, DpiNeuronModel
+from ebn_circuit.behavioural.dpi_neuron_cv import choose_form, fit_form
 from ebn_circuit.circuits.devices import IdVgParams, idvg_testbench
 from ebn_circuit.circuits.neuron import UNIT, DpiNeuronParams, NeuronStepParams, neuron_step_testbench
 from ebn_circuit.extract.tables import TransferCurve, conditions_of
@@ -158,17 +159,23 @@ def threshold_table(runs, vdd: float, smooth: int = 5) -> pd.DataFrame:
 
 
 # --- I_mem step response ---------------------------------------------------------------------
-def exponential_tau(t: np.ndarray, i_mem: np.ndarray, t_from: float) -> float:
-    """τ of the best fit a + b·exp(−(t − t_from)/τ) to the trace after t_from (s)."""
-    keep = t >= t_from
-    t, y = t[keep] - t_from, i_mem[keep]
-    span = np.ptp(y)
+def exponential_fit(t: np.ndarray, y: np.ndarray, t_from: float, t_to: float | None = None) -> tuple[float, float, float]:
+    """(a, b, τ) of the best fit a + b·exp(−(t − t_from)/τ) to the trace between t_from and t_to (s)."""
+    keep = (t >= t_from) & (t <= (np.inf if t_to is None else t_to))
+    t, y = t[keep] - t_from, y[keep]
+    span = np.ptp(y) or 1.0
 
     def residual(p):
         return (p[0] + p[1] * np.exp(-t / p[2]) - y) / span
 
     guess = (y[-1], y[0] - y[-1], max(t[-1] / 8, 1e-4))
-    return float(least_squares(residual, guess, bounds=([-np.inf, -np.inf, 1e-5], [np.inf, np.inf, 10.0])).x[2])
+    a, b, tau = least_squares(residual, guess, bounds=([-np.inf, -np.inf, 1e-5], [np.inf, np.inf, 10.0])).x
+    return float(a), float(b), float(tau)
+
+
+def exponential_tau(t: np.ndarray, i_mem: np.ndarray, t_from: float) -> float:
+    """τ of the best fit a + b·exp(−(t − t_from)/τ) to the trace after t_from (s)."""
+    return exponential_fit(t, i_mem, t_from)[2]
 
 
 def step_runs(simulator, tech, params: DpiNeuronParams, steps=STEPS, seed: int | None = None):
@@ -273,15 +280,18 @@ def measure_neuron(simulator, tech, spec: NeuronExtraction, log=None) -> JobOutp
 
 def run_neuron_extraction(tech, settings: SimSettings, out: Path, params: DpiNeuronParams = DpiNeuronParams(),
                           quick: bool = False, seed: int | None = None, log=print, executor=None,
-                          workers: int | None = None, resume: bool = False) -> dict:
+                          workers: int | None = None, resume: bool = False, cross_validate: bool | None = None) -> dict:
     """Measure (one job, stored under ``out/runs``), tabulate, fit and report one neuron instance.
 
     Writes neuron_fi, neuron_imem_step, neuron_imem_steady, neuron_imem_waveforms and
     neuron_spike_threshold (TransferCurve: parquet + csv + meta.json), and the behavioural fit
     report dpi_neuron_fit.csv + dpi_neuron_residuals.png. Returns the measured numbers and the
     held-out fidelity. ``quick``: 9 f–I points, 5 steps, shorter windows (for tests).
+    ``cross_validate`` (default: not quick): choose the model's form (textbook or full) by
+    cross-validation over the fit split first (``dpi_neuron_cv.csv``; six more fits).
     """
     out = Path(out)
+    cross_validate = not quick if cross_validate is None else cross_validate
     started = clock.perf_counter()
     job = make_job(measure_neuron, NeuronExtraction(params, quick, seed), tech, settings, label="neuron extraction")
     [result] = run_jobs([job], out / "runs", name="neuron extraction", executor=executor, workers=workers,
@@ -296,8 +306,17 @@ def run_neuron_extraction(tech, settings: SimSettings, out: Path, params: DpiNeu
     fit_fi, held_fi = (fi.iloc[k] for k in held_out_split(len(fi)))
     runs = list(step_summary["run"])
     fit_runs, held_runs = ([runs[k] for k in part] for part in held_out_split(len(runs)))
-    model = DpiNeuronModel.fit(waves[waves["run"].isin(fit_runs)], fit_fi,
-                               initial_model(params, steady, step_summary, threshold))
+    initial = initial_model(params, steady, step_summary, threshold)
+    fit_waves = waves[waves["run"].isin(fit_runs)]
+    form, cv = "full", {}
+    if cross_validate:
+        # the form chosen by cross-validation inside the fit split: the held-out runs stay unseen
+        form, table = choose_form(fit_waves, fit_fi, initial)
+        table.drop(columns="fold_scores").to_csv(out / "dpi_neuron_cv.csv", index=False)
+        cv = {"cv_form_chosen": form, **{f"cv_error_{r.candidate}": float(r.cv_error) for r in table.itertuples()}}
+        log(f"form chosen by cross-validation: {form} ("
+            + ", ".join(f"{r.candidate} {100 * r.cv_error:.2f} %" for r in table.itertuples()) + ")")
+    model = fit_form(form, fit_waves, fit_fi, initial)
     quality = model.report(out, waves[waves["run"].isin(held_runs)], held_fi)
     held = score(quality[quality["set"] == "held_out"])
     fitted = score(quality[quality["set"] == "fit"])
@@ -319,7 +338,9 @@ def run_neuron_extraction(tech, settings: SimSettings, out: Path, params: DpiNeu
         "model": {name: float(value) for name, value in zip(model.parameters()["parameter"],
                                                             model.parameters()["value"])},
         "model_sigma": dict(model.uncertainty),
-        "fit_runs": fit_runs, "held_out_runs": held_runs,
+        "fit_runs": fit_runs, "held_out_runs": held_runs, **cv,
+        "unidentified_parameters": ", ".join(model.intervals.loc[model.intervals["identified"].eq(False), "parameter"])
+        or "none",
         "simulations": int(result.row["simulations"]), "wall_time_s": clock.perf_counter() - started,
     }
     log(f"held out: max rate error {100 * held['max_rate_error']:.1f} % over {held['n_rate_points']} points ≥ 5 Hz, "

@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ebn_circuit.behavioural.dpi_synapse import DpiSynapseModel, spike_input
+from ebn_circuit.behavioural.dpi_synapse import CANDIDATES, DpiSynapseModel, cross_validated_fit, spike_input
 from ebn_circuit.circuits.dac import DacParams
 from ebn_circuit.circuits.synapse import DpiSynapseParams, SynapsePulseParams, synapse_pulse_testbench
 from ebn_circuit.circuits.synapse_dac import SynapseDacParams, synapse_dac_testbench
@@ -243,12 +243,14 @@ def measure_synapse(simulator, tech: Technology, spec: SynapseExtraction) -> Job
 
 def run_synapse_extraction(tech: Technology, settings: SimSettings, out: Path, quick: bool = False,
                            mc_instances: int = 0, executor=None, workers: int | None = None,
-                           resume: bool = False, log=None) -> dict:
+                           resume: bool = False, log=None, cross_validate: bool | None = None) -> dict:
     """Measure (one job, stored under ``out/runs``), save and fit everything in this module; write
     the model report under ``out``. quick: fewer bias points and codes (3 I_τ, 2 I_w, 5 codes).
     mc_instances: also refit the model on that many Monte-Carlo instances (seeds 1…N, 4 runs
-    each). Returns measured numbers (SI)."""
+    each). cross_validate (default: not quick): choose the model's form by leave-one-run-out
+    cross-validation (``dpi_synapse_cv.csv``; ~12 fits). Returns measured numbers (SI)."""
     out = Path(out)
+    cross_validate = not quick if cross_validate is None else cross_validate
     job = make_job(measure_synapse, SynapseExtraction(quick, mc_instances), tech, settings, label="synapse extraction")
     [result] = run_jobs([job], out / "runs", name="synapse extraction", executor=executor, workers=workers,
                         resume=resume, progress=False, log=log)
@@ -258,7 +260,22 @@ def run_synapse_extraction(tech: Technology, settings: SimSettings, out: Path, q
     TransferCurve("synapse_transients", transients, result.meta["synapse_transients"]).save(out)
     fit_runs, fit_names = runs_of(transients, "fit")
     held_runs, held_names = runs_of(transients, "held_out")
-    model = DpiSynapseModel.fit(fit_runs, fit_names)
+    cv = {}
+    if cross_validate:
+        # the form (textbook, charge-up, full) chosen by leave-one-run-out CV over the default-bias
+        # runs; the held-out runs take part in that choice (one discrete choice of three), not in the fit
+        _, table = cross_validated_fit(fit_runs + held_runs, fit_names + held_names)
+        table.assign(fold_scores=table["fold_scores"].map(lambda f: ";".join(f"{-v:.4f}" for v in f))).to_csv(
+            out / "dpi_synapse_cv.csv", index=False)
+        chosen = str(table.loc[table["chosen"], "candidate"].iloc[0])
+        cv = {"cv_form_chosen": chosen,
+              **{f"cv_nrmse_{r.candidate.replace('-', '_')}": float(r.cv_nrmse) for r in table.itertuples()},
+              "cv_nrmse_max_chosen": float(-min(table.loc[table["chosen"], "fold_scores"].iloc[0]))}
+        free, fixed = CANDIDATES[chosen]
+    else:
+        free, fixed = CANDIDATES["full"]
+    model = DpiSynapseModel.fit(fit_runs, fit_names, free=free, start=None if fixed is None else
+                                DpiSynapseModel(**fixed, tau=10e-3, gain=25.0, i_offset=0.0))
     quality = model.report(out / "dpi_synapse_model", held_runs, held_names)
     textbook = DpiSynapseModel.fit(fit_runs, fit_names, free=("tau", "gain", "i_offset"),
                                    start=DpiSynapseModel(i_gain=1e-11, i_rest=1e-16, i_sat=1e-3, t_ext=0.0))
@@ -284,7 +301,9 @@ def run_synapse_extraction(tech: Technology, settings: SimSettings, out: Path, q
                    "mc_nrmse_held_out_refit_max": float(mc.table["nrmse_held_out_refit"].max()),
                    "mc_nrmse_held_out_nominal_model_max": float(mc.table["nrmse_held_out_nominal_model"].max())}
     log_i_tau = np.log(by_tau["i_tau_A"])
-    return {**summary, "tau_vs_i_tau_loglog_slope": float(np.polyfit(log_i_tau, np.log(by_tau["tau_decay_s"]), 1)[0]),
+    flagged = model.parameters()
+    flagged = flagged[flagged["identified"].eq(False)]["parameter"].tolist() if "identified" in flagged else []
+    return {**summary, **cv, "unidentified_parameters": ", ".join(flagged) or "none", "tau_vs_i_tau_loglog_slope": float(np.polyfit(log_i_tau, np.log(by_tau["tau_decay_s"]), 1)[0]),
             "gain_vs_i_tau_loglog_slope": float(np.polyfit(log_i_tau, np.log(by_tau["gain_fit"]), 1)[0]),
             "tau_decay_s_at_default": float(default["tau_decay_s"]), "gain_fit_at_default": float(default["gain_fit"]),
             "tau_table": curve.table[["swept", "i_tau_A", "i_w_A", "tau_decay_s", "tau_fit_s", "gain_fit",

@@ -128,16 +128,18 @@ def run_jobs(jobs: list[Job], out: str | Path, name: str = "jobs", executor=None
              resume: bool = False, progress: bool = True, log: Callable[[str], None] | None = None) -> list[JobResult]:
     """Run ``jobs`` (a process pool of ``workers`` unless an executor is given), their results
     stored in the sweep store ``out``; returns them in job order. resume: keep finished jobs found
-    in ``out`` (else ``out`` is started afresh). A failed job raises RunFailedError after every
-    other job finished (and was stored)."""
+    in ``out`` (else ``out`` is started afresh). progress: a bar with ETA on stderr (an executor made
+    with progress=True shows one whatever this says). A failed job raises RunFailedError after
+    every other job finished (and was stored)."""
     from ebn_circuit.sweep.runner import execute
     from ebn_circuit.sweep.store import SweepStore
 
     jobs = numbered(list(jobs))
     store = SweepStore(out)
-    if not resume:
-        store.clear()
-    execute(name, jobs, store, executor, workers, progress, log)
+    with store.locked():   # another run writing into ``out`` is a ConfigError, not a race
+        if not resume:
+            store.clear()
+        execute(name, jobs, store, executor, workers, progress, log)
     results = [store.read_result(job.key) for job in jobs]
     failed = [(job, r) for job, r in zip(jobs, results) if r is None or not r.ok]
     if failed:

