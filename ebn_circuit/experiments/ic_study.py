@@ -176,7 +176,7 @@ def _report(summary: pd.DataFrame, figures: list[Path]) -> str:
         saturated = int(group["saturated"].sum())
         settle = group["settle_time_ms"].dropna()
         missed = int((group["flags_vs_code_change"] < 1).sum())
-        lines.append(f"- {name}: {len(group)} Monte-Carlo instances (seeds {group['seed'].min()}…{group['seed'].max()}); "
+        lines.append(f"- {name}: {len(group)} Monte-Carlo instances (seeds {int(group['seed'].min())}…{int(group['seed'].max())}); "
                      f"{group['settled'].mean():.0%} settle (only SL "
                      f"for at least the last 50 ms) within 0.5 s, {group['settled_inside_band'].mean():.0%} with "
                      f"I_mem inside the nominal band at the end, {group['ends_in_band'].mean():.0%} with the last "
