@@ -63,7 +63,8 @@ def unit_sizes(run: IcRun) -> dict:
     return {"neuron": ("nfet", run.neuron.unit_w, run.neuron.unit_l),
             "synapse": ("nfet", run.dpi.unit_w, run.dpi.unit_l),
             "dac": ("nfet", dac.unit_w, dac.unit_l),
-            "learning_block": ("nfet", run.learning_block(1e-10).bias_w, run.learning_block(1e-10).bias_l)}
+            # the block's matched nFET: the I_rest memory (its bounds hang on the held currents)
+            "learning_block": ("nfet", run.learning_block(1e-10).rest_memory.w, run.learning_block(1e-10).rest_memory.l)}
 
 
 def summarise(chip: Chip, tech: Technology, run: IcRun) -> dict:
