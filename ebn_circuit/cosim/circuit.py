@@ -36,7 +36,7 @@ from ebn_circuit.circuits.plastic_synapse import PlasticSynapseParams, plastic_s
 from ebn_circuit.circuits.primitives import reference_current
 from ebn_circuit.circuits.synapse import DpiSynapseParams
 from ebn_circuit.errors import ConfigError
-from ebn_circuit.spice.analysis import Transient
+from ebn_circuit.spice.analysis import DcSweep, Transient
 from ebn_circuit.spice.testbench import Testbench
 from ebn_circuit.technology.core import Technology
 
@@ -52,13 +52,21 @@ def neuron_for(time_scale: float, tau_mem: float) -> DpiNeuronParams:
     return DpiNeuronParams(c_mem=max(total - 0.9e-12, 0.1e-12), unit_w=3e-6, unit_l=3e-6, i_spk_thr=1e-6)
 
 
+SYNAPSE_GAIN = 40    # I_gain/I_τ of the DPI pair: the tail current must stay below pair_ratio·I_gain
+
+
 def synapse_for(time_scale: float, tau_syn: float, i_lsb: float) -> PlasticSynapseParams:
     """The plastic synapse's DPI pair with τ_syn = time_scale·tau_syn (chip s; 10 pF: I_τ = 3.66 pA
-    per 100 ms), gain 5, and the DAC's unit current i_lsb (A)."""
+    per 100 ms), gain 40, and the DAC's unit current i_lsb (A). A pulse of width t_p adds the charge
+    40·I_w·t_p. At gain 5 (the IC runs) the charge a network jump needs asks for a weight current
+    far above the pair's headroom pair_ratio·I_gain (the DPI then charges with only that); a
+    higher gain raises I_gain towards the synaptic current itself, where the DPI is no longer
+    linear (it is linear for I_syn ≫ I_gain)."""
     c_syn = 10e-12
     i_tau = c_syn * 0.0366 / (time_scale * tau_syn)
     return PlasticSynapseParams(dac=DacParams(polarity="offset", i_lsb=i_lsb),
-                                dpi=DpiSynapseParams(c_syn=c_syn, i_tau=i_tau, i_gain=5 * i_tau, i_w=1e-9))
+                                dpi=DpiSynapseParams(c_syn=c_syn, i_tau=i_tau, i_gain=SYNAPSE_GAIN * i_tau,
+                                                     i_w=1e-9))
 
 
 @dataclass(frozen=True)
@@ -84,6 +92,7 @@ class HybridDesign:
     leak_start: float = 0.0
     leak_width: float = 0.0
     max_step: float = 0.0
+    fine_step: float = 0.0
     options: tuple[tuple[str, str], ...] = field(default=(), repr=False)
 
     def __post_init__(self) -> None:
@@ -106,19 +115,20 @@ class HybridDesign:
 
 
 def design_for(dt: float, time_scale: float = 10.0, tau_mem: float = 0.05, tau_syn: float = 5e-3,
-               i_lsb: float = 1.3e-9, learning: LearningBlockParams | None = None,
+               i_lsb: float = 180e-12, learning: LearningBlockParams | None = None,
                neuron: DpiNeuronParams | None = None) -> HybridDesign:
     """A design for a network step ``dt`` (network s). Defaults: 10× slower than the network, so
     a step is 1 ms of chip time: the bits change at its start, the pulse runs from 0.3 ms to
-    0.75 ms (the replica DACs settle for 0.3 ms; comparator reset delay 0.1 ms, I_delay 10 nA),
-    the reset's leak pulse from 0.35 ms to 0.55 ms."""
+    0.75 ms (the replica DACs settle for 0.3 ms; comparator reset delay 36 µs), the reset's leak
+    pulse from 0.35 ms to 0.55 ms. chgtol 5e-14 (default 1e-14) takes ~25 % fewer points with the
+    same decisions (docs/ic.md); reltol stays 1e-4 (3e-4 already changed decisions)."""
     period = time_scale * dt
-    learning = learning or LearningBlockParams(i_delay=10e-9)
+    learning = learning or LearningBlockParams()
     return HybridDesign(neuron=neuron or neuron_for(time_scale, tau_mem),
                         synapse=synapse_for(time_scale, tau_syn, i_lsb), learning=learning,
                         time_scale=time_scale, period=period, pulse_start=0.3 * period,
                         pulse_width=0.45 * period, leak_start=0.35 * period, leak_width=0.2 * period,
-                        max_step=0.1 * period)
+                        max_step=period, fine_step=0.02 * period, options=(("chgtol", "5e-14"),))
 
 
 def with_learning(design: HybridDesign, **changes) -> HybridDesign:
@@ -134,8 +144,9 @@ def source_names(j: int) -> tuple[str, ...]:
 
 
 def observed(j: int) -> tuple[str, ...]:
-    """Vectors read back per hybrid neuron j: I_mem, the two flags, the neuron input node."""
-    return (f"i(vimem_{j})", f"v(inc_{j})", f"v(dec_{j})", f"v(iin_{j})")
+    """Vectors read back per hybrid neuron j: I_mem, the two flags, the neuron input node, and the
+    synapse's net output (-i(vsyn_j) > 0: excitatory)."""
+    return (f"i(vimem_{j})", f"v(inc_{j})", f"v(dec_{j})", f"v(iin_{j})", f"i(vsyn_{j})")
 
 
 def stimulus_lines(j: int, bits: list[str], pulse: str, drive: str, leak: str) -> list[str]:
@@ -181,7 +192,8 @@ def hybrid_body(design: HybridDesign, tech: Technology, count: int) -> tuple[str
                   f"vimem_{j} imem_p_{j} imem_{j} 0",
                   tech.device_line(f"imem_d_{j}", "p", f"imem_p_{j}", f"imem_p_{j}", "vdd", "vdd", unit.w, unit.l),
                   tech.device_line(f"imem_c_{j}", "p", f"imem_lb_{j}", f"imem_p_{j}", "vdd", "vdd", unit.w, unit.l),
-                  f"xsyn_{j} {_bits(j)} pulse_{j} isyn_ref_{j} iin_{j} svthr svtau vdd vss {synapse_defs[-1].name}",
+                  f"xsyn_{j} {_bits(j)} pulse_{j} isyn_ref_{j} isyn_{j} svthr svtau vdd vss {synapse_defs[-1].name}",
+                  f"vsyn_{j} isyn_{j} iin_{j} 0",
                   *reference_current(f"syn_{j}", f"isyn_ref_{j}", synapse.dac.i_lsb),
                   f"xlb_{j} imem_lb_{j} pulse_{j} vss inc_{j} dec_{j} sl_{j} {_bits(j)} irest_{j} isl_{j} "
                   f"iomega_{j} idelay_{j} vcas_{j} vdd vss {FRONT_END}"]
@@ -210,16 +222,21 @@ def simulator_options(design: HybridDesign) -> tuple[tuple[str, str], ...]:
 
 
 def hybrid_testbench(design: HybridDesign, tech: Technology, count: int, stimuli: list[tuple], stop: float,
-                     name: str, seed: int | None = None, saves: tuple[str, ...] = ()) -> Testbench:
-    """A complete transient testbench of ``count`` hybrid neurons; ``stimuli[j]`` are the four value
-    texts of neuron j's sources (the arguments of ``stimulus_lines``). ``seed``: a Monte-Carlo instance (the
-    technology must have mismatch on)."""
+                     name: str, seed: int | None = None, saves: tuple[str, ...] = (), max_step: float | None = None,
+                     sweep: tuple[str, float, float, float] | None = None) -> Testbench:
+    """A complete testbench of ``count`` hybrid neurons; ``stimuli[j]`` are the value texts of
+    neuron j's sources (the arguments of ``stimulus_lines``). A transient to ``stop`` (chip s)
+    unless ``sweep`` = (source, start, stop, step) asks for a DC sweep. ``seed``: a Monte-Carlo
+    instance (the technology must have mismatch on)."""
     body, nodesets = hybrid_body(design, tech, count)
     sources = [line for j in range(count) for line in stimulus_lines(j, *stimuli[j])]
     saves = saves or tuple(name for j in range(count) for name in observed(j))
-    return Testbench(name, "\n".join([body, *sources, *nodesets]),
-                     Transient(step=design.period, stop=stop, max_step=design.max_step or None), tech, seed=seed,
-                     options=simulator_options(design), saves=("time", *saves))
+    if sweep is not None:
+        analysis = DcSweep(*sweep)
+    else:
+        analysis = Transient(step=design.period, stop=stop, max_step=max_step or design.max_step or None)
+    return Testbench(name, "\n".join([body, *sources, *nodesets]), analysis, tech, seed=seed,
+                     options=simulator_options(design), saves=(() if sweep else ("time",)) + saves)
 
 
 __all__ = ["BITS", "HybridDesign", "LearningBlockParams", "Testbench", "design_for", "hybrid_testbench", "observed",

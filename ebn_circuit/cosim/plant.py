@@ -29,7 +29,7 @@ from ebn_circuit.errors import ConfigError
 from ebn_circuit.network.params import NetworkParams
 from ebn_circuit.network.substrate import Substrate
 from ebn_circuit.rule import decide, step
-from ebn_circuit.spice.lockstep import EngineSpec, LockstepSession, hold
+from ebn_circuit.spice.lockstep import EngineSpec, LockstepSession, command, hold
 
 
 @dataclass(frozen=True, eq=False)
@@ -162,7 +162,7 @@ class IntegratorPlant(BehaviouralPlant):
     def advance(self, drive: np.ndarray, spike: int, codes: np.ndarray, learn: bool) -> PlantStep:
         target, decisions = self.next_state(np.asarray(drive, float), spike, codes, learn)
         currents = INTEGRATOR_C * (target - self.v) / INTEGRATOR_PERIOD
-        readings = self.session.step((tuple(hold(i) for i in currents), ()))
+        readings = self.session.step(command([hold(i) for i in currents]))
         self.v = np.array(readings.values)
         return PlantStep(v=self.v.copy(), decisions=decisions, points=readings.points,
                          source_calls=readings.source_calls)

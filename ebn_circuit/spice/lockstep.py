@@ -28,7 +28,7 @@ from ebn_circuit.spice.diagnose import error_from_log
 from ebn_circuit.spice.lockstep_engine import Command, EngineSpec
 from ebn_circuit.spice.locate import ngspice_library
 
-__all__ = ["Command", "EngineSpec", "LockstepSession", "StepReadings", "hold", "pulse"]
+__all__ = ["Command", "EngineSpec", "LockstepSession", "StepReadings", "command", "hold", "pulse"]
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,8 @@ class StepReadings:
     """What the circuit did in one period (SI units; vectors in ``EngineSpec.vectors`` order).
 
     time: the period's end (s). values: each vector there. maxima, minima: over the period's
-    accepted time points. samples: the vectors at each requested offset. points: accepted time
+    accepted time points. integrals: each vector's time integral over the period (trapezoids on
+    the accepted points; V·s, A·s = C). samples: the vectors at each requested offset. points: accepted time
     points in the period; source_calls: EXTERNAL source evaluations (ngspice asks at every Newton
     iteration).
     """
@@ -45,6 +46,7 @@ class StepReadings:
     values: tuple[float, ...]
     maxima: tuple[float, ...]
     minima: tuple[float, ...]
+    integrals: tuple[float, ...]
     samples: tuple[tuple[float, ...], ...]
     points: int
     source_calls: int
@@ -55,6 +57,13 @@ class StepReadings:
 def hold(value: float) -> tuple[tuple[float, float], ...]:
     """A waveform that steps to ``value`` at the period's start and holds it."""
     return ((0.0, float(value)),)
+
+
+def command(waves, samples=(), windows=()):
+    """A period's ``Command``: per source a waveform (``hold``, ``pulse`` or corners), the offsets
+    to sample the vectors at, and (start, end, largest step) windows of short steps (all in s from
+    the period's start)."""
+    return tuple(tuple(wave) for wave in waves), tuple(samples), tuple(tuple(w) for w in windows)
 
 
 def pulse(low: float, high: float, start: float, width: float, edge: float) -> tuple[tuple[float, float], ...]:

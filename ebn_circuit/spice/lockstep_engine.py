@@ -73,12 +73,15 @@ class EngineSpec:
 
 
 # A period's command: per source a tuple of (offset in s from the period's start, value) corners,
-# the waveform linear between corners and flat outside them; plus the offsets to sample at.
-Command = tuple[tuple[tuple[tuple[float, float], ...], ...], tuple[float, ...]]
-# Readings of a period: (time, values at its end, maxima, minima, samples, accepted points, source
-# calls, seconds in the period, seconds of it inside this module's callbacks)
-Readings = tuple[float, tuple[float, ...], tuple[float, ...], tuple[float, ...], tuple[tuple[float, ...], ...],
-                 int, int, float, float]
+# the waveform linear between corners and flat outside them; the offsets to sample at; and
+# windows (start offset, end offset, largest step in s) inside which steps are kept short.
+Command = tuple[tuple[tuple[tuple[float, float], ...], ...], tuple[float, ...],
+                tuple[tuple[float, float, float], ...]]
+# Readings of a period: (time, values at its end, maxima, minima, time integrals over the period,
+# samples, accepted points, source calls, seconds in the period, seconds of it inside this
+# module's callbacks)
+Readings = tuple[float, tuple[float, ...], tuple[float, ...], tuple[float, ...], tuple[float, ...],
+                 tuple[tuple[float, ...], ...], int, int, float, float]
 
 
 class Engine:
@@ -149,6 +152,8 @@ class Engine:
         self.values = [0.0] * n
         self.maxima = [float("-inf")] * n
         self.minima = [float("inf")] * n
+        self.integrals = [0.0] * n
+        self.windows: list[tuple[float, float, float]] = []
         self.points = 0
         self.source_calls = 0
         self.callback_seconds = 0.0
@@ -163,7 +168,7 @@ class Engine:
     def _close_period(self) -> None:
         now = _time.perf_counter()
         readings: Readings = (self.time, tuple(self.values), tuple(self.maxima), tuple(self.minima),
-                              tuple(self.samples), self.points, self.source_calls, now - self.period_started,
+                              tuple(self.integrals), tuple(self.samples), self.points, self.source_calls, now - self.period_started,
                               self.callback_seconds)
         self.done += 1
         if self.done >= self.spec.periods:
@@ -176,7 +181,7 @@ class Engine:
         self._start_period(command)
 
     def _start_period(self, command: Command) -> None:
-        waves, sample_offsets = command
+        waves, sample_offsets, windows = command
         self.t0 = self.t1
         self.t1 = self.t0 + self.spec.period
         self.waves = [tuple((self.t0 + offset, value) for offset, value in wave) for wave in waves]
@@ -186,10 +191,12 @@ class Engine:
         self.corners = sorted(corners) + [self.t1]
         for time in self.corners:
             self.lib.ngSpice_SetBkpt(time)
+        self.windows = [(self.t0 + start, self.t0 + end, largest) for start, end, largest in windows]
         self.samples = []
         n = len(self.spec.vectors)
         self.maxima = [float("-inf")] * n
         self.minima = [float("inf")] * n
+        self.integrals = [0.0] * n
         self.points = 0
         self.source_calls = 0
         self.callback_seconds = 0.0
@@ -262,10 +269,13 @@ class Engine:
             if self._vector_index is None:
                 return
         vecs = everything.vecsa
+        previous_time = self.time
         self.time = time = vecs[self._time_index].contents.creal
-        values, maxima, minima = self.values, self.maxima, self.minima
+        half_step = 0.5 * (time - previous_time) if time > self.t0 else 0.0
+        values, maxima, minima, integrals = self.values, self.maxima, self.minima, self.integrals
         for slot, index in enumerate(self._vector_index):
             value = vecs[index].contents.creal
+            integrals[slot] += half_step * (values[slot] + value)
             values[slot] = value
             if value > maxima[slot]:
                 maxima[slot] = value
@@ -303,4 +313,7 @@ class Engine:
             corners.pop(0)
         if corners and time + delta[0] > corners[0]:
             delta[0] = corners[0] - time
+        for start, end, largest in self.windows:
+            if start - self.tolerance <= time < end and delta[0] > largest:
+                delta[0] = largest
         return 0
