@@ -14,7 +14,7 @@ import sys
 from ebn_circuit.errors import EbnCircuitError
 
 # Command-group modules, in help order; each provides register(subparsers).
-COMMAND_MODULES = ("pdk", "run", "sweep", "verify", "figures", "extract", "fit", "network")
+COMMAND_MODULES = ("pdk", "run", "sweep", "verify", "figures", "extract", "fit", "network", "cosim")
 
 
 def build_parser() -> argparse.ArgumentParser:

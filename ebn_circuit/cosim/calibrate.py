@@ -221,4 +221,23 @@ def tune_design(simulator, design: HybridDesign, tech, units: CircuitUnits, para
     return design, Calibration(neurons=neurons, omega_per_code=jump, synapse_offset_codes=offset)
 
 
-__all__ = ["BITS", "Calibration", "NeuronCalibration", "calibrate_neurons", "learning_bounds", "tune_design"]
+
+
+def prepare_circuit(simulator, tech, units: CircuitUnits, params: NetworkParams, count: int = 1,
+                    mismatch_seed: int | None = None, cache_dir: Path | None = None, design: HybridDesign | None = None):
+    """(design, calibration) for ``count`` hybrid neurons: the design tuned at the nominal corner
+    of ``tech``, then, for a Monte-Carlo instance, its neurons' trims measured on that instance
+    (the synapse's jump per code and offset stay nominal: learning is what compensates them)."""
+    from ebn_circuit.cosim.circuit import design_for
+
+    design, nominal = tune_design(simulator, design or design_for(params.dt, time_scale=units.time_scale), tech,
+                                  units, params, cache_dir)
+    if count == 1 and mismatch_seed is None:
+        return design, nominal
+    technology = tech.with_mismatch(True) if mismatch_seed is not None else tech
+    neurons = calibrate_neurons(simulator, design, technology, units, count, mismatch_seed)
+    return design, nominal.with_neurons(neurons)
+
+
+__all__ = ["BITS", "Calibration", "NeuronCalibration", "calibrate_neurons", "learning_bounds", "prepare_circuit",
+           "synapse_jump", "tune_design"]

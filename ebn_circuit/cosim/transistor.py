@@ -161,3 +161,15 @@ def synapse_drive(design: HybridDesign, tech, drive_rest: float, code: int, step
                 i_mem += readings.integrals[0]
     span = average * design.period
     return net / span, i_mem / span
+
+
+def transistor_factory(params: NetworkParams, hybrid, design: HybridDesign, calibration: Calibration,
+                       units: CircuitUnits, tech, seed: int | None = None, step_timeout: float = 600.0):
+    """``periods → TransistorPlant``: a fresh lock-stepped circuit per trial (ngspice starts each
+    trial from the operating point, as the network starts each trial from rest)."""
+
+    def make(periods: int) -> TransistorPlant:
+        return TransistorPlant(params, hybrid, periods, design, calibration, units, tech, seed=seed,
+                               step_timeout=step_timeout)
+
+    return make

@@ -1,0 +1,194 @@
+"""The hybrid Figure-1 run (docs/cosim.md): one network neuron at transistor level, learning in
+lock step with the NumPy network, against the pure model on the same inputs; figures and a
+Markdown section. ``cosim_stage`` is the main job's entry point."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+
+from ebn_circuit.cosim.calibrate import prepare_circuit
+from ebn_circuit.cosim.training import HybridHistory, HybridRun, train_hybrid
+from ebn_circuit.cosim.transistor import transistor_factory
+from ebn_circuit.rule import DEC, INC, SL
+
+QUICK = HybridRun(trials=2, steps=150)
+FULL = HybridRun(trials=4, steps=1000)
+DECISION_COLOURS = {INC: "tab:green", SL: "gold", DEC: "tab:red"}
+
+
+def run_cosim_study(out: Path, run: HybridRun, simulator, technology, log=print, resume: bool = True,
+                    cache_dir: Path | None = None) -> HybridHistory:
+    """Calibrate (cached), train, draw the figures and write ``out/cosim.md``."""
+    tech = technology.with_corner(run.corner)
+    started = time.perf_counter()
+    design, calibration = prepare_circuit(simulator, tech, run.units, run.params, count=len(run.hybrid),
+                                          mismatch_seed=run.mismatch_seed, cache_dir=cache_dir or out / "calibration")
+    calibrated = time.perf_counter() - started
+    log(f"cosim: circuit calibrated in {calibrated:.0f} s (jump per code {calibration.omega_per_code * 1e12:.2f} pA, "
+        f"τ_mem {calibration.neurons[0].tau:.3f} s chip)")
+    info = {**calibration.as_dict(), "i_lsb": design.synapse.dac.i_lsb, "c_mem": design.neuron.c_mem,
+            "seconds": calibrated}
+    factory = transistor_factory(run.params, run.hybrid, design, calibration, run.units, tech, seed=run.mismatch_seed)
+    history = train_hybrid(out, run, factory, log=log, resume=resume, calibration=info)
+    draw_figures(out, history, design.learning)
+    (out / "cosim.md").write_text(markdown(history, out))
+    return history
+
+
+def cosim_stage(out: Path, quick: bool, technology, simulator=None, log=print, mismatch_seed: int | None = None) -> dict:
+    """The main job's co-simulation stage: a hybrid Figure-1 run (quick: 2 trials of 150 steps,
+    ~3–6 min on 2 cores; else 4 trials of 1000 steps). Returns {"markdown", "figures", "summary",
+    "seconds"}; the Markdown starts at a level-2 heading."""
+    from ebn_circuit.spice.simulator import Simulator
+
+    run = QUICK if quick else FULL
+    if mismatch_seed is not None:
+        run = HybridRun(**{**run.as_dict(), "hybrid": tuple(run.hybrid), "mismatch_seed": mismatch_seed})
+    started = time.perf_counter()
+    own = simulator is None
+    simulator = simulator or Simulator()
+    try:
+        history = run_cosim_study(out, run, simulator, technology, log=log)
+    finally:
+        if own:
+            simulator.close()
+    last = history.rows[-1]
+    return {"markdown": (out / "cosim.md").read_text(),
+            "figures": [str(out / name) for name in FIGURES],
+            "summary": {"hybrid_vs_pure_row_corr": last["hybrid_vs_pure_row_corr"][0],
+                        "hybrid_row_corr": last["hybrid_row_corr"][0], "pure_row_corr": last["pure_row_corr"][0],
+                        "agreement_with_rule": last.get("agreement_with_rule"),
+                        "real_time_factor": last.get("real_time_factor")},
+            "seconds": time.perf_counter() - started}
+
+
+FIGURES = ("cosim_imem.png", "cosim_rows.png", "cosim_learning.png")
+
+
+def draw_figures(out: Path, history: HybridHistory, learning) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    run = history.run
+    first, last = out / "trial_001.npz", out / f"trial_{history.trials_done:03d}.npz"
+    fig, axes = plt.subplots(2, 1, figsize=(10, 7), sharey=True)
+    for ax, path, title in zip(axes, (first, last), ("first trial", f"trial {history.trials_done}")):
+        if path.is_file():
+            _imem_panel(ax, np.load(path), run, learning, title)
+    fig.tight_layout()
+    fig.savefig(out / FIGURES[0], dpi=120)
+    plt.close(fig)
+
+    from ebn_circuit.cosim.training import network_of
+    from ebn_circuit.network.params import optimal_weights
+
+    decoder, codes0 = network_of(run)
+    optimal = optimal_weights(decoder, run.params)[run.hybrid[0]] / run.params.omega
+    rows = history.rows[-1]
+    fig, ax = plt.subplots(figsize=(6, 5))
+    keep = np.arange(run.params.n_neurons) != run.hybrid[0]
+    for values, label, style in ((codes0[run.hybrid[0]], "initial", "x"), (rows["pure_row"][0], "pure model", "o"),
+                                 (rows["hybrid_row"][0], "hybrid (transistor level)", "s")):
+        values = np.asarray(values, float)
+        corr = np.corrcoef(values[keep], optimal[keep])[0, 1] if np.std(values[keep]) > 0 else float("nan")
+        ax.plot(optimal[keep], values[keep], style, label=f"{label}: r = {corr:.2f}", alpha=0.8)
+    lim = max(np.abs(optimal).max(), 32)
+    ax.plot([-lim, lim], [-lim, lim], "k:", lw=0.8)
+    ax.set_xlabel("optimal weight of the row (codes)")
+    ax.set_ylabel("learned code")
+    ax.set_title(f"row of neuron {run.hybrid[0]} after {history.trials_done} trials")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(out / FIGURES[1], dpi=120)
+    plt.close(fig)
+
+    trials = [r["trial"] for r in history.rows]
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4))
+    done = history.rows[1:]
+    ax1.plot([r["trial"] for r in done], [r["error_hybrid"] for r in done], "s-", label="hybrid")
+    ax1.plot([r["trial"] for r in done], [r["error_pure"] for r in done], "o-", label="pure model")
+    ax1.set_xlabel("trial")
+    ax1.set_ylabel("reconstruction error (training trial)")
+    ax1.legend()
+    for key, style, label in (("hybrid_row_corr", "s-", "hybrid: corr."), ("pure_row_corr", "o-", "pure: corr."),
+                              ("hybrid_row_dist", "s--", "hybrid: distance"), ("pure_row_dist", "o--", "pure: distance")):
+        ax2.plot(trials, [r[key][0] for r in history.rows], style, label=label)
+    ax2.set_xlabel("trial")
+    ax2.set_ylabel("row vs optimal row")
+    ax2.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(out / FIGURES[2], dpi=120)
+    plt.close(fig)
+
+
+def _imem_panel(ax, record, run: HybridRun, learning, title: str, window: int = 400) -> None:
+    """I_mem of the first hybrid neuron with, at each presynaptic spike, the bounds of that
+    synapse coloured by the circuit's decision; the code before each decision on a second axis."""
+    units, params = run.units, run.params
+    i_mem = record["i_mem"][:, 0]
+    steps = min(window, i_mem.size)
+    t = np.arange(steps) * params.dt * 1e3
+    ax.plot(t, i_mem[:steps] * 1e9, color="k", lw=1, label="I_mem")
+    ax.axhline(units.i_rest * 1e9, color="grey", ls=":", lw=0.8, label="I_rest")
+    events = record["events"]
+    events = events[(events[:, 2] == run.hybrid[0]) & (events[:, 0] < steps)]
+    ax2 = ax.twinx()
+    for step, _k, _h, code, decision in events:
+        lower, upper = learning.bounds(code * learning.omega_per_code)
+        x = step * params.dt * 1e3
+        ax.plot([x, x + params.dt * 1e3], [(lower + upper) / 2 * 1e9] * 2, color=DECISION_COLOURS.get(int(decision), "b"),
+                lw=3, solid_capstyle="butt")
+    ax2.plot(events[:, 0] * params.dt * 1e3, events[:, 3], ".", color="tab:blue", ms=3, label="code used")
+    ax.set_xlabel("network time (ms)")
+    ax.set_ylabel("I_mem (nA); bars: bound centre I_rest − r·I_Ω per spike")
+    ax2.set_ylabel("code of the synapse in use")
+    ax.set_title(f"{title}: green INC, yellow SL, red DEC")
+
+
+def markdown(history: HybridHistory, out: Path) -> str:
+    run, rows = history.run, history.rows
+    last = rows[-1]
+    cal = history.calibration or {}
+    lines = ["## Co-simulation: a transistor-level neuron learning inside the network", "",
+             f"Neuron {', '.join(map(str, run.hybrid))} of the §5.2 network runs as a sky130 circuit (DPI neuron, "
+             "time-multiplexed plastic synapse, learning-block front end) in ngspice, lock-stepped with the NumPy "
+             f"network at dt = {run.params.dt * 1e3:g} ms (chip {run.time_scale:g}× slower); seed {run.seed}, "
+             f"{run.trials} trials of {run.steps} steps, corner {run.corner}, "
+             + ("nominal devices" if run.mismatch_seed is None else f"Monte-Carlo instance {run.mismatch_seed}")
+             + f", g = {run.gain_g:g}. The pure model learns on the same inputs. Design and fidelity: docs/cosim.md.", ""]
+    if cal:
+        neuron = cal["neurons"][0]
+        lines += [f"Calibration: jump per code {cal['omega_per_code'] * 1e12:.2f} pA (target "
+                  f"{run.units.omega_current(run.params) * 1e12:.2f} pA), synapse offset {cal['synapse_offset_codes']:.2f} codes, "
+                  f"τ_mem {neuron['tau']:.3f} s chip, rest input {neuron['drive_rest'] * 1e9:.3f} nA, "
+                  f"DAC unit {cal['i_lsb'] * 1e12:.1f} pA, C_mem {cal['c_mem'] * 1e12:.1f} pF.", ""]
+    lines += ["| trial | row corr. hybrid | row corr. pure | hybrid vs pure | row dist. hybrid | row dist. pure | "
+              "error hybrid | error pure | spikes hybrid / pure | rule agreement | wall s | RT factor |",
+              "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        lines.append(f"| {r['trial']} | {r['hybrid_row_corr'][0]:.3f} | {r['pure_row_corr'][0]:.3f} | "
+                     f"{r['hybrid_vs_pure_row_corr'][0]:.3f} | {r['hybrid_row_dist'][0]:.3f} | {r['pure_row_dist'][0]:.3f} | "
+                     + (f"{r['error_hybrid']:.3f} | {r['error_pure']:.3f} | {r['spikes_hybrid']} / {r['spikes_pure']} | "
+                        f"{r['agreement_with_rule']:.3f} | {r['wall_s']:.0f} | {r['real_time_factor']:.2e} |"
+                        if "error_hybrid" in r else "– | – | – | – | – | – |"))
+    timed = rows[1:]
+    if timed:
+        wall = sum(r["wall_s"] for r in timed)
+        ngspice = sum(r["ngspice_s"] for r in timed)
+        callbacks = sum(r["python_callbacks_s"] for r in timed)
+        steps = run.steps * len(timed)
+        lines += ["", f"Time: {wall:.0f} s for {steps * run.params.dt:.2f} s of network time "
+                  f"(real-time factor {steps * run.params.dt / wall:.2e}); ngspice {ngspice / wall:.0%}, Python callbacks "
+                  f"in the ngspice process {callbacks / wall:.0%}, the rest pipe and network loop; "
+                  f"{sum(r['points'] for r in timed) / steps:.1f} time points and "
+                  f"{sum(r['source_calls'] for r in timed) / steps:.0f} source callbacks per network step.",
+                  f"Clipped input (the DPI's input current at zero) on {np.mean([r['clipped_step_share'] for r in timed]):.1%} "
+                  f"of the steps; flag conflicts (INC and DEC both set): {sum(r['flag_conflicts'] for r in timed)}."]
+    lines += ["", f"Final: hybrid vs pure row correlation {last['hybrid_vs_pure_row_corr'][0]:.3f}; status {history.status}.",
+              "", "Figures: " + ", ".join(f"{out.name}/{name}" for name in FIGURES), ""]
+    return "\n".join(lines)
