@@ -14,18 +14,21 @@ from ebn_circuit.cosim.training import HybridHistory, HybridRun, train_hybrid
 from ebn_circuit.cosim.transistor import transistor_factory
 from ebn_circuit.rule import DEC, INC, SL
 
-QUICK = HybridRun(trials=2, steps=150)
+QUICK = HybridRun(trials=2, steps=300)
 FULL = HybridRun(trials=4, steps=1000)
 DECISION_COLOURS = {INC: "tab:green", SL: "gold", DEC: "tab:red"}
 
 
 def run_cosim_study(out: Path, run: HybridRun, simulator, technology, log=print, resume: bool = True,
                     cache_dir: Path | None = None) -> HybridHistory:
-    """Calibrate (cached), train, draw the figures and write ``out/cosim.md``."""
+    """Calibrate (cached: the lock-stepped calibration runs beside the simulator's cache), train, draw
+    the figures and write ``out/cosim.md``."""
     tech = technology.with_corner(run.corner)
     started = time.perf_counter()
+    if cache_dir is None:
+        cache_dir = (simulator.cache.root.parent / "cosim") if simulator.cache is not None else out / "calibration"
     design, calibration = prepare_circuit(simulator, tech, run.units, run.params, count=len(run.hybrid),
-                                          mismatch_seed=run.mismatch_seed, cache_dir=cache_dir or out / "calibration")
+                                          mismatch_seed=run.mismatch_seed, cache_dir=cache_dir)
     calibrated = time.perf_counter() - started
     log(f"cosim: circuit calibrated in {calibrated:.0f} s (jump per code {calibration.omega_per_code * 1e12:.2f} pA, "
         f"τ_mem {calibration.neurons[0].tau:.3f} s chip)")
@@ -39,8 +42,8 @@ def run_cosim_study(out: Path, run: HybridRun, simulator, technology, log=print,
 
 
 def cosim_stage(out: Path, quick: bool, technology, simulator=None, log=print, mismatch_seed: int | None = None) -> dict:
-    """The main job's co-simulation stage: a hybrid Figure-1 run (quick: 2 trials of 150 steps,
-    ~3–6 min on 2 cores; else 4 trials of 1000 steps). Returns {"markdown", "figures", "summary",
+    """The main job's co-simulation stage: a hybrid Figure-1 run (quick: 2 trials of 300 steps;
+    else 4 trials of 1000 steps; times in docs/cosim.md). Returns {"markdown", "figures", "summary",
     "seconds"}; the Markdown starts at a level-2 heading."""
     from ebn_circuit.spice.simulator import Simulator
 

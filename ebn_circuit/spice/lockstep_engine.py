@@ -188,6 +188,7 @@ class Engine:
         corners = {self.t0 + offset for wave in waves for offset, _ in wave if 0 < offset < self.spec.period}
         self.sample_times = sorted(self.t0 + offset for offset in sample_offsets)
         corners.update(self.sample_times)
+        corners.update(self.t0 + start for start, _, _ in windows if 0 < start < self.spec.period)
         self.corners = sorted(corners) + [self.t1]
         for time in self.corners:
             self.lib.ngSpice_SetBkpt(time)
