@@ -120,7 +120,8 @@ def run_hybrid_trial(params: NetworkParams, decoder: np.ndarray, codes: np.ndarr
     spikes_t: list[int] = []
     spikes_k: list[int] = []
     events: list[tuple[int, int, int, int, int]] = []
-    totals = {"plant_wait_s": 0.0, "ngspice_s": 0.0, "python_callbacks_s": 0.0, "points": 0, "source_calls": 0}
+    totals = {"plant_wait_s": 0.0, "ngspice_s": 0.0, "python_callbacks_s": 0.0, "child_cpu_s": 0.0, "points": 0,
+              "source_calls": 0}
 
     v = np.zeros(params.n_neurons)
     pending, pending_codes = -1, np.zeros(k, np.int64)
@@ -190,5 +191,6 @@ def run_hybrid_trial(params: NetworkParams, decoder: np.ndarray, codes: np.ndarr
 def _account(totals: dict, result: PlantStep) -> None:
     totals["ngspice_s"] += result.ngspice_s
     totals["python_callbacks_s"] += result.python_s
+    totals["child_cpu_s"] += result.cpu_s
     totals["points"] += result.points
     totals["source_calls"] += result.source_calls

@@ -40,7 +40,7 @@ class PlantStep:
     previous step's spike (None when there was none). i_mem: I_mem at the step's end (A; circuit
     plants). clipped: the neuron's input current reached zero during the step. points: accepted
     ngspice time points; source_calls: EXTERNAL source evaluations; ngspice_s, python_s: time
-    the child spent in ngspice and in its Python callbacks.
+    the child spent in ngspice and in its Python callbacks; cpu_s: the child's CPU time.
     """
 
     v: np.ndarray
@@ -51,6 +51,7 @@ class PlantStep:
     source_calls: int = 0
     ngspice_s: float = 0.0
     python_s: float = 0.0
+    cpu_s: float = 0.0
 
 
 class Plant(Protocol):

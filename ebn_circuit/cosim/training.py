@@ -241,5 +241,6 @@ def _trial_block(trial: HybridTrial, pure, params: NetworkParams, run: HybridRun
             "clipped_step_share": float(np.mean(trial.clipped.any(axis=1))) if trial.clipped.size else 0.0,
             "wall_s": wall, "plant_s": timing["plant_wait_s"], "ngspice_s": timing["ngspice_s"],
             "python_callbacks_s": timing["python_callbacks_s"], "loop_s": timing["loop_s"],
+            "child_cpu_s": timing["child_cpu_s"],
             "points": timing["points"], "source_calls": timing["source_calls"],
             "real_time_factor": simulated / wall}

@@ -135,7 +135,7 @@ class TransistorPlant:
         return PlantStep(v=(self.i_mem - self.units.i_rest) / self.units.i_per_unit, decisions=decisions,
                          i_mem=self.i_mem.copy(), clipped=clipped, points=readings.points,
                          source_calls=readings.source_calls, ngspice_s=readings.wall_s - readings.callback_s,
-                         python_s=readings.callback_s)
+                         python_s=readings.callback_s, cpu_s=readings.cpu_s)
 
     def close(self) -> None:
         self.session.close()

@@ -148,9 +148,10 @@ def _imem_panel(ax, record, run: HybridRun, learning, title: str, window: int = 
                 lw=3, solid_capstyle="butt")
     ax2.plot(events[:, 0] * params.dt * 1e3, events[:, 3], ".", color="tab:blue", ms=3, label="code used")
     ax.set_xlabel("network time (ms)")
-    ax.set_ylabel("I_mem (nA); bars: bound centre I_rest − r·I_Ω per spike")
-    ax2.set_ylabel("code of the synapse in use")
-    ax.set_title(f"{title}: green INC, yellow SL, red DEC")
+    ax.set_ylabel("I_mem (nA)")
+    ax2.set_ylabel("code of the synapse (dots)")
+    ax.set_title(f"{title}: bars = bound centre I_rest − r·I_Ω of each spike's synapse; "
+                 "green INC, yellow SL, red DEC", fontsize=9)
 
 
 def markdown(history: HybridHistory, out: Path) -> str:

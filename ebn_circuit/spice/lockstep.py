@@ -52,6 +52,7 @@ class StepReadings:
     source_calls: int
     wall_s: float
     callback_s: float
+    cpu_s: float
 
 
 def hold(value: float) -> tuple[tuple[float, float], ...]:

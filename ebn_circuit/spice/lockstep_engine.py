@@ -79,9 +79,9 @@ Command = tuple[tuple[tuple[tuple[float, float], ...], ...], tuple[float, ...],
                 tuple[tuple[float, float, float], ...]]
 # Readings of a period: (time, values at its end, maxima, minima, time integrals over the period,
 # samples, accepted points, source calls, seconds in the period, seconds of it inside this
-# module's callbacks)
+# module's callbacks, CPU seconds of this process in the period)
 Readings = tuple[float, tuple[float, ...], tuple[float, ...], tuple[float, ...], tuple[float, ...],
-                 tuple[tuple[float, ...], ...], int, int, float, float]
+                 tuple[tuple[float, ...], ...], int, int, float, float, float]
 
 
 class Engine:
@@ -158,6 +158,7 @@ class Engine:
         self.source_calls = 0
         self.callback_seconds = 0.0
         self.period_started = _time.perf_counter()
+        self.period_cpu = _time.process_time()
         self._source_index: dict[int, int] = {}
         self._vector_index: list[int] | None = None
         self._stopped = False
@@ -169,7 +170,7 @@ class Engine:
         now = _time.perf_counter()
         readings: Readings = (self.time, tuple(self.values), tuple(self.maxima), tuple(self.minima),
                               tuple(self.integrals), tuple(self.samples), self.points, self.source_calls, now - self.period_started,
-                              self.callback_seconds)
+                              self.callback_seconds, _time.process_time() - self.period_cpu)
         self.done += 1
         if self.done >= self.spec.periods:
             self._exchange(readings)
@@ -202,6 +203,7 @@ class Engine:
         self.source_calls = 0
         self.callback_seconds = 0.0
         self.period_started = _time.perf_counter()
+        self.period_cpu = _time.process_time()
 
     # --- callbacks -----------------------------------------------------------------------------
     def _on_char(self, text, ident, user) -> int:
