@@ -85,20 +85,25 @@ def rest_operating_point(simulator, design: HybridDesign, tech, units: CircuitUn
     """DC sweep of neuron j's input: (drive for I_mem = I_rest, gain there, v(iin) near zero input)."""
     low, high = 0.05 * nominal_drive, 3.0 * nominal_drive
     steps = 80
+    # downwards: started at a small input, the DC solver can land on the parked positive feedback's
+    # latched state (I_mem near 1 µA; seen under mismatch) and the sweep then stays on it
     bench = hybrid_testbench(design, tech, count, _stimuli(count, nominal_drive), 0.0, f"cosim_cal_dc{j}",
                              seed=seed, saves=(f"i(vimem_{j})", f"v(iin_{j})"),
-                             sweep=(f"idrive_{j}", low, high, (high - low) / steps))
+                             sweep=(f"idrive_{j}", high, low, -(high - low) / steps))
     result = simulator.run(bench)
-    drive = result[f"v(v-sweep)"] if "v(v-sweep)" in result.vectors else result[f"i(i-sweep)"]
-    i_mem = result.i(f"vimem_{j}")
+    drive = result["i(i-sweep)"]
+    order = np.argsort(drive)
+    drive, i_mem, v_iin = drive[order], result.i(f"vimem_{j}")[order], result.v(f"iin_{j}")[order]
     if not (i_mem.min() < units.i_rest < i_mem.max()):
         raise ConfigError(f"cosim calibration: neuron {j}{'' if seed is None else f' (instance {seed})'} reaches "
                           f"I_mem {i_mem.min() * 1e9:.3g}…{i_mem.max() * 1e9:.3g} nA over inputs up to "
                           f"{high * 1e9:.3g} nA, not I_rest = {units.i_rest * 1e9:g} nA")
-    order = np.argsort(i_mem)
-    rest = float(np.interp(units.i_rest, i_mem[order], drive[order]))
+    if np.any(np.diff(i_mem) <= 0):
+        raise ConfigError(f"cosim calibration: neuron {j}{'' if seed is None else f' (instance {seed})'}: I_mem does "
+                          "not rise with the input over the DC sweep")
+    rest = float(np.interp(units.i_rest, i_mem, drive))
     gain = float(np.interp(rest, drive, np.gradient(i_mem, drive)))
-    v_clip = float(np.interp(CLIP_FRACTION * rest, drive, result.v(f"iin_{j}")))
+    v_clip = float(np.interp(CLIP_FRACTION * rest, drive, v_iin))
     return rest, gain, v_clip
 
 

@@ -199,7 +199,9 @@ def hybrid_body(design: HybridDesign, tech: Technology, count: int) -> tuple[str
                   f"iomega_{j} idelay_{j} vcas_{j} vdd vss {FRONT_END}"]
         for pin, current in design.learning.bias_currents().items():
             lines += reference_current(f"lb_{pin}_{j}", f"{pin}_{j}", current)
-        nodesets.append(f".nodeset v(xneuron_{j}.vmem)=0.3")
+        # the parked positive feedback still has a latched-high equilibrium (I_mem near 1 µA) that the
+        # DC solver can land on under mismatch: start it with the membrane low and the feedback off
+        nodesets.append(f".nodeset v(xneuron_{j}.vmem)=0.3 v(xneuron_{j}.vfb)={tech.vdd:g}")
     return "\n".join(lines), nodesets
 
 

@@ -24,13 +24,14 @@ import numpy as np
 from ebn_circuit.cosim.calibrate import Calibration
 from ebn_circuit.cosim.circuit import BITS, HybridDesign, code_bits, hybrid_testbench, observed, source_names
 from ebn_circuit.cosim.plant import PlantStep, check_hybrid
-from ebn_circuit.errors import ConfigError
+from ebn_circuit.errors import ConfigError, SimulationError
 from ebn_circuit.network.params import NetworkParams
 from ebn_circuit.network.units import CircuitUnits
 from ebn_circuit.rule import DEC, INC, SL
 from ebn_circuit.spice.lockstep import EngineSpec, LockstepSession, command, hold, pulse
 
 LOWEST_RESET_RATIO = 0.05   # a reset never asks the leak to take I_mem below 5 % of its value
+OFF_REST = 2.0              # potential units: a trimmed neuron starts within a few hundredths of rest
 VECTORS = len(observed(0))
 
 
@@ -85,7 +86,14 @@ class TransistorPlant:
 
     def start(self) -> np.ndarray:
         self.i_mem = self._unpack(self.session.first.values)[:, 0]
-        return (self.i_mem - self.units.i_rest) / self.units.i_per_unit
+        v = (self.i_mem - self.units.i_rest) / self.units.i_per_unit
+        if np.any(np.abs(v) > OFF_REST):
+            self.close()
+            raise SimulationError(f"{self.session.context}: the circuit's operating point is not at rest: I_mem = "
+                                  f"{', '.join(f'{i * 1e9:.4g}' for i in self.i_mem)} nA against I_rest = "
+                                  f"{self.units.i_rest * 1e9:g} nA (a wrong calibration, or the DC solver found "
+                                  "another equilibrium)")
+        return v
 
     def waves(self, drive: np.ndarray, spike: int, codes: np.ndarray):
         """The step's command: each neuron's bits, pulse, drive and leak, the flag sample and the
