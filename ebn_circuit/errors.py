@@ -50,3 +50,7 @@ class UnsafeNetlistError(ConfigError):
 
 class WaveformError(ConfigError):
     """A waveform file or signal is missing, malformed or inconsistent."""
+
+
+class RunFailedError(EbnCircuitError):
+    """Jobs of a run failed (simulation or measurement); the finished ones are kept on disk."""

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from ebn_circuit.spice import Simulator
+from ebn_circuit.sweep import SimSettings
 from ebn_circuit.technology import get_technology
 
 SHARED_REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference" / "cadence-sim1"
@@ -23,6 +24,12 @@ def simulator(tmp_path_factory):
     """A shared-library simulator with a private cache (tests never read a user's cache)."""
     with Simulator(backend="shared", cache_dir=tmp_path_factory.mktemp("simcache")) as sim:
         yield sim
+
+
+@pytest.fixture(scope="session")
+def sim_settings(simulator):
+    """The settings of jobs run by the engine in tests: the same private cache as ``simulator``."""
+    return SimSettings(cache_dir=str(simulator.cache.root))
 
 
 @pytest.fixture(scope="session")

@@ -3,8 +3,9 @@
 import numpy as np
 import pytest
 
-from ebn_circuit.circuits.comparator import (PINS, ComparatorBenchParams, ComparatorParams, comparator_subckt,
-                                             comparator_testbench, decisions)
+from ebn_circuit.circuits.comparator import (PINS, ComparatorBenchParams, ComparatorParams, comparator_cell,
+                                             comparator_testbench)
+from ebn_circuit.measure.comparator import decisions
 from ebn_circuit.errors import ConfigError
 
 RESOLUTION_GOAL = 0.1e-9     # A
@@ -25,7 +26,7 @@ def test_bad_bench_params_fail_at_construction(kwargs, field):
 
 
 def test_subcircuit_is_symmetric(sky130_tt):
-    text = str(comparator_subckt(ComparatorParams(), sky130_tt))
+    text = str(comparator_cell(ComparatorParams(), sky130_tt))
     assert text.splitlines()[0].split()[2:] == list(PINS)
     assert "Xna_latch q qb vss" in text and "Xnb_latch qb q vss" in text
 

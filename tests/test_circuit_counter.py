@@ -3,8 +3,9 @@
 import numpy as np
 import pytest
 
-from ebn_circuit.circuits.counter import (CounterParams, code_range, counter_testbench, decode_codes, from_bits,
-                                          random_stimulus, reference_codes, saturation_events, step_code, to_bits)
+from ebn_circuit.circuits.counter import (CounterParams, code_range, counter_testbench, from_bits, random_stimulus,
+                                          reference_codes, saturation_events, step_code, to_bits)
+from ebn_circuit.measure.counter import decode_codes
 from ebn_circuit.circuits.logic import GateSizes
 from ebn_circuit.errors import ConfigError
 

@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 
 from ebn_circuit.circuits.dac import (CODE_MAX, CODE_MIN, PINS, DacCodeParams, DacParams, DacSweepParams, code_bits,
-                                      code_range, dac_code_testbench, dac_linearity, dac_subckt, dac_sweep_testbench,
-                                      measure_dac_table)
+                                      code_range, dac_cell, dac_code_testbench, dac_sweep_testbench)
+from ebn_circuit.extract.dac import measure_dac_table
+from ebn_circuit.measure.dac import dac_linearity
 from ebn_circuit.errors import ConfigError
 
 
@@ -52,7 +53,7 @@ def test_other_widths_scale_pins_and_codes(sky130_tt):
 
 
 def test_subcircuit_pins_and_unit_counts(sky130_tt):
-    text = str(dac_subckt(DacParams(), sky130_tt))
+    text = str(dac_cell(DacParams(), sky130_tt))
     assert DacParams().pins == PINS
     assert text.splitlines()[0].split()[2:] == list(PINS)
     # binary-weighted sources: 1, 2, 4, 8, 16 units and 32 for the (inverted) sign bit and the offset sink
@@ -122,22 +123,33 @@ def test_monotonic_under_mismatch(simulator, sky130_tt, seed):
     assert lin.monotonic
 
 
-def test_primitives_sizes_multipliers_and_mirror(sky130_tt):
-    """Shared pieces: an m > 1 device carries the instance multiplier m= (the sky130 subcircuits
-    use mult= only to scale mismatch), and a ratio mirror is built from unit devices."""
-    from ebn_circuit.circuits.primitives import Size, device, mirror, reference_current
+def test_vocabulary_sizes_multipliers_mirror_and_pins(sky130_tt):
+    """The one device vocabulary: an m > 1 device carries the instance multiplier m= (the sky130
+    subcircuits use mult= only to scale mismatch), a ratio mirror is built from unit devices, and an
+    instance connects every pin by name (a miswired pin is an error)."""
+    from ebn_circuit.circuits.schematic import Schematic, Size
 
-    with pytest.raises(ConfigError, match="w and l"):
+    with pytest.raises(ConfigError, match="Size.w"):
         Size(-1e-6, 1e-6)
     with pytest.raises(ConfigError, match="Size.m"):
         Size(1e-6, 1e-6, 0)
-    assert device(sky130_tt, "m1", "n", "d", "g", "vss", Size(1e-6, 2e-6, 4)).endswith("mult=4 m=4")
-    half = mirror(sky130_tt, "mh", "n", "i_in", "vss", Size(1e-6, 4e-6), {"i_half": 1}, m_in=2)
-    assert half[0].startswith("Xmh_in i_in i_in vss vss") and "m=2" in half[0]
-    assert half[1].startswith("Xmh_i_half i_half i_in vss vss") and " m=" not in half[1]
-    assert reference_current("bias", "vcas", 2e-9)[1] == "Ibias vdd vcas 2e-09"
+    s = Schematic(sky130_tt, "cell", pins=("i_in", "i_half", "vss"))
+    s.fet("m1", "n", "d", "g", "vss", Size(1e-6, 2e-6, 4))
+    s.mirror("mh", "n", "i_in", "vss", Size(1e-6, 4e-6), {"i_half": 1}, m_in=2)
+    s.reference("bias", "vcas", 2e-9)
+    assert s.lines[0].endswith("mult=4 m=4")
+    assert s.lines[1].startswith("Xmh_in i_in i_in vss vss") and "m=2" in s.lines[1]
+    assert s.lines[2].startswith("Xmh_i_half i_half i_in vss vss") and " m=" not in s.lines[2]
+    assert s.lines[3] == "Ibias vdd vcas 2e-09"
     with pytest.raises(ConfigError, match="must be > 0 A"):
-        reference_current("bias", "vcas", -2e-9)
+        s.reference("bias", "vcas", -2e-9)
+    top, cell = Schematic(sky130_tt), s.cell()
+    with pytest.raises(ConfigError, match="unconnected pin.*i_half"):
+        top.instance("x1", cell, i_in="a", vss="0")
+    with pytest.raises(ConfigError, match="no pin.*vdd"):
+        top.instance("x1", cell, i_in="a", i_half="b", vss="0", vdd="1")
+    top.instance("x1", cell, vss="0", i_half="b", i_in="a")
+    assert top.lines[-1] == "x1 a b 0 cell"
 
 
 def test_sink_polarity_dac_sinks_the_signed_weight_current(simulator, sky130_tt):

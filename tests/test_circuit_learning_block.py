@@ -4,9 +4,9 @@ both signs, one counter step per pulse in the decided direction."""
 import numpy as np
 import pytest
 
-from ebn_circuit.circuits.learning_block import (PINS, LearningBlockParams, learning_block_definitions,
-                                                 learning_block_text)
-from ebn_circuit.circuits.learning_timing import DEC, INC, SL, PulseSchedule, nominal_delay
+from ebn_circuit.circuits.learning_block import PINS, LearningBlockParams, learning_block_cell
+from ebn_circuit.circuits.learning_timing import PulseSchedule, nominal_delay
+from ebn_circuit.rule import DEC, INC, SL
 from ebn_circuit.errors import ConfigError
 from ebn_circuit.experiments.decision_map import DecisionMapSpec, run_column
 
@@ -52,17 +52,18 @@ def test_schedule_rejects_bad_timing():
 
 def test_subcircuit_pins_children_and_biases(sky130_tt):
     block = LearningBlockParams()
-    defs = learning_block_definitions(block, sky130_tt)
-    top = str(defs[-1])
+    cell = learning_block_cell(block, sky130_tt)
+    top = str(cell)
     assert top.splitlines()[0].split()[2:] == list(PINS) == list(block.pins)
-    for child in defs[:-1]:
-        assert child.name in top
+    assert len(cell.children) == 4
+    for child in cell.children:
+        assert child.name in top and f".subckt {child.name} " in cell.text()
     assert set(block.bias_currents()) == {"irest", "isl", "iomega", "idelay", "vcas"}
     assert block.bias_currents()["iomega"] == pytest.approx(2 * block.omega_ratio * block.omega_per_code)
     assert 30e-6 <= nominal_delay(block.c_delay, block.i_delay, sky130_tt.vdd) <= 60e-6
     # a CMOS-counter block differs only in the counter
-    assert "d_dff" not in learning_block_text(LearningBlockParams(counter_variant="cmos", bits=2, initial_code=1),
-                                              sky130_tt)
+    assert "d_dff" not in learning_block_cell(LearningBlockParams(counter_variant="cmos", bits=2, initial_code=1),
+                                              sky130_tt).text()
 
 
 def test_decides_far_from_the_bounds_and_steps_once_per_pulse(small_map):
@@ -95,7 +96,8 @@ def test_decides_far_from_the_bounds_and_steps_once_per_pulse(small_map):
 def test_cmos_counter_variant_walks_and_saturates(simulator, sky130_tt):
     """2-bit CMOS counter (the 6-bit CMOS netlist takes minutes to parse): the code walks with the
     decisions (hold_code off) and saturates at the top code 1."""
-    from ebn_circuit.circuits.learning_block import LearningBenchParams, learning_block_testbench, readout
+    from ebn_circuit.circuits.learning_block import LearningBenchParams, learning_block_testbench
+    from ebn_circuit.measure.learning_block import readout
     block = LearningBlockParams(counter_variant="cmos", bits=2, initial_code=0)
     lower, upper = block.bounds(0.0)
     levels = (lower - 1e-9, lower - 1e-9, upper + 1e-9, upper + 1e-9, upper + 1e-9, (lower + upper) / 2)

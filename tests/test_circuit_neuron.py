@@ -58,8 +58,10 @@ def test_params_validate_before_any_netlist():
         DpiNeuronParams(i_pw=1e-9, i_ref=1e-9)
     with pytest.raises(ConfigError, match="unit_l"):
         DpiNeuronParams(unit_l=0.1e-6)
-    with pytest.raises(ConfigError, match="input currents"):
+    with pytest.raises(ConfigError, match="i_in must be a number in \\[0, 1e-06\\] A, got -1e-09"):
         NeuronStepParams(i_in=-1e-9)
+    with pytest.raises(ConfigError, match="input currents"):
+        NeuronStepParams(i_in=1e-9, i_step=-2e-9)
 
 
 def test_subcircuit_pins_and_devices(sky130_tt):

@@ -8,8 +8,8 @@ the held I_before must be within a fraction of that: sampling error < 2 %, droop
 import numpy as np
 import pytest
 
-from ebn_circuit.circuits.sample_hold import (SampleHoldBenchParams, SampleHoldParams, hold_errors,
-                                              sample_hold_subckt, sample_hold_testbench)
+from ebn_circuit.circuits.sample_hold import SampleHoldBenchParams, SampleHoldParams, sample_hold_cell, sample_hold_testbench
+from ebn_circuit.measure.sample_hold import hold_errors
 from ebn_circuit.errors import ConfigError
 
 SAMPLING_ERROR_LIMIT = 0.02
@@ -32,7 +32,7 @@ def test_bad_bench_params_fail_at_construction(kwargs, field):
 
 def test_pins_follow_the_number_of_outputs(sky130_tt):
     params = SampleHoldParams(outputs=3)
-    text = str(sample_hold_subckt(params, sky130_tt))
+    text = str(sample_hold_cell(params, sky130_tt))
     assert params.pins == ("iin", "iout1", "iout2", "iout3", "hold", "vcas", "vdd", "vss")
     assert text.splitlines()[0].split()[2:] == list(params.pins)
     assert "* ideal capacitor" in text
@@ -74,10 +74,10 @@ def test_held_current_drives_a_comparator(simulator, sky130_tt):
     """The S&H output sinks from a comparator input directly; the comparator, released 20 µs
     after the hold edge, decides I_held against I_b = I_in ∓ 0.1 nA correctly although the input
     has meanwhile jumped by 30 %."""
-    from ebn_circuit.circuits.comparator import SIM_OPTIONS, ComparatorParams, comparator_subckt
+    from ebn_circuit.circuits.comparator import SIM_OPTIONS, ComparatorParams, comparator_cell
     from ebn_circuit.spice import Testbench, Transient
 
-    sh, cmp = sample_hold_subckt(SampleHoldParams(), sky130_tt), comparator_subckt(ComparatorParams(), sky130_tt)
+    sh, cmp = sample_hold_cell(SampleHoldParams(), sky130_tt), comparator_cell(ComparatorParams(), sky130_tt)
     cases = [(9e-9, 0.1e-9), (9e-9, -0.1e-9), (12e-9, 0.1e-9), (12e-9, -0.1e-9)]
     track, period = 300e-6, 500e-6
     hold, rst, iin, ib = [], [], [], []

@@ -61,9 +61,9 @@ def test_small_decision_map_agrees_with_the_ideal_rule(small_map, tmp_path):
 
 
 @pytest.mark.slow
-def test_full_verification_corners_and_monte_carlo(tmp_path):
+def test_full_verification_corners_and_monte_carlo(tmp_path, sky130_tt, sim_settings):
     from ebn_circuit.experiments.decision_map import verify
-    results = verify(DecisionMapSpec(), tmp_path, corners=("tt", "ff", "ss"), mc=30)
+    results = verify(DecisionMapSpec(), tmp_path, sky130_tt, sim_settings, corners=("tt", "ff", "ss"), mc=30)
     assert results["tt"][1]["agreement_outside_guard"] >= 0.99
     for label in ("ff", "ss"):
         assert results[label][1]["agreement_outside_guard"] >= 0.95

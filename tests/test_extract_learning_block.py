@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ebn_circuit.behavioural.learning_block_bounds import BoundsModel, fit_bounds_model
-from ebn_circuit.circuits.learning_timing import DEC, INC, SL
+from ebn_circuit.behavioural.learning_block import LearningBlockModel, fit_bounds_model
+from ebn_circuit.rule import DEC, INC, SL
 from ebn_circuit.errors import ConfigError
 from ebn_circuit.experiments.decision_map import DecisionMapSpec
 from ebn_circuit.extract.learning_block import measure_bounds, run_bounds_extraction
@@ -97,10 +97,10 @@ def test_fit_recovers_a_synthetic_population_with_offsets(tmp_path):
     model = fit_bounds_model(pd.concat(rows), omega)
     assert model.i_rest == pytest.approx(9e-9) and model.i_sl == pytest.approx(0.3e-9)
     assert model.gain == pytest.approx(0.9) and model.sl_gain == pytest.approx(0.01)
-    a = model.offsets["a"]
+    a = model.instances["a"]
     assert (a.lower, a.upper, a.gain, a.sl_gain) == pytest.approx((0.08e-9, 0.12e-9, 0.05, 0.0), abs=1e-15)
     shared = fit_bounds_model(pd.concat(rows), omega, per_instance_slopes=False)
-    assert shared.gain == pytest.approx(0.9) and shared.offsets["a"].gain == 0.0
+    assert shared.gain == pytest.approx(0.9) and shared.instances["a"].gain == 0.0
     assert model.decide_code([8.0e-9, 9.0e-9, 9.5e-9], [0, 0, 0], "b").tolist() == [INC, SL, DEC]
     report = model.report(tmp_path / "fit.png")
     assert (tmp_path / "fit.png").stat().st_size > 0 and "gain g" in set(report["parameter"])
@@ -108,12 +108,12 @@ def test_fit_recovers_a_synthetic_population_with_offsets(tmp_path):
         model.decide_code(9e-9, 0, "c")
     with pytest.raises(ConfigError, match="two or more codes"):
         fit_bounds_model(rows[0].iloc[:1], omega)
-    assert isinstance(model, BoundsModel)
+    assert isinstance(model, LearningBlockModel)
 
 
 @pytest.mark.slow
-def test_tt_bounds_model_predicts_held_out_columns(simulator, sky130_tt, tmp_path):
-    result = run_bounds_extraction(simulator, sky130_tt, tmp_path, corners=("tt",))
+def test_tt_bounds_model_predicts_held_out_columns(sim_settings, sky130_tt, tmp_path):
+    result = run_bounds_extraction(sky130_tt, sim_settings, tmp_path, corners=("tt",))
     table = result["combined"].table
     assert (table["resolution_A"] <= 0.01e-9).all() and table["monotonic"].all()
     model = result["model"]
@@ -127,10 +127,10 @@ def test_tt_bounds_model_predicts_held_out_columns(simulator, sky130_tt, tmp_pat
 
 
 @pytest.mark.slow
-def test_corners_and_monte_carlo_instances(simulator, sky130_tt, tmp_path):
-    result = run_bounds_extraction(simulator, sky130_tt, tmp_path, corners=("tt", "ff", "ss"), mc=3)
+def test_corners_and_monte_carlo_instances(sim_settings, sky130_tt, tmp_path):
+    result = run_bounds_extraction(sky130_tt, sim_settings, tmp_path, corners=("tt", "ff", "ss"), mc=3)
     assert set(result["curves"]) == {"tt", "ff", "ss", "tt_mc1", "tt_mc2", "tt_mc3"}
-    assert set(result["model"].offsets) == set(result["curves"])
+    assert set(result["model"].instances) == set(result["curves"])
     assert load_curve(tmp_path / "learning_block_bounds_tt_mc2.parquet").conditions["mc_seed"] == 2
     # per instance, the fitted model predicts the held-out decisions at least as well as the ideal rule
     by = result["agreement_by"].groupby("instance")[["model_ok", "ideal_ok"]].mean()

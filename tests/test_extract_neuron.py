@@ -23,9 +23,9 @@ QUICK_MIN_RATE = 20.0      # Hz: the quick run has one f–I point per ~50 %; cl
 
 
 @pytest.fixture(scope="module")
-def quick(simulator, sky130_tt, tmp_path_factory):
+def quick(sim_settings, sky130_tt, tmp_path_factory):
     out = tmp_path_factory.mktemp("neuron_extraction")
-    return out, run_neuron_extraction(simulator, sky130_tt, out, quick=True)
+    return out, run_neuron_extraction(sky130_tt, sim_settings, out, quick=True)
 
 
 def test_fi_curve_is_monotonic_from_silence_to_hundreds_of_hz(quick):
@@ -119,8 +119,8 @@ def test_behavioural_layer_imports_no_circuit_or_simulator():
 
 @pytest.mark.slow
 @pytest.mark.timeout(3600)
-def test_full_extraction_meets_the_fidelity_goals(simulator, sky130_tt, tmp_path):
-    summary = run_neuron_extraction(simulator, sky130_tt, tmp_path)
+def test_full_extraction_meets_the_fidelity_goals(sim_settings, sky130_tt, tmp_path):
+    summary = run_neuron_extraction(sky130_tt, sim_settings, tmp_path)
     held = summary["held_out"]
     print(summary)
     assert len(load_curve(tmp_path / "neuron_fi.parquet").table) >= 15

@@ -99,8 +99,8 @@ def test_epsc_grows_monotonically_with_the_dac_code(simulator, sky130_tt, tmp_pa
     assert load_curve(tmp_path / "synapse_epsc_vs_code.csv").conditions["i_lsb_A"] == pytest.approx(0.5e-9)
 
 
-def test_dac_tables_per_instance_differ_and_interpolate_the_measured_points(simulator, sky130_tt, tmp_path):
-    summary = run_dac_extraction(simulator, sky130_tt, tmp_path, instances=2)
+def test_dac_tables_per_instance_differ_and_interpolate_the_measured_points(sim_settings, sky130_tt, tmp_path):
+    summary = run_dac_extraction(sky130_tt, sim_settings, tmp_path, instances=2)
     print({k: v for k, v in summary.items() if k != "out"})
     one, two = (load_curve(tmp_path / f"dac_instance_{seed}.parquet") for seed in (1, 2))
     assert (one.conditions["mc_seed"], two.conditions["mc_seed"]) == (1, 2)
@@ -132,8 +132,8 @@ def test_dac_tables_per_instance_differ_and_interpolate_the_measured_points(simu
 
 
 @pytest.mark.slow
-def test_full_synapse_extraction(simulator, sky130_tt, tmp_path):
-    summary = run_synapse_extraction(simulator, sky130_tt, tmp_path, quick=False, mc_instances=2)
+def test_full_synapse_extraction(sim_settings, sky130_tt, tmp_path):
+    summary = run_synapse_extraction(sky130_tt, sim_settings, tmp_path, quick=False, mc_instances=2)
     print({k: v for k, v in summary.items() if k != "tau_table"})
     assert summary["tau_vs_i_tau_loglog_slope"] == pytest.approx(-1.0, abs=0.1)
     assert summary["model_nrmse_held_out_max"] <= 0.05

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from ebn_circuit.errors import ConfigError
-from ebn_circuit.experiments.ic_setup import IcRun, fixed_code_testbench, load_run
+from ebn_circuit.circuits.learning_loop import IcRun, fixed_code_testbench
+from ebn_circuit.experiments.ic_setup import load_run
 from ebn_circuit.experiments.ic_transient import calibrate_omega_per_code, run_ic
 from ebn_circuit.measure.learning import DEC, INC, SL
 
@@ -95,7 +96,7 @@ def test_run_definitions_are_validated(tmp_path):
     bad.write_text("[run]\nname = 'x'\ndrive = 1e-9\ncolour = 3\n")
     with pytest.raises(ConfigError, match="unknown key run.colour"):
         load_run(bad)
-    with pytest.raises(ConfigError, match="drive must be in"):
+    with pytest.raises(ConfigError, match="drive must be a number in"):
         IcRun(drive=-1e-9)
     with pytest.raises(ConfigError, match="initial_code"):
         IcRun(initial_code=40)

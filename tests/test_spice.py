@@ -11,7 +11,7 @@ import pytest
 
 from ebn_circuit.errors import (ConvergenceError, NetlistError, SimulationTimeoutError,
                                 SimulatorCrashError, SimulatorMissingError, UnsafeNetlistError)
-from ebn_circuit.spice import DcSweep, Op, Simulator, Testbench, Transient
+from ebn_circuit.spice import DcSweep, Op, Simulator, Testbench, Transient, load_netlist
 from ebn_circuit.spice.cache import ResultCache, cache_key
 
 R, C = 1e3, 1e-9  # tau = 1 µs
@@ -72,6 +72,22 @@ def test_corrupted_cache_entry_is_recomputed(tmp_path):
     assert not again.meta.cached, "a corrupt entry must not be served"
     np.testing.assert_array_equal(first.v("out"), again.v("out"))
     assert ResultCache(tmp_path).get(cache_key(rc_testbench().netlist(), sim.version)) is not None
+
+
+def test_a_flipped_byte_in_a_cached_vector_is_caught(tmp_path):
+    """The zip format's CRC-32 of each vector is checked as it is read: a changed byte is a miss."""
+    with Simulator(backend="batch", cache_dir=tmp_path) as sim:
+        first = sim.run(rc_testbench())
+        entry = ResultCache(tmp_path).path(cache_key(rc_testbench().netlist(), sim.version))
+        data = bytearray(entry.read_bytes())
+        vector = data.find(first.v("out")[len(first.v("out")) // 2].tobytes())
+        assert vector > 0
+        data[vector] ^= 0xFF
+        entry.write_bytes(bytes(data))
+        assert ResultCache(tmp_path).get(cache_key(rc_testbench().netlist(), sim.version)) is None
+        again = sim.run(rc_testbench())
+    assert not again.meta.cached
+    np.testing.assert_array_equal(first.v("out"), again.v("out"))
 
 
 def test_no_cache_always_simulates(tmp_path):
@@ -152,8 +168,8 @@ def test_imported_netlist_with_external_commands_is_refused(tmp_path, line):
     path = tmp_path / "user.cir"
     path.write_text(f"* user deck\nv1 a 0 1\nr1 a 0 1k\n.op\n.control\nrun\n{line}\n.endc\n.end\n")
     with pytest.raises(UnsafeNetlistError, match="user.cir:7"):
-        Testbench.from_file(path)
-    assert Testbench.from_file(path, allow_commands=True).name == "user deck"
+        load_netlist(path)
+    assert load_netlist(path, allow_commands=True).name == "user deck"
 
 
 def test_refusal_reaches_into_included_files(tmp_path):
@@ -161,7 +177,7 @@ def test_refusal_reaches_into_included_files(tmp_path):
     path = tmp_path / "user.cir"
     path.write_text("* deck\n.include evil.inc\nv1 a 0 1\nr1 a 0 1k\n.op\n.end\n")
     with pytest.raises(UnsafeNetlistError, match="evil.inc"):
-        Testbench.from_file(path)
+        load_netlist(path)
 
 
 def test_imported_netlist_runs_with_its_own_analysis(tmp_path, simulator):
@@ -169,7 +185,7 @@ def test_imported_netlist_runs_with_its_own_analysis(tmp_path, simulator):
     (tmp_path / "sub" / "load.inc").write_text("r1 a 0 2k\n")
     path = tmp_path / "user.cir"
     path.write_text("* divider\n.include sub/load.inc\nv1 in 0 2\nr0 in a 2k\n.op\n.end\n")
-    result = simulator.run(Testbench.from_file(path))
+    result = simulator.run(load_netlist(path))
     assert result.kind == "op"
     assert result.v("a")[0] == pytest.approx(1.0, rel=1e-6)
 

@@ -63,7 +63,7 @@ def test_toml_spec_example_loads_and_plans():
     (dict(grid={"w": []}), "grid.w is empty"),
     (dict(corners=("tt", "typical")), "no corner(s) typical"),
     (dict(corners=()), "no corners"),
-    (dict(grid={"w": [-1e-6]}), "w and l must be > 0"),
+    (dict(grid={"w": [-1e-6]}), "IdVgParams.w must be a number > 0 m"),
     (dict(builder="ebn_circuit.circuits.devices:no_such_builder"), "has no 'no_such_builder'"),
     (dict(builder="no_such_module:f"), "cannot import module 'no_such_module'"),
     (dict(measure="ebn_circuit.measure.rows"), "must look like 'package.module:function'"),

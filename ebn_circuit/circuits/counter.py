@@ -31,118 +31,86 @@ machine.
 
 from __future__ import annotations
 
-import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
-from PySpice.Spice.Netlist import SubCircuit
 
-from ebn_circuit.circuits.logic import Cells, GateSizes
-from ebn_circuit.errors import ConfigError, WaveformError
-from ebn_circuit.measure import crossings, sample_before
-from ebn_circuit.spice.analysis import Transient
-from ebn_circuit.spice.result import SimResult
-from ebn_circuit.spice.testbench import Testbench
+from ebn_circuit.circuits.analysis import Transient
+from ebn_circuit.circuits.codes import bit_names, code_bits, code_range, from_bits
+from ebn_circuit.circuits.logic import Gates, GateSizes
+from ebn_circuit.circuits.schematic import Cell, Schematic, cell_name
+from ebn_circuit.circuits.testbench import Testbench
+from ebn_circuit.errors import ConfigError
+from ebn_circuit.params import Params, param, positive
 from ebn_circuit.technology.core import Technology
 
 VARIANTS = ("cmos", "xspice")
 MAX_BITS = 16
 
+__all__ = ["CounterParams", "CounterStimulus", "VARIANTS", "bit_names", "code_range", "counter_cell",
+           "counter_testbench", "from_bits", "random_stimulus", "reference_codes", "saturation_events",
+           "step_code", "to_bits"]
+
+
+def volts(default: float, doc: str):
+    return param(default, unit="V", low=0.0, low_inclusive=True, high=None, doc=doc)
+
 
 @dataclass(frozen=True)
-class CounterParams:
-    """Saturating two's-complement up/down counter.
+class CounterParams(Params):
+    """Saturating two's-complement up/down counter; the code spans -2^(bits-1) … 2^(bits-1) - 1."""
 
-    variant: "cmos" (transistor level) or "xspice" (digital code models); same pins.
-    bits: code width; the code spans -2^(bits-1) … 2^(bits-1) - 1.
-    initial_code: the code loaded while ``rst`` is high.
-    sizes: CMOS gate device sizes (metres), see logic.GateSizes.
-    v_in_low, v_in_high: XSPICE adc_bridge thresholds of inc, dec and rst, volts (below low → 0,
-        above high → 1; equal values give one threshold).
-    clk_in_low, clk_in_high: the same for clk; a band, see below.
-    t_gate: XSPICE gate delay (and flip-flop set/reset delay), seconds.
-    t_clk_to_q: XSPICE flip-flop clock-to-output delay, seconds (see below).
-    t_edge: XSPICE dac_bridge output rise/fall time, seconds.
-    """
-
-    variant: str = "cmos"
-    bits: int = 6
-    initial_code: int = 8
-    sizes: GateSizes = field(default_factory=GateSizes)
+    variant: str = param("cmos", choices=VARIANTS, doc="cmos (transistor level) or xspice (digital code "
+                                                       "models); same pins")
+    bits: int = param(6, integer=True, low=1, high=MAX_BITS, low_inclusive=True, doc="code width")
+    initial_code: int = param(8, integer=True, low=-(2 ** (MAX_BITS - 1)), high=2 ** (MAX_BITS - 1),
+                              low_inclusive=True, doc="the code loaded while rst is high")
+    sizes: GateSizes = param(default_factory=GateSizes, kind=GateSizes, doc="CMOS gate device sizes")
     # one threshold: a hysteresis band leaves inputs that linger inside it UNKNOWN, and an
     # unknown clock or flag puts the flops into X for good (seen under Monte Carlo)
-    v_in_low: float = 0.9
-    v_in_high: float = 0.9
+    v_in_low: float = volts(0.9, "XSPICE adc_bridge: below it inc, dec, rst read 0")
+    v_in_high: float = volts(0.9, "XSPICE adc_bridge: above it they read 1 (equal values: one threshold)")
     # clk gets a band: with one threshold, a slow clock edge (the learning block's clk is an
     # inverter on the 1 µs pulse edge) re-crossed it within a nanosecond when the counter's own
     # output edge forced a rejected time step, and the flops loaded twice before the carry logic
     # had settled: the code stayed put on most pulses (Monte-Carlo seeds 2, 6, 15, 17, 24).
     # The flops clock on UNKNOWN → ONE at clk_in_high; a full-swing clock never lingers in the band.
-    clk_in_low: float = 0.3
-    clk_in_high: float = 1.5
-    t_gate: float = 100e-12
+    clk_in_low: float = volts(0.3, "the same for clk")
+    clk_in_high: float = volts(1.5, "the same for clk")
+    t_gate: float = positive(100e-12, "s", "XSPICE gate delay (and flip-flop set/reset delay)")
     # the outputs change well after the clock crossed its band: at 100 ps, the counter's output edge
     # forced rejected time steps while the slow clock was still near clk_in_high and it re-entered
     # the band, so the flops clocked twice (8 missed steps in ~6600 Monte-Carlo pulses; 20 ns: none)
-    t_clk_to_q: float = 20e-9
-    t_edge: float = 1e-9
+    t_clk_to_q: float = positive(20e-9, "s", "XSPICE flip-flop clock-to-output delay")
+    t_edge: float = positive(1e-9, "s", "XSPICE dac_bridge output rise/fall time")
 
-    def __post_init__(self) -> None:
-        if self.variant not in VARIANTS:
-            raise ConfigError(f"CounterParams.variant must be one of {', '.join(VARIANTS)}, got {self.variant!r}")
-        if not isinstance(self.bits, (int, np.integer)) or not 1 <= self.bits <= MAX_BITS:
-            raise ConfigError(f"CounterParams.bits must be an integer in [1, {MAX_BITS}], got {self.bits!r}")
+    def validate(self) -> None:
         lo, hi = code_range(self.bits)
-        if not isinstance(self.initial_code, (int, np.integer)) or not lo <= self.initial_code <= hi:
+        if not lo <= self.initial_code <= hi:
             raise ConfigError(f"CounterParams.initial_code must be an integer in [{lo}, {hi}] for "
                               f"bits={self.bits}, got {self.initial_code!r}")
-        if not isinstance(self.sizes, GateSizes):
-            raise ConfigError(f"CounterParams.sizes must be a GateSizes, got {type(self.sizes).__name__}")
         for low, high in (("v_in_low", "v_in_high"), ("clk_in_low", "clk_in_high")):
-            if not 0 <= getattr(self, low) <= getattr(self, high):
+            if not getattr(self, low) <= getattr(self, high):
                 raise ConfigError(f"CounterParams.{low}/{high} must satisfy 0 <= low <= high V, got "
                                   f"{getattr(self, low)}, {getattr(self, high)}")
-        for name in ("t_gate", "t_clk_to_q"):
-            if not getattr(self, name) > 0:
-                raise ConfigError(f"CounterParams.{name} must be > 0 s, got {getattr(self, name)}")
-        if not self.t_edge > 0:
-            raise ConfigError(f"CounterParams.t_edge must be > 0 s, got {self.t_edge}")
 
     @property
     def preset_bits(self) -> tuple[int, ...]:
         """initial_code in two's complement, b0 first."""
         return to_bits(self.initial_code, self.bits)
 
+    @property
     def pins(self) -> tuple[str, ...]:
         return ("clk", "inc", "dec", "rst", *bit_names(self.bits), "vdd", "vss")
 
-    def subcircuit_name(self) -> str:
-        digest = hashlib.sha256(repr(self).encode()).hexdigest()[:6]
-        sign = "m" if self.initial_code < 0 else "p"
-        return f"counter_{self.variant}_b{self.bits}_{sign}{abs(self.initial_code)}_{digest}"
+    @property
+    def name(self) -> str:
+        return cell_name("counter", self)
 
 
 # --- the rule, in Python -------------------------------------------------------------------------
 
-def code_range(bits: int) -> tuple[int, int]:
-    return -(1 << (bits - 1)), (1 << (bits - 1)) - 1
-
-
-def bit_names(bits: int) -> tuple[str, ...]:
-    return tuple(f"b{i}" for i in range(bits))
-
-
-def to_bits(code: int, bits: int) -> tuple[int, ...]:
-    """Two's-complement bits of ``code``, b0 first."""
-    return tuple(((int(code) & ((1 << bits) - 1)) >> i) & 1 for i in range(bits))
-
-
-def from_bits(bit_values, bits: int | None = None) -> int:
-    """Signed integer from two's-complement bits, b0 first."""
-    bit_values = [int(b) for b in bit_values]
-    bits = len(bit_values) if bits is None else bits
-    value = sum(b << i for i, b in enumerate(bit_values))
-    return value - (1 << bits) if bit_values[bits - 1] else value
+to_bits = code_bits
 
 
 def step_code(code: int, inc: bool, dec: bool, bits: int = 6) -> int:
@@ -175,7 +143,7 @@ def saturation_events(initial_code: int, inc, dec, bits: int = 6) -> tuple[int, 
 # --- stimulus -------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class CounterStimulus:
+class CounterStimulus(Params):
     """Per-clock decisions and the waveform timing.
 
     inc, dec: one 0/1 flag each per clock. period: clock period, s; clock edge k rises at
@@ -184,20 +152,18 @@ class CounterStimulus:
     t_edge: rise/fall time of every source, s.
     """
 
-    inc: tuple[int, ...]
-    dec: tuple[int, ...]
-    period: float = 100e-9
-    t_edge: float = 1e-9
+    inc: tuple[int, ...] = ()
+    dec: tuple[int, ...] = ()
+    period: float = positive(100e-9, "s", "clock period")
+    t_edge: float = positive(1e-9, "s", "rise/fall time of every source")
 
-    def __post_init__(self) -> None:
+    def validate(self) -> None:
         if len(self.inc) != len(self.dec) or not self.inc:
             raise ConfigError(f"CounterStimulus: inc and dec need the same non-zero length, got "
                               f"{len(self.inc)} and {len(self.dec)}")
         if any(v not in (0, 1) for v in (*self.inc, *self.dec)):
             raise ConfigError("CounterStimulus: inc and dec flags must be 0 or 1")
-        if not self.period > 0:
-            raise ConfigError(f"CounterStimulus.period must be > 0 s, got {self.period}")
-        if not 0 < self.t_edge <= self.period / 20:
+        if not self.t_edge <= self.period / 20:
             raise ConfigError(f"CounterStimulus.t_edge must be in (0, period/20], got {self.t_edge}")
 
     @property
@@ -267,7 +233,7 @@ def random_stimulus(rng: np.random.Generator, n_clocks: int = 240, initial_code:
 
 # --- subcircuits ----------------------------------------------------------------------------------
 
-def cmos_counter_subcircuit(params: CounterParams, tech: Technology) -> SubCircuit:
+def cmos_counter_cell(params: CounterParams, tech: Technology) -> Cell:
     """Transistor-level counter (see the module docstring for pins and behaviour).
 
     Next state: up = inc·!dec·!at_top, dn = dec·!inc·!at_bottom; carry chain
@@ -275,7 +241,8 @@ def cmos_counter_subcircuit(params: CounterParams, tech: Technology) -> SubCircu
     toggle t(i) = cu(i) + cd(i); d(i) = q(i) XOR t(i) = AOI22(q, t, !q, !t).
     """
     n = params.bits
-    c = Cells(tech, params.sizes)
+    s = Schematic(tech, params.name, params.pins)
+    c = Gates(s, params.sizes)
     c.comment("clock: two sharpening inverters, then clkb and clkp driving every flip-flop (tapered")
     c.comment("x2, x4 so that the clkb/clkp overlap, when master and slave are both open, stays short)")
     c.inv(c.inv(c.inv(c.inv("clk", "clk_i1"), "clk_i2", m=2), "clkb", m=4), "clkp", m=6)
@@ -304,12 +271,10 @@ def cmos_counter_subcircuit(params: CounterParams, tech: Technology) -> SubCircu
         if i < n - 1:
             cu = c.inv(c.nand([cu, q[i]], f"cub{i + 1}"), f"cu{i + 1}")
             cd = c.inv(c.nand([cd, qb[i]], f"cdb{i + 1}"), f"cd{i + 1}")
-    sub = SubCircuit(params.subcircuit_name(), *params.pins())
-    sub.raw_spice = "\n".join(c.lines) + "\n"
-    return sub
+    return s.cell()
 
 
-def xspice_counter_subcircuit(params: CounterParams, tech: Technology) -> SubCircuit:
+def xspice_counter_cell(params: CounterParams, tech: Technology) -> Cell:
     """The same counter as XSPICE digital code models: adc_bridge on clk/inc/dec/rst,
     d_and/d_or/d_xor next-state logic, d_dff state with async set/reset from rst,
     dac_bridge to the analog bit outputs (0 / tech.vdd). vdd and vss are not used inside."""
@@ -358,14 +323,15 @@ def xspice_counter_subcircuit(params: CounterParams, tech: Technology) -> SubCir
     lines.append(f"adac [{' '.join(q)}] [{' '.join(bit_names(n))}] cnt_dac")
     lines.append(f".model cnt_dac dac_bridge(out_low=0 out_high={tech.vdd:g} out_undef={tech.vdd / 2:g} "
                  f"t_rise={params.t_edge:.6g} t_fall={params.t_edge:.6g})")
-    sub = SubCircuit(params.subcircuit_name(), *params.pins())
-    sub.raw_spice = "\n".join(lines) + "\n"
-    return sub
+    s = Schematic(tech, params.name, params.pins)
+    for line in lines:
+        s.line(line)
+    return s.cell()
 
 
-def counter_subcircuit(params: CounterParams, tech: Technology) -> SubCircuit:
+def counter_cell(params: CounterParams, tech: Technology) -> Cell:
     """The variant named by ``params.variant``."""
-    builder = cmos_counter_subcircuit if params.variant == "cmos" else xspice_counter_subcircuit
+    builder = cmos_counter_cell if params.variant == "cmos" else xspice_counter_cell
     return builder(params, tech)
 
 
@@ -380,39 +346,21 @@ def counter_testbench(params: CounterParams, tech: Technology, stimulus: Counter
     """The counter driven by ``stimulus`` (default: ``default_stimulus(params)``), rst pulsed at
     t = 0; bits on nodes b0…; clock on node ``clk``."""
     stimulus = default_stimulus(params) if stimulus is None else stimulus
-    sub = counter_subcircuit(params, tech)
+    cell = counter_cell(params, tech)
     vdd = tech.vdd
-    lines = [str(sub).rstrip(), f"vvdd vdd 0 {vdd:g}", *stimulus.source_lines(vdd),
-             f"xcnt {' '.join(params.pins()[:-1])} 0 {sub.name}"]
+    s = Schematic(tech, vss="0")
+    s.define(cell)
+    s.voltage("vdd", "vdd", "0", vdd)
+    for line in stimulus.source_lines(vdd):
+        s.line(line)
+    s.instance("xcnt", cell, **{p: p for p in cell.pins[:-1]}, vss="0")
     # every internal step ≤ period/10 so that the sampled code before each edge is settled
     analysis = Transient(step=stimulus.period / 20, stop=stimulus.stop, max_step=stimulus.period / 10)
-    name = f"{sub.name}_tb_{stimulus.n_clocks}clk"
+    name = f"{cell.name}_tb_{stimulus.n_clocks}clk"
     # num_threads=1: ngspice's OpenMP device evaluation spins on a loaded machine (measured
     # 0.1 s against 27 s of load time for ten inverters with 2 threads on 2 busy cores)
-    return Testbench(name=name, body="\n".join(lines), analysis=analysis, technology=tech,
+    return Testbench(name=name, body=s.text(), analysis=analysis, technology=tech,
                      options=(("num_threads", "1"),))
-
-
-def decode_codes(result: SimResult, bits: int = 6, vdd: float = 1.8, clock: str = "clk",
-                 lead: float = 0.0) -> np.ndarray:
-    """Signed codes read from ``b0…`` just before each rising edge of ``clock`` (``lead`` s
-    before; 0: the last sample before the edge) and at the last time point: length edges + 1.
-
-    Raises WaveformError when a sampled bit sits between 0.2·vdd and 0.8·vdd (not a logic level).
-    """
-    t = result.time if hasattr(result, "time") else result["time"]
-    edges = crossings(t, result.v(clock), vdd / 2, "rising")
-    samples = np.empty((len(edges) + 1, bits))
-    for i, name in enumerate(bit_names(bits)):
-        v = result.v(name)
-        samples[:-1, i] = sample_before(t, v, edges, lead)
-        samples[-1, i] = v[-1]
-    undefined = (samples > 0.2 * vdd) & (samples < 0.8 * vdd)
-    if undefined.any():
-        k, i = np.argwhere(undefined)[0]
-        raise WaveformError(f"counter output b{i} = {samples[k, i]:.3g} V at sample {k} is not a logic level")
-    levels = (samples > vdd / 2).astype(int)
-    return np.array([from_bits(row, bits) for row in levels], dtype=int)
 
 
 def demo_testbench(params: CounterParams, tech: Technology) -> Testbench:

@@ -15,7 +15,7 @@ Topology (offset binary; 1 + 63 + 32 unit nFETs, 6 + 1 switch groups, 1 pFET mir
 
 so I_out = (code + 32)·I_lsb − 32·I_lsb. The offset code is built from identical unit devices,
 which keeps the DNL small (no sign-magnitude mid-scale glitch); the pFET mirror gain error
-shows up as a code-0 offset and a gain error, reported by ``dac_linearity``. The output is not
+shows up as a code-0 offset and a gain error, reported by ``measure.dac.dac_linearity``. The output is not
 cascoded: its current changes by ~3 LSB per volt of output voltage at code 8 (DIBL of the two
 output mirrors; ``dac_code_testbench``), < 0.4 LSB for a neuron-input node that stays within ±0.1 V.
 Settling (tt, i_lsb = 100 pA, gear integration): within ~1 pA of the DC value 60 µs after the
@@ -36,75 +36,52 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
-import pandas as pd
-from PySpice.Spice.Netlist import SubCircuit
-
-from ebn_circuit.circuits.primitives import (SWITCH, Size, add, diode, inverter, mirror_out,
-                                             reference_current, switch)
+from ebn_circuit.circuits.analysis import DcSweep
+from ebn_circuit.circuits.codes import BITS, bit_names, code_bits, code_range
+from ebn_circuit.circuits.schematic import SWITCH, Cell, Schematic, Size, cell_name
+from ebn_circuit.circuits.testbench import Testbench
 from ebn_circuit.errors import ConfigError
-from ebn_circuit.spice.analysis import DcSweep
-from ebn_circuit.spice.result import SimResult
-from ebn_circuit.spice.testbench import Testbench
+from ebn_circuit.params import Params, param, positive
 from ebn_circuit.technology.core import Technology
 
-BITS = 6
-CODE_MIN, CODE_MAX = -(2 ** (BITS - 1)), 2 ** (BITS - 1) - 1   # of the default 6-bit DAC
-PINS = tuple(f"b{k}" for k in range(BITS)) + ("iref", "iout", "vdd", "vss")
+CODE_MIN, CODE_MAX = code_range(BITS)   # of the default 6-bit DAC
+PINS = (*bit_names(BITS), "iref", "iout", "vdd", "vss")
 POLARITIES = ("source", "sink", "offset")
 
-
-def code_range(bits: int = BITS) -> tuple[int, int]:
-    """Smallest and largest two's-complement code of ``bits`` bits."""
-    return -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
-
-
-def code_bits(code: int, bits: int = BITS) -> tuple[int, ...]:
-    """Two's-complement bits (b0 first) of a code in −2^(bits−1) … 2^(bits−1) − 1."""
-    lo, hi = code_range(bits)
-    if not (lo <= code <= hi) or int(code) != code:
-        raise ConfigError(f"DAC code must be an integer in {lo}…{hi}, got {code}")
-    u = int(code) % 2 ** bits
-    return tuple((u >> k) & 1 for k in range(bits))
+__all__ = ["BITS", "CODE_MAX", "CODE_MIN", "DacCodeParams", "DacParams", "DacSweepParams", "PINS", "POLARITIES",
+           "code_bits", "code_range", "dac_cell", "dac_code_testbench", "dac_sweep_testbench"]
 
 
 @dataclass(frozen=True)
-class DacParams:
-    """Weight DAC: bits (sign included, two's complement); i_lsb (A) is the unit current, forced
-    into ``iref`` by the reference source;
-    unit_w, unit_l (m): the unit nFET current source; mirror_w, mirror_l (m): the output pFET mirror.
-    Sized for mismatch (Monte Carlo, 2×8 µm units: max |DNL| 0.17–0.54 LSB over 6 seeds, 1×4 µm:
-    0.27–1.07 LSB; always monotonic)."""
+class DacParams(Params):
+    """Weight DAC. Sized for mismatch (Monte Carlo, 2×8 µm units: max |DNL| 0.17–0.54 LSB over 6
+    seeds, 1×4 µm: 0.27–1.07 LSB; always monotonic)."""
 
-    i_lsb: float = 100e-12
-    bits: int = BITS
-    unit_w: float = 2e-6
-    unit_l: float = 8e-6
-    mirror_w: float = 2e-6
-    mirror_l: float = 8e-6
-    polarity: str = "source"
+    i_lsb: float = positive(100e-12, "A", "the unit current, forced into iref by the reference source")
+    bits: int = param(BITS, integer=True, low=2, high=10, low_inclusive=True, doc="code width, sign included")
+    unit_w: float = positive(2e-6, "m", "width of the unit nFET current source")
+    unit_l: float = positive(8e-6, "m", "length of the unit nFET current source")
+    mirror_w: float = positive(2e-6, "m", "width of the output pFET mirror")
+    mirror_l: float = positive(8e-6, "m", "length of the output pFET mirror")
+    polarity: str = param("source", choices=POLARITIES,
+                          doc="source: code·I_lsb sourced; sink: the same sunk; offset: (code + 2^(bits−1))·I_lsb")
 
-    def __post_init__(self) -> None:
-        if self.polarity not in POLARITIES:
-            raise ConfigError(f"DacParams.polarity must be one of {', '.join(POLARITIES)}, got {self.polarity!r}")
-        if int(self.bits) != self.bits or not 2 <= self.bits <= 10:
-            raise ConfigError(f"DacParams.bits must be an integer in 2…10 (sign included), got {self.bits}")
-        if not self.i_lsb > 0:
-            raise ConfigError(f"DacParams.i_lsb must be > 0 A, got {self.i_lsb}")
+    def validate(self) -> None:
         if self.i_lsb * 2 ** self.bits > 1e-6:
             raise ConfigError(f"DacParams.i_lsb={self.i_lsb} A: full scale 2^bits·i_lsb leaves subthreshold; "
                               f"use ≤ {1e-6 / 2 ** self.bits:.3g} A")
-        for field in ("unit_w", "unit_l", "mirror_w", "mirror_l"):
-            if not getattr(self, field) > 0:
-                raise ConfigError(f"DacParams.{field} must be > 0 m, got {getattr(self, field)}")
 
     @property
     def pins(self) -> tuple[str, ...]:
-        return tuple(f"b{k}" for k in range(self.bits)) + ("iref", "iout", "vdd", "vss")
+        return (*bit_names(self.bits), "iref", "iout", "vdd", "vss")
+
+    @property
+    def name(self) -> str:
+        return cell_name("weight_dac", self)
 
 
-def dac_subckt(params: DacParams, tech: Technology, name: str = "weight_dac") -> SubCircuit:
-    """The DAC as a PySpice SubCircuit with pins ``params.pins`` (b0 … b<bits−1> iref iout vdd vss).
+def dac_cell(params: DacParams, tech: Technology) -> Cell:
+    """The DAC subcircuit with pins ``params.pins`` (b0 … b<bits−1> iref iout vdd vss).
 
     polarity "source": I_out = code·I_lsb sourced into the node on ``iout`` (as described above).
     polarity "sink": the same current *sunk* from it: the switched units pull (code + 32)·I_lsb
@@ -118,47 +95,42 @@ def dac_subckt(params: DacParams, tech: Technology, name: str = "weight_dac") ->
     sign, half = params.bits - 1, 2 ** (params.bits - 1)
     # source, offset: the switched units sum on isum, mirrored out; sink: they pull from iout directly
     cells_to = "iout" if params.polarity == "sink" else "isum"
-    sub = SubCircuit(name, *params.pins)
-    add(sub, diode(tech, "mref", "n", "iref", "vss", unit))
+    s = Schematic(tech, params.name, params.pins)
+    s.diode("mref", "n", "iref", "vss", unit)
     for k in range(params.bits):
         gate = f"b{k}" if k < sign else f"b{k}_n"   # offset binary: the sign bit inverted
-        add(sub,
-            mirror_out(tech, f"mcs_{k}", "n", f"cs_{k}", "iref", "vss", unit.times(2 ** k)),
-            switch(tech, f"msw_{k}", "n", cells_to, f"cs_{k}", gate, SWITCH.times(2 ** k)))
-    add(sub, inverter(tech, "inv_sign", f"b{sign}", f"b{sign}_n"))
+        s.fet(f"mcs_{k}", "n", f"cs_{k}", "iref", "vss", unit.times(2 ** k))
+        s.switch(f"msw_{k}", "n", cells_to, f"cs_{k}", gate, SWITCH.times(2 ** k))
+    s.inverter("inv_sign", f"b{sign}", f"b{sign}_n")
     if params.polarity in ("source", "offset"):
-        add(sub,
-            diode(tech, "mp_in", "p", "isum", "vdd", mirror),
-            mirror_out(tech, "mp_out", "p", "iout", "isum", "vdd", mirror))
+        s.diode("mp_in", "p", "isum", "vdd", mirror)
+        s.fet("mp_out", "p", "iout", "isum", "vdd", mirror)
     if params.polarity == "source":
-        add(sub,
-            switch(tech, "msw_off", "n", "iout", "cs_off", "vdd", SWITCH.times(half)),
-            mirror_out(tech, "mcs_off", "n", "cs_off", "iref", "vss", unit.times(half)))
+        s.switch("msw_off", "n", "iout", "cs_off", "vdd", SWITCH.times(half))
+        s.fet("mcs_off", "n", "cs_off", "iref", "vss", unit.times(half))
     elif params.polarity == "sink":
-        add(sub,
-            switch(tech, "msw_off", "n", "ioff", "cs_off", "vdd", SWITCH.times(half)),
-            mirror_out(tech, "mcs_off", "n", "cs_off", "iref", "vss", unit.times(half)),
-            diode(tech, "mp_off", "p", "ioff", "vdd", mirror),
-            mirror_out(tech, "mp_back", "p", "iout", "ioff", "vdd", mirror))
-    return sub
+        s.switch("msw_off", "n", "ioff", "cs_off", "vdd", SWITCH.times(half))
+        s.fet("mcs_off", "n", "cs_off", "iref", "vss", unit.times(half))
+        s.diode("mp_off", "p", "ioff", "vdd", mirror)
+        s.fet("mp_back", "p", "iout", "ioff", "vdd", mirror)
+    return s.cell()
+
+
+def held_code(s: Schematic, code: int, bits: int, vdd: float) -> None:
+    """Voltage sources holding ``code`` on the bit nodes b0… (0 / vdd)."""
+    for k, bit in enumerate(code_bits(code, bits)):
+        s.voltage(f"b{k}", f"b{k}", "0", vdd * bit)
 
 
 @dataclass(frozen=True)
-class DacSweepParams:
-    """All codes in one .dc sweep: v(code) steps −32…31 (6 bits) and behavioural sources decode
-    it into b0…b5 (0 / vdd). The output pin is held at v_out (V), the neuron-input node voltage.
-    seed: Monte-Carlo instance (with ``tech.with_mismatch(True)``); None for none."""
+class DacSweepParams(Params):
+    """All codes in one .dc sweep: v(code) steps −32…31 (6 bits) and behavioural sources decode it
+    into b0…b5 (0 / vdd); the output pin is held at v_out, the neuron-input node voltage."""
 
-    dac: DacParams = DacParams()
-    v_out: float = 0.9
-    gmin: float = 1e-15
+    dac: DacParams = param(default_factory=DacParams, kind=DacParams)
+    v_out: float = param(0.9, unit="V", low=0.0, high=1.8, high_inclusive=False, doc="output pin voltage")
+    gmin: float = param(1e-15, unit="S", low=0.0, high=1e-12, doc="ngspice gmin (1e-12 would leak ~1 % of an LSB)")
     seed: int | None = None
-
-    def __post_init__(self) -> None:
-        if not 0 < self.v_out < 1.8:
-            raise ConfigError(f"DacSweepParams.v_out must be inside the 1.8 V supply, got {self.v_out}")
-        if not 0 < self.gmin <= 1e-12:
-            raise ConfigError(f"DacSweepParams.gmin must be in (0, 1e-12] S, got {self.gmin}")
 
 
 def dac_sweep_testbench(params: DacSweepParams, tech: Technology) -> Testbench:
@@ -167,111 +139,64 @@ def dac_sweep_testbench(params: DacSweepParams, tech: Technology) -> Testbench:
     vdd, bits = tech.vdd, params.dac.bits
     lo, hi = code_range(bits)
     w = f"(v(code)+{-lo + 0.25:g})"  # offset code (sign bit inverted) + margin against rounding
-    decoders = [f"bb{k} b{k} 0 v={vdd:g}*(floor({w}/{2 ** k})-2*floor({w}/{2 ** (k + 1)}))" for k in range(bits - 1)]
-    decoders.append(f"bb{bits - 1} b{bits - 1} 0 v={vdd:g}*(1-floor({w}/{2 ** (bits - 1)}))")
-    return _bench("dac_code_sweep", params.dac, tech, ["vcode code 0 0", *decoders], params.v_out,
-                  DcSweep("vcode", lo, hi, 1.0), params.gmin, params.seed)
+    s = _bench_top(params.dac, tech)
+    s.voltage("code", "code", "0", 0)
+    for k in range(bits - 1):
+        s.line(f"bb{k} b{k} 0 v={vdd:g}*(floor({w}/{2 ** k})-2*floor({w}/{2 ** (k + 1)}))")
+    s.line(f"bb{bits - 1} b{bits - 1} 0 v={vdd:g}*(1-floor({w}/{2 ** (bits - 1)}))")
+    return _bench(s, "dac_code_sweep", params.dac, tech, params.v_out, DcSweep("vcode", lo, hi, 1.0),
+                  params.gmin, params.seed)
 
 
-def _bench(name: str, dac: DacParams, tech: Technology, code_sources: list[str], v_out: float, analysis,
-           gmin: float, seed: int | None) -> Testbench:
-    sub = dac_subckt(dac, tech)
-    body = [str(sub).rstrip(),
-            f"vdd vdd 0 {tech.vdd:g}",
-            "vss vss 0 0",
-            *code_sources,
-            *reference_current("ref", "iref", dac.i_lsb),   # the unit current into the diode mref
-            "* the neuron-input node: current sourced by the DAC enters vout's + terminal",
-            f"vout iout 0 {v_out:g}",
-            f"xdac {' '.join(dac.pins)} {sub.name}"]
-    return Testbench(name=name, body="\n".join(body), technology=tech, analysis=analysis,
+def _bench_top(dac: DacParams, tech: Technology) -> Schematic:
+    s = Schematic(tech, vss="0")
+    s.define(dac_cell(dac, tech))
+    s.voltage("dd", "vdd", "0", tech.vdd)
+    s.voltage("ss", "vss", "0", 0)
+    return s
+
+
+def _bench(s: Schematic, name: str, dac: DacParams, tech: Technology, v_out: float, analysis, gmin: float,
+           seed: int | None) -> Testbench:
+    cell = dac_cell(dac, tech)
+    s.reference("ref", "iref", dac.i_lsb)   # the unit current into the diode mref
+    s.comment("the neuron-input node: current sourced by the DAC enters vout's + terminal")
+    s.voltage("out", "iout", "0", v_out)
+    s.instance("xdac", cell, **{p: p for p in cell.pins})
+    return Testbench(name=name, body=s.text(), technology=tech, analysis=analysis,
                      options=(("gmin", f"{gmin:g}"),), seed=seed)
 
 
 @dataclass(frozen=True)
-class DacCodeParams:
-    """One code held on the bit pins (0 / vdd); the output voltage is swept from v_out_min to
-    v_out_max in v_out_step (V): the output characteristic (compliance) at that code. gmin, seed
-    as in ``DacSweepParams``."""
+class DacCodeParams(Params):
+    """One code held on the bit pins (0 / vdd); the output voltage swept from v_out_min to v_out_max
+    in v_out_step: the output characteristic (compliance) at that code."""
 
-    dac: DacParams = DacParams()
-    code: int = 8
-    v_out_min: float = 0.2
-    v_out_max: float = 1.6
-    v_out_step: float = 0.1
-    gmin: float = 1e-15
+    dac: DacParams = param(default_factory=DacParams, kind=DacParams)
+    code: int = param(8, integer=True, low=-512, high=511, low_inclusive=True, doc="the code held")
+    v_out_min: float = param(0.2, unit="V", low=0.0, high=1.8, high_inclusive=False)
+    v_out_max: float = param(1.6, unit="V", low=0.0, high=1.8, high_inclusive=False)
+    v_out_step: float = positive(0.1, "V", "sweep step")
+    gmin: float = param(1e-15, unit="S", low=0.0, high=1e-12)
     seed: int | None = None
 
-    def __post_init__(self) -> None:
+    def validate(self) -> None:
         lo, hi = code_range(self.dac.bits)
-        if int(self.code) != self.code or not lo <= self.code <= hi:
+        if not lo <= self.code <= hi:
             raise ConfigError(f"DacCodeParams.code must be an integer in {lo}…{hi} for a {self.dac.bits}-bit "
                               f"DAC, got {self.code}")
-        if not 0 < self.v_out_min < self.v_out_max < 1.8:
-            raise ConfigError(f"DacCodeParams: need 0 < v_out_min < v_out_max < 1.8 V, got "
-                              f"{self.v_out_min}, {self.v_out_max}")
-        if not 0 < self.v_out_step <= self.v_out_max - self.v_out_min:
+        if not self.v_out_min < self.v_out_max:
+            raise ConfigError(f"DacCodeParams: need v_out_min < v_out_max, got {self.v_out_min}, {self.v_out_max}")
+        if not self.v_out_step <= self.v_out_max - self.v_out_min:
             raise ConfigError(f"DacCodeParams.v_out_step must be in (0, v_out_max − v_out_min], got {self.v_out_step}")
-        if not 0 < self.gmin <= 1e-12:
-            raise ConfigError(f"DacCodeParams.gmin must be in (0, 1e-12] S, got {self.gmin}")
 
 
 def dac_code_testbench(params: DacCodeParams, tech: Technology) -> Testbench:
     """One code, output voltage swept: i(vout) (A, positive = sourced) against v(v-sweep)."""
-    bits = code_bits(params.code, params.dac.bits)
-    sources = [f"vb{k} b{k} 0 {tech.vdd * bit:g}" for k, bit in enumerate(bits)]
-    return _bench(f"dac_code_{params.code}_output", params.dac, tech, sources, params.v_out_min,
+    s = _bench_top(params.dac, tech)
+    held_code(s, params.code, params.dac.bits, tech.vdd)
+    return _bench(s, f"dac_code_{params.code}_output", params.dac, tech, params.v_out_min,
                   DcSweep("vout", params.v_out_min, params.v_out_max, params.v_out_step), params.gmin, params.seed)
-
-
-def dac_table(result: SimResult, instance: int | str = 0, polarity: str = "source") -> pd.DataFrame:
-    """The code → current table of a sweep result: columns instance, code, current (A, the signed
-    weight current: positive = sourced into the output node for a "source" or "offset" DAC, sunk
-    from it for a "sink" DAC), the format the network layer reads."""
-    sweep = next(v for k, v in result.vectors.items() if k.startswith("v(v-sweep)") or k == "v(code)")
-    sign = -1.0 if polarity == "sink" else 1.0
-    return pd.DataFrame({"instance": instance, "code": np.rint(sweep).astype(int),
-                         "current": sign * np.asarray(result.i("vout"), dtype=float)})
-
-
-def measure_dac_table(simulator, params: DacSweepParams, tech: Technology, instance: int | str = 0) -> pd.DataFrame:
-    """Run the all-code sweep and return its table (see ``dac_table``)."""
-    return dac_table(simulator.run(dac_sweep_testbench(params, tech)), instance, params.dac.polarity)
-
-
-@dataclass(frozen=True)
-class DacLinearity:
-    """lsb: endpoint LSB (A); offset: current at code 0 (A); dnl, inl: per code step / code in LSB."""
-
-    lsb: float
-    offset: float
-    dnl: np.ndarray
-    inl: np.ndarray
-
-    @property
-    def dnl_max(self) -> float:
-        return float(np.max(np.abs(self.dnl)))
-
-    @property
-    def inl_max(self) -> float:
-        return float(np.max(np.abs(self.inl)))
-
-    @property
-    def monotonic(self) -> bool:
-        return bool(np.all(self.dnl > -1.0))
-
-
-def dac_linearity(table: pd.DataFrame) -> DacLinearity:
-    """Endpoint-fit DNL and INL of one instance's code → current table."""
-    table = table.sort_values("code")
-    codes, current = table["code"].to_numpy(), table["current"].to_numpy()
-    if len(codes) < 2:
-        raise ConfigError("dac_linearity needs at least two codes")
-    lsb = (current[-1] - current[0]) / (codes[-1] - codes[0])
-    dnl = np.diff(current) / np.diff(codes) / lsb - 1.0
-    inl = (current - (current[0] + (codes - codes[0]) * lsb)) / lsb
-    offset = float(np.interp(0, codes, current))
-    return DacLinearity(lsb=float(lsb), offset=offset, dnl=dnl, inl=inl)
 
 
 NETLISTS = {

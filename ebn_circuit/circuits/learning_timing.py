@@ -1,5 +1,5 @@
-"""Timing of the learning block: the comparator-reset delay element, the pulse schedule of its
-testbenches, and the per-pulse readout of a simulated run.
+"""Timing of the learning block: the comparator-reset delay element and the pulse schedule of its
+testbenches (the per-pulse readout of a run is ``measure.learning_block``).
 
 Delay element (transistor level)::
 
@@ -25,14 +25,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
-from ebn_circuit.circuits.counter import from_bits
-from ebn_circuit.circuits.primitives import SWITCH, Size, device, diode, ideal_capacitor, inverter, mirror_out
-from ebn_circuit.errors import ConfigError, WaveformError
-from ebn_circuit.measure.events import crossings, sample_before
-from ebn_circuit.rule import DEC, INC, NONE, SL
-from ebn_circuit.technology.core import Technology
+from ebn_circuit.circuits.comparator import pwl
+from ebn_circuit.circuits.schematic import SWITCH, Schematic, Size
+from ebn_circuit.errors import ConfigError
+from ebn_circuit.params import Params, positive
 
 STARVE = Size(2e-6, 4e-6)
 
@@ -42,39 +39,38 @@ def nominal_delay(c_delay: float, i_delay: float, vdd: float = 1.8) -> float:
     return c_delay * vdd / 2 / i_delay
 
 
-def delay_element(tech: Technology, inp: str, out: str, ibias: str, c_delay: float) -> list[str]:
-    """Device lines: ``out`` = NOT(``inp`` delayed on both edges); ``ibias`` is the nFET diode
-    node into which the reference current I_delay is forced."""
-    lines = ["* delay element: current-starved inverter on an ideal capacitor"]
-    for group in (diode(tech, "mdl_in", "n", ibias, "vss", STARVE),
-                  mirror_out(tech, "mdl_p", "n", "dlp", ibias, "vss", STARVE),
-                  diode(tech, "mdl_pd", "p", "dlp", "vdd", STARVE),
-                  device(tech, "mdl_ps", "p", "dsp", "dlp", "vdd", STARVE),
-                  device(tech, "mdl_pw", "p", "xd", inp, "dsp", SWITCH.times(2)),
-                  device(tech, "mdl_nw", "n", "xd", inp, "dsn", SWITCH),
-                  device(tech, "mdl_ns", "n", "dsn", ibias, "vss", STARVE),
-                  ideal_capacitor("delay", "xd", "vss", c_delay),
-                  inverter(tech, "inv_xd", "xd", "xd_n"),
-                  inverter(tech, "inv_crst", "xd_n", out)):
-        lines += [group] if isinstance(group, str) else list(group)
-    return lines
+def delay_element(s: Schematic, inp: str, out: str, ibias: str, c_delay: float) -> None:
+    """``out`` = NOT(``inp`` delayed on both edges); ``ibias`` is the nFET diode node into which
+    the reference current I_delay is forced."""
+    s.comment("delay element: current-starved inverter on an ideal capacitor")
+    s.diode("mdl_in", "n", ibias, "vss", STARVE)
+    s.fet("mdl_p", "n", "dlp", ibias, "vss", STARVE)
+    s.diode("mdl_pd", "p", "dlp", "vdd", STARVE)
+    s.fet("mdl_ps", "p", "dsp", "dlp", "vdd", STARVE)
+    s.fet("mdl_pw", "p", "xd", inp, "dsp", SWITCH.times(2))
+    s.fet("mdl_nw", "n", "xd", inp, "dsn", SWITCH)
+    s.fet("mdl_ns", "n", "dsn", ibias, "vss", STARVE)
+    s.comment("ideal capacitor")
+    s.capacitor("delay", "xd", "vss", c_delay)
+    s.inverter("inv_xd", "xd", "xd_n")
+    s.inverter("inv_crst", "xd_n", out)
 
 
 @dataclass(frozen=True)
-class PulseSchedule:
+class PulseSchedule(Params):
     """One presynaptic pulse per I_before level (A); i_omega: the I_mem jump during each pulse (A,
     one value or one per level; I_mem is kept ≥ level/4, as a real membrane current stays positive).
     Times in s. hold_code: re-assert the counter preset between pulses."""
 
-    levels: tuple[float, ...]
+    levels: tuple[float, ...] = (9e-9,)
     i_omega: tuple[float, ...] = (0.0,)
-    t_track: float = 200e-6
-    t_pulse: float = 150e-6
-    t_edge: float = 100e-9
-    t_jump_delay: float = 5e-6
+    t_track: float = positive(200e-6, "s", "I_mem level held before each pulse (S&H track, counter preset)")
+    t_pulse: float = positive(150e-6, "s", "pulse width (the decision comes after the reset delay)")
+    t_edge: float = positive(100e-9, "s", "edge time")
+    t_jump_delay: float = positive(5e-6, "s", "I_mem jump after the rising edge")
     hold_code: bool = True
 
-    def __post_init__(self) -> None:
+    def validate(self) -> None:
         if not self.levels or any(not (lvl > 0) for lvl in self.levels):
             raise ConfigError(f"PulseSchedule.levels must be positive currents (A), got {self.levels}")
         if len(self.i_omega) not in (1, len(self.levels)):
@@ -106,8 +102,8 @@ class PulseSchedule:
     def falls(self) -> np.ndarray:
         return self.rises() + self.t_pulse
 
-    def source_lines(self, vdd: float) -> list[str]:
-        """Sources: vpulse (pulse), vrst (rst), iimem (I_mem into node imem_s)."""
+    def draw_sources(self, s: Schematic, vdd: float) -> None:
+        """Sources: vpulse (pulse), vrst (rst), iimem (I_mem into node imem_s), vimem (its sense)."""
         te = self.t_edge
         pulse, rst = [(0.0, 0.0)], [(0.0, vdd), (20e-6, vdd), (20e-6 + te, 0.0)]
         imem = [(0.0, self.levels[0])]
@@ -123,70 +119,8 @@ class PulseSchedule:
             if self.hold_code:
                 rst += [(fall + 60e-6, 0.0), (fall + 60e-6 + te, vdd), (fall + 120e-6, vdd),
                         (fall + 120e-6 + te, 0.0)]
-        pwl = lambda pts: "pwl(" + " ".join(f"{t:.9g} {v:.9g}" for t, v in pts) + ")"  # noqa: E731
-        return [f"vpulse pulse 0 {pwl(pulse)}", f"vrst rst 0 {pwl(rst)}",
-                "* I_mem copy sourced into the block; vimem senses it",
-                f"iimem vdd imem_s {pwl(imem)}", "vimem imem_s imem 0"]
-
-
-def decision_from_flags(inc, dec, sl) -> np.ndarray:
-    """INC / DEC when only that flag is set; SL when sl is set or when inc and dec are both set (the
-    bounds are inverted by offsets larger than I_SL: the counter holds, as for SL); NONE when no flag
-    is set (the comparators did not decide)."""
-    inc, dec, sl = (np.asarray(f, dtype=int) for f in (inc, dec, sl))
-    return np.where((inc == 1) & (dec == 0), INC, np.where((dec == 1) & (inc == 0), DEC,
-                    np.where((sl == 1) | ((inc == 1) & (dec == 1)), SL, NONE)))
-
-
-def pulse_readout(schedule: PulseSchedule, result, vdd: float, bits: int, instance: str = "xlb",
-                  omega_ratio: float = 0.5) -> pd.DataFrame:
-    """One row per pulse (currents in A):
-
-    i_before: I_mem input just before the rising edge; i_held_l / i_held_u: the held copies at the
-    decision (just before the fall); r_omega_l / r_omega_u: the replica DACs' r·I_Ω at the decision;
-    i_omega: their mean / omega_ratio; inc, dec, sl: flags just before the fall (0/1); decision:
-    INC/SL/DEC (+1/0/−1) from the flags (``decision_from_flags``), NONE (−2) when none is set; code_before:
-    the code just before the rising edge; code_mid: just before the fall (the old code must still be
-    there: one step per pulse, at its end); code_after: 50 µs after the fall (after the step).
-    Timing (s): t_release, comparator reset released (crst falls) after the rising edge; t_flag, the
-    first decision flag rises after the rising edge; t_clear, crst rises again after the falling edge.
-    """
-    t = result.time
-    rises, falls = schedule.rises(), schedule.falls()
-    before_fall = falls - schedule.t_edge
-
-    def flag(name):
-        return (sample_before(t, result.v(name), before_fall) > vdd / 2).astype(int)
-
-    def code_at(times):
-        levels = np.array([sample_before(t, result.v(f"b{k}"), times) for k in range(bits)]).T
-        if np.any((levels > 0.2 * vdd) & (levels < 0.8 * vdd)):
-            raise WaveformError("learning block: a code bit is not at a logic level when sampled")
-        return np.array([from_bits((row > vdd / 2).astype(int), bits) for row in levels])
-
-    inc, dec, sl = flag("inc"), flag("dec"), flag("sl")
-    decision = decision_from_flags(inc, dec, sl)
-    cur = lambda name, times: np.interp(times, t, result.i(name))  # noqa: E731
-    r_l, r_u = cur(f"v.{instance}.vomega_l", before_fall), cur(f"v.{instance}.vomega_u", before_fall)
-    crst = result.v(f"{instance}.crst")
-    flag_edges = np.sort(np.concatenate([crossings(t, result.v(n), vdd / 2, "rising") for n in ("inc", "dec", "sl")]))
-
-    def first_after(times, events):
-        index = np.searchsorted(events, times)
-        return np.array([events[i] - x if i < len(events) else np.nan for x, i in zip(times, index)])
-
-    edges = crossings(t, result.v("pulse"), vdd / 2, "rising")
-    if len(edges) != len(rises):
-        raise WaveformError(f"learning block: expected {len(rises)} pulses, found {len(edges)}")
-    return pd.DataFrame({
-        "pulse": np.arange(len(rises)), "onset": rises, "level": np.asarray(schedule.levels),
-        "i_before": sample_before(t, result.i("vimem"), rises),
-        "i_held_l": cur(f"v.{instance}.vheld_l", before_fall), "i_held_u": cur(f"v.{instance}.vheld_u", before_fall),
-        "r_omega_l": r_l, "r_omega_u": r_u, "i_omega": (r_l + r_u) / 2 / omega_ratio,
-        "inc": inc, "dec": dec, "sl": sl, "decision": decision,
-        "code_before": code_at(rises - schedule.t_edge), "code_mid": code_at(before_fall),
-        "code_after": code_at(falls + 50e-6),
-        "t_release": first_after(rises, crossings(t, crst, vdd / 2, "falling")),
-        "t_flag": first_after(rises, flag_edges),
-        "t_clear": first_after(falls, crossings(t, crst, vdd / 2, "rising")),
-    })
+        s.voltage("pulse", "pulse", "0", pwl(pulse))
+        s.voltage("rst", "rst", "0", pwl(rst))
+        s.comment("I_mem copy sourced into the block; vimem senses it")
+        s.current("imem", "vdd", "imem_s", pwl(imem))
+        s.voltage("imem", "imem_s", "imem", 0)

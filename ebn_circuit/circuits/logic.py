@@ -1,59 +1,45 @@
 """Static-CMOS logic cells as SPICE lines: inverter, NAND, NOR, AOI22 (XOR), transmission gate,
 and a master–slave D flip-flop with an asynchronous preset to 0 or 1.
 
-Each cell function appends its device lines to a ``Cells`` netlist and returns the output node,
-so that a block builder reads like its gate-level schematic. Supply nodes are ``vdd``/``vss``;
-nFET bulks tie to ``vss``, pFET bulks to ``vdd``.
+Each gate draws its devices on a ``Schematic`` (the one device vocabulary) and returns the
+output node, so that a block builder reads like its gate-level schematic. Devices get fresh
+names (mn1, mp2, …); nFET bulks tie to the schematic's vss, pFET bulks to its vdd.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
+from ebn_circuit.circuits.schematic import Schematic, Size
 from ebn_circuit.errors import ConfigError
-from ebn_circuit.technology.core import Technology
+from ebn_circuit.params import Params, positive
 
 
 @dataclass(frozen=True)
-class GateSizes:
-    """Device sizes of every gate, metres: nFET width ``wn``, pFET width ``wp``, length ``l``.
-    Series stacks use the same widths (the cells are small and only need to be correct)."""
+class GateSizes(Params):
+    """Device sizes of every gate. Series stacks use the same widths (the cells are small and only
+    need to be correct)."""
 
-    wn: float = 0.42e-6
-    wp: float = 0.84e-6
-    l: float = 0.15e-6
-
-    def __post_init__(self) -> None:
-        for name in ("wn", "wp", "l"):
-            if not getattr(self, name) > 0:
-                raise ConfigError(f"GateSizes.{name} must be > 0 m, got {getattr(self, name)}")
+    wn: float = positive(0.42e-6, "m", "nFET width")
+    wp: float = positive(0.84e-6, "m", "pFET width")
+    l: float = positive(0.15e-6, "m", "length of every gate device")
 
 
-@dataclass
-class Cells:
-    """A growing list of device lines for one subcircuit body."""
+class Gates:
+    """Static-CMOS gates drawn on ``schematic`` with ``sizes``."""
 
-    tech: Technology
-    sizes: GateSizes
-    vdd: str = "vdd"
-    vss: str = "vss"
-    lines: list[str] = field(default_factory=list)
-    _count: int = 0
-
-    def _name(self, prefix: str) -> str:
-        self._count += 1
-        return f"{prefix}{self._count}"
+    def __init__(self, schematic: Schematic, sizes: GateSizes):
+        self.s, self.sizes = schematic, sizes
+        self.vdd, self.vss = schematic.vdd, schematic.vss
 
     def _n(self, d: str, g: str, s: str, m: int = 1) -> None:
-        self.lines.append(self.tech.device_line(self._name("mn"), "n", d, g, s, self.vss,
-                                                self.sizes.wn, self.sizes.l, m))
+        self.s.fet(self.s.unique("mn"), "n", d, g, s, Size(self.sizes.wn, self.sizes.l, m))
 
     def _p(self, d: str, g: str, s: str, m: int = 1) -> None:
-        self.lines.append(self.tech.device_line(self._name("mp"), "p", d, g, s, self.vdd,
-                                                self.sizes.wp, self.sizes.l, m))
+        self.s.fet(self.s.unique("mp"), "p", d, g, s, Size(self.sizes.wp, self.sizes.l, m))
 
     def comment(self, text: str) -> None:
-        self.lines.append(f"* {text}")
+        self.s.comment(text)
 
     def inv(self, a: str, y: str, m: int = 1) -> str:
         """Inverter; ``m`` parallel devices (drive strength) of each type."""
@@ -137,6 +123,3 @@ class Cells:
         self.inv(q, sf)
         self.tgate(sf, s1, clk_b, clk)
         return q
-
-    def transistor_count(self) -> int:
-        return sum(1 for line in self.lines if not line.startswith("*"))

@@ -26,10 +26,11 @@ Stages (one line per device in the netlist):
   t_pw ≈ C_rst·V_inv/I_pw, t_ref ≈ C_rst·(vdd - V_inv)/I_ref.
 
 Bias voltages come from ideal reference currents into diode-connected unit devices
-(`ebn_circuit.circuits.bias.diode_bias`): vtau ← I_τ, vthr ← pair_ratio·I_th, vref ← I_ref
-(nFET); vspk ← I_spk_thr, vpw ← I_pw (pFET). Testbenches (and any testbench instantiating this
-neuron) should use ``bias.SUBTHRESHOLD_OPTIONS``: gmin 1e-15 (I_τ is a few pA) and gear
-integration (trapezoidal rings on the clamped membrane during the refractory time).
+(``Schematic.bias``): vtau ← I_τ, vthr ← pair_ratio·I_th, vref ← I_ref (nFET); vspk ← I_spk_thr,
+vpw ← I_pw (pFET). Testbenches (and any testbench instantiating this neuron) should use
+``schematic.SUBTHRESHOLD_OPTIONS``: gmin 1e-15 (I_τ is a few pA) and gear integration
+(trapezoidal rings on the clamped membrane during the refractory time). The pair, its mirror and
+the leak are the DPI core of ``circuits.dpi``, shared with the synapse.
 
 Measured at the defaults (tests/test_circuit_neuron.py, sky130 tt): I_mem ≈ 8.3 nA under a
 2.25 nA drive (DPI prediction 9.0 nA), incremental gain ≈ 3.1 (I_th/I_τ = 4: the leak and the
@@ -39,70 +40,52 @@ input mirrors grow a little with vmem), τ_mem ≈ 19 ms, spike threshold I_in �
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from PySpice.Spice.Netlist import Circuit, SubCircuit
-from PySpice.Unit import u_F, u_V
-
-from ebn_circuit.circuits.bias import (SUBTHRESHOLD_OPTIONS, DeviceSize, check_current, check_matched_size,
-                                       check_positive, diode_bias, fet, leak_size)
-from ebn_circuit.circuits.synapse import DpiSynapseParams, dpi_synapse, pulse_train_pwl, synapse_biases
+from ebn_circuit.circuits import dpi
+from ebn_circuit.circuits.analysis import Transient
+from ebn_circuit.circuits.schematic import (LOGIC_N, LOGIC_P, SUBTHRESHOLD_OPTIONS, SWITCH, Cell, Schematic, Size,
+                                            cell_name)
+from ebn_circuit.circuits.synapse import (DpiSynapseParams, check_pulses, dpi_synapse, matched_size,
+                                          on_chip_capacitor, pulse_train_pwl, subthreshold_current, synapse_biases)
+from ebn_circuit.circuits.testbench import Testbench
 from ebn_circuit.errors import ConfigError
-from ebn_circuit.spice.analysis import Transient
-from ebn_circuit.spice.testbench import Testbench
+from ebn_circuit.params import Params, param, positive
 from ebn_circuit.technology.core import Technology
 
-UNIT = DeviceSize(1e-6, 1e-6)           # the default matched device (DpiNeuronParams.unit_w/unit_l)
-FEEDBACK = DeviceSize(0.42e-6, 2e-6)    # Ma3: limits the positive-feedback current to ~µA
-SWITCH = DeviceSize(0.42e-6, 0.15e-6)
-RESET = DeviceSize(0.42e-6, 1e-6)      # Mrst: beats Ma3, yet slower than Mfast charging vrst
-LOGIC_N = DeviceSize(0.42e-6, 0.15e-6)
-LOGIC_P = DeviceSize(0.84e-6, 0.15e-6)
+UNIT = Size(1e-6, 1e-6)           # the default matched device (DpiNeuronParams.unit_w/unit_l)
+FEEDBACK = Size(0.42e-6, 2e-6)    # Ma3: limits the positive-feedback current to ~µA
+RESET = Size(0.42e-6, 1e-6)       # Mrst: beats Ma3, yet slower than Mfast charging vrst
 PINS = ("iin", "spk", "imem", "vtau", "vthr", "vspk", "vpw", "vref", "vdd", "vss")
 
 
 @dataclass(frozen=True)
-class DpiNeuronParams:
-    """One DPI neuron and its bias currents (SI units).
+class DpiNeuronParams(Params):
+    """One DPI neuron and its bias currents (SI units). Mismatch falls as 1/sqrt(w·l) of the
+    matched devices: I_mem under a fixed input spreads with log-σ ≈ 0.7 at 1×1 µm in sky130
+    Monte Carlo."""
 
-    c_mem: membrane capacitor (F, ideal). i_tau: leak (A), τ_mem = C_mem·U_T/(κ·I_τ).
-    i_th: DPI threshold current (A), membrane gain I_th/I_τ. i_spk_thr: I_mem at which the
-    positive feedback takes over, the spike threshold (A). i_pw: charging current of the reset
-    node during a spike (A), sets the pulse width. i_ref: its discharge current (A), sets the
-    refractory time. c_rst: reset/refractory capacitor (F, ideal). pair_ratio: unit devices in
-    parallel in the pair partner. unit_w, unit_l: size of every matched device (input mirrors,
-    pair units, the mirror into C_mem, output, positive-feedback copy, pulse-width and refractory
-    sources, bias diodes; the leak is unit_w × 4·unit_l). Mismatch falls as 1/sqrt(w·l): I_mem
-    under a fixed input spreads with log-σ ≈ 0.7 at 1×1 µm in sky130 Monte Carlo.
-    """
+    c_mem: float = on_chip_capacitor(2e-12, "membrane capacitor (ideal); τ_mem = C_mem·U_T/(κ·I_τ)")
+    i_tau: float = subthreshold_current(3.6e-12, "leak")
+    i_th: float = subthreshold_current(14.4e-12, "DPI threshold current; membrane gain I_th/I_τ")
+    i_spk_thr: float = subthreshold_current(30e-9, "I_mem at which the positive feedback takes over")
+    i_pw: float = subthreshold_current(70e-9, "charging current of the reset node during a spike (pulse width)")
+    i_ref: float = subthreshold_current(0.7e-9, "discharge current of the reset node (refractory time)")
+    c_rst: float = on_chip_capacitor(1e-12, "reset/refractory capacitor (ideal)")
+    pair_ratio: int = param(50, integer=True, low=1, low_inclusive=True, high=None,
+                            doc="unit devices in parallel in the pair partner")
+    unit_w: float = matched_size(UNIT.w, "width of every matched device (input mirrors, pair units, the "
+                                         "mirror into C_mem, output, feedback copy, pulse-width and refractory "
+                                         "sources, bias diodes; the leak is unit_w × 4·unit_l)")
+    unit_l: float = matched_size(UNIT.l, "length of every matched device")
 
-    c_mem: float = 2e-12
-    i_tau: float = 3.6e-12
-    i_th: float = 14.4e-12
-    i_spk_thr: float = 30e-9
-    i_pw: float = 70e-9
-    i_ref: float = 0.7e-9
-    c_rst: float = 1e-12
-    pair_ratio: int = 50
-    unit_w: float = UNIT.w
-    unit_l: float = UNIT.l
-
-    def __post_init__(self) -> None:
-        check_matched_size("DpiNeuronParams", self)
-        for name in ("c_mem", "c_rst"):
-            check_positive("DpiNeuronParams", name, getattr(self, name), "F")
-            if getattr(self, name) > 1e-9:
-                raise ConfigError(f"DpiNeuronParams.{name}={getattr(self, name)} F is not an on-chip capacitor")
-        for name in ("i_tau", "i_th", "i_spk_thr", "i_pw", "i_ref"):
-            check_current("DpiNeuronParams", name, getattr(self, name), low=0.0, high=1e-6)
+    def validate(self) -> None:
         if self.i_th * self.pair_ratio > 1e-6:
             raise ConfigError(f"DpiNeuronParams: i_th·pair_ratio = {self.i_th * self.pair_ratio:g} A leaves "
                               "subthreshold; lower i_th or pair_ratio")
         if self.i_pw <= 10 * self.i_ref:
             raise ConfigError(f"DpiNeuronParams.i_pw={self.i_pw} A must exceed 10·i_ref={10 * self.i_ref} A, "
                               "else the reset node never charges during a spike")
-        if int(self.pair_ratio) != self.pair_ratio or self.pair_ratio < 1:
-            raise ConfigError(f"DpiNeuronParams.pair_ratio must be an integer >= 1, got {self.pair_ratio}")
 
     @property
     def gain(self) -> float:
@@ -110,179 +93,157 @@ class DpiNeuronParams:
         return self.i_th / self.i_tau
 
     @property
-    def unit(self) -> DeviceSize:
-        return DeviceSize(self.unit_w, self.unit_l)
+    def unit(self) -> Size:
+        return Size(self.unit_w, self.unit_l)
 
     @property
-    def leak(self) -> DeviceSize:
-        return leak_size(self.unit)
-
-    @property
-    def subckt_name(self) -> str:
-        size = "" if self.unit == UNIT else f"_u{self.unit_w * 1e6:g}x{self.unit_l * 1e6:g}"
-        return f"dpi_neuron_c{self.c_mem * 1e12:g}p_r{self.c_rst * 1e12:g}p_m{self.pair_ratio}{size}"
+    def name(self) -> str:
+        return cell_name("dpi_neuron", self)
 
 
-def dpi_neuron(params: DpiNeuronParams, tech: Technology) -> SubCircuit:
+def dpi_neuron(params: DpiNeuronParams, tech: Technology) -> Cell:
     """The DPI neuron subcircuit; pins ``iin spk imem vtau vthr vspk vpw vref vdd vss``.
 
     iin: input summing node (sink the input currents from it). spk: spike output. imem: the
     neuron sinks I_mem into this pin. The others are bias gates and rails.
     """
-    unit, leak = params.unit, params.leak
-    pair = DeviceSize(unit.w, unit.l, params.pair_ratio)
-    sub = SubCircuit(params.subckt_name, *PINS)
-    sub.raw_spice = "\n".join([
-        "* input: currents sunk from iin, mirrored twice into the DPI tail",
-        fet(tech, "ind", "p", "iin", "iin", "vdd", unit),
-        fet(tech, "inc", "p", "vin", "iin", "vdd", unit),
-        fet(tech, "tnd", "n", "vin", "vin", "vss", unit),
-        fet(tech, "tail", "n", "v1", "vin", "vss", unit),
-        "* DPI: differential pair, pFET mirror into C_mem, leak",
-        fet(tech, "thr", "n", "vg", "vthr", "v1", unit),
-        fet(tech, "pair", "n", "vdd", "vmem", "v1", pair),
-        fet(tech, "md", "p", "vg", "vg", "vdd", unit),
-        fet(tech, "mc", "p", "vmem", "vg", "vdd", unit),
-        fet(tech, "tau", "n", "vmem", "vtau", "vss", leak),
-        "* output I_mem",
-        fet(tech, "mem", "n", "imem", "vmem", "vss", unit),
-        "* positive feedback: I_mem copy against I_spk_thr; vfb falls and Ma3 drives vmem up",
-        fet(tech, "a1", "n", "vfb", "vmem", "vss", unit),
-        fet(tech, "a2", "p", "vfb", "vspk", "vdd", unit),
-        fet(tech, "a3", "p", "vmem", "vfb", "vdd", FEEDBACK),
-        "* spike output",
-        fet(tech, "i1p", "p", "spkb", "vmem", "vdd", LOGIC_P),
-        fet(tech, "i1n", "n", "spkb", "vmem", "vss", LOGIC_N),
-        fet(tech, "i2p", "p", "spk", "spkb", "vdd", LOGIC_P),
-        fet(tech, "i2n", "n", "spk", "spkb", "vss", LOGIC_N),
-        "* reset: during a spike vrst ramps up with I_pw; past the inverter threshold rst goes high,",
-        "* Mrst resets vmem and Mfast pulls vrst to vdd; after the spike vrst decays with I_ref",
-        "* and rst holds the reset until vrst falls back through the threshold (refractory)",
-        fet(tech, "pw1", "p", "pw", "spkb", "vdd", SWITCH),
-        fet(tech, "pw2", "p", "vrst", "vpw", "pw", unit),
-        fet(tech, "fast", "p", "vrst", "rstb", "pw", SWITCH),
-        fet(tech, "ref", "n", "vrst", "vref", "vss", unit),
-        fet(tech, "i3p", "p", "rstb", "vrst", "vdd", LOGIC_P),
-        fet(tech, "i3n", "n", "rstb", "vrst", "vss", LOGIC_N),
-        fet(tech, "i4p", "p", "rst", "rstb", "vdd", LOGIC_P),
-        fet(tech, "i4n", "n", "rst", "rstb", "vss", LOGIC_N),
-        fet(tech, "rst", "n", "vmem", "rst", "vss", RESET),
-        "* ideal capacitors",
-    ]) + "\n"
-    sub.C("mem", "vmem", "vss", params.c_mem @ u_F)
-    sub.C("rst", "vrst", "vss", params.c_rst @ u_F)
-    return sub
-
-
-def neuron_biases(params: DpiNeuronParams, tech: Technology, vdd: str = "vdd") -> list[str]:
-    """Testbench bias lines: ideal reference currents into unit diodes for every bias gate."""
     unit = params.unit
-    return (diode_bias(tech, "tau", "n", "vtau", params.i_tau, params.leak, vdd=vdd)
-            + diode_bias(tech, "thr", "n", "vthr", params.i_th * params.pair_ratio, unit, vdd=vdd)
-            + diode_bias(tech, "ref", "n", "vref", params.i_ref, unit, vdd=vdd)
-            + diode_bias(tech, "spk", "p", "vspk", params.i_spk_thr, unit, vdd=vdd)
-            + diode_bias(tech, "pw", "p", "vpw", params.i_pw, unit, vdd=vdd))
+    s = Schematic(tech, params.name, PINS)
+    s.comment("input: currents sunk from iin, mirrored twice into the DPI tail")
+    s.fet("ind", "p", "iin", "iin", "vdd", unit)
+    s.fet("inc", "p", "vin", "iin", "vdd", unit)
+    s.fet("tnd", "n", "vin", "vin", "vss", unit)
+    s.fet("tail", "n", "v1", "vin", "vss", unit)
+    s.comment("DPI: differential pair, pFET mirror into C_mem, leak")
+    dpi.pair_and_mirror(s, "vmem", "vmem", unit, params.pair_ratio)
+    dpi.leak(s, "vmem", unit)
+    s.comment("output I_mem")
+    s.fet("mem", "n", "imem", "vmem", "vss", unit)
+    s.comment("positive feedback: I_mem copy against I_spk_thr; vfb falls and Ma3 drives vmem up")
+    s.fet("a1", "n", "vfb", "vmem", "vss", unit)
+    s.fet("a2", "p", "vfb", "vspk", "vdd", unit)
+    s.fet("a3", "p", "vmem", "vfb", "vdd", FEEDBACK)
+    s.comment("spike output")
+    s.inverter("i1", "vmem", "spkb")
+    s.inverter("i2", "spkb", "spk")
+    s.comment("reset: during a spike vrst ramps up with I_pw; past the inverter threshold rst goes high,\n"
+              "Mrst resets vmem and Mfast pulls vrst to vdd; after the spike vrst decays with I_ref\n"
+              "and rst holds the reset until vrst falls back through the threshold (refractory)")
+    s.fet("pw1", "p", "pw", "spkb", "vdd", SWITCH)
+    s.fet("pw2", "p", "vrst", "vpw", "pw", unit)
+    s.fet("fast", "p", "vrst", "rstb", "pw", SWITCH)
+    s.fet("ref", "n", "vrst", "vref", "vss", unit)
+    s.inverter("i3", "vrst", "rstb")
+    s.inverter("i4", "rstb", "rst")
+    s.fet("rst", "n", "vmem", "rst", "vss", RESET)
+    s.comment("ideal capacitors")
+    s.capacitor("mem", "vmem", "vss", params.c_mem)
+    s.capacitor("rst", "vrst", "vss", params.c_rst)
+    return s.cell()
+
+
+def neuron_biases(s: Schematic, params: DpiNeuronParams) -> None:
+    """Bias lines on a testbench: ideal reference currents into unit diodes for every bias gate."""
+    unit = params.unit
+    dpi.biases(s, params.i_tau, params.i_th, params.pair_ratio, unit)
+    s.bias("ref", "n", "vref", params.i_ref, unit)
+    s.bias("spk", "p", "vspk", params.i_spk_thr, unit)
+    s.bias("pw", "p", "vpw", params.i_pw, unit)
+
+
+NEURON_PINS_AT = dict(iin="iin", spk="spk", imem="imem", vtau="vtau", vthr="vthr", vspk="vspk", vpw="vpw",
+                      vref="vref", vdd="vdd")
+
+
+def below_threshold_start(s: Schematic, instance: str = "xneuron") -> None:
+    s.comment("start the operating point below the spike threshold: with positive feedback the\n"
+              "membrane also has an unstable equilibrium near it, which the DC solver can land on")
+    s.line(f".nodeset v({instance}.vmem)=0.3")
 
 
 @dataclass(frozen=True)
-class NeuronStepParams:
-    """Transient testbench: a DC input current ``i_in`` from t = 0 (the operating point
-    includes it), plus ``i_step`` added at ``t_step`` (10 µs ramp). Currents in A, times in s.
+class NeuronStepParams(Params):
+    """Transient testbench: a DC input current ``i_in`` from t = 0 (the operating point includes
+    it), plus ``i_step`` added at ``t_step`` (10 µs ramp). I_mem is ``i(vimem)`` (> 0), the spike
+    output ``v(spk)``, the membrane ``v(xneuron.vmem)``."""
 
-    I_mem is ``i(vimem)`` (> 0), the spike output ``v(spk)``, the membrane ``v(xneuron.vmem)``.
-    """
+    neuron: DpiNeuronParams = param(default_factory=DpiNeuronParams, kind=DpiNeuronParams)
+    i_in: float = param(2.25e-9, unit="A", low=0.0, high=1e-6, low_inclusive=True, doc="DC input current")
+    i_step: float = param(0.5e-9, unit="A", doc="step added at t_step")
+    t_step: float = param(10e-3, unit="s", low=0.0, low_inclusive=True, doc="time of the step")
+    t_stop: float = positive(0.1, "s", "end of the transient")
+    max_step: float = positive(100e-6, "s", "the simulator's largest internal step")
+    print_step: float = positive(50e-6, "s", "print step")
 
-    neuron: DpiNeuronParams = field(default_factory=DpiNeuronParams)
-    i_in: float = 2.25e-9
-    i_step: float = 0.5e-9
-    t_step: float = 10e-3
-    t_stop: float = 0.1
-    max_step: float = 100e-6
-    print_step: float = 50e-6
-
-    def __post_init__(self) -> None:
-        if not (0 <= self.i_in <= 1e-6 and 0 <= self.i_in + self.i_step <= 1e-6):
+    def validate(self) -> None:
+        if not 0 <= self.i_in + self.i_step <= 1e-6:
             raise ConfigError(f"NeuronStepParams: input currents must stay in [0, 1 µA], got i_in={self.i_in}, "
                               f"i_in + i_step={self.i_in + self.i_step}")
-        for name in ("t_stop", "max_step", "print_step"):
-            check_positive("NeuronStepParams", name, getattr(self, name), "s")
-        if not 0 <= self.t_step < self.t_stop:
+        if not self.t_step < self.t_stop:
             raise ConfigError(f"NeuronStepParams.t_step={self.t_step} s must lie in [0, t_stop={self.t_stop} s)")
 
 
 def neuron_step_testbench(params: NeuronStepParams, tech: Technology) -> Testbench:
     """DPI neuron with bias diodes and an ideal input current sunk from ``iin``; I_mem is sensed
     by the 0 V source ``vimem`` (output drain at vdd)."""
-    neuron = params.neuron
-    circuit = Circuit(f"dpi_neuron_step_{params.i_in * 1e9:g}n_{params.i_step * 1e9:+g}n")
-    circuit.subcircuit(dpi_neuron(neuron, tech))
-    circuit.V("dd", "vdd", circuit.gnd, tech.vdd @ u_V)
-    circuit.V("imem", "vdd", "imem", 0 @ u_V)  # I_mem sense
+    neuron = dpi_neuron(params.neuron, tech)
     i0, i1, t0 = params.i_in, params.i_in + params.i_step, params.t_step
-    circuit.raw_spice = "\n".join(
-        ["* vimem: 0 V source at the I_mem output, i(vimem) = I_mem; iin: input current sunk from iin",
-         f"iin iin 0 PWL(0 {i0:.6g} {t0:.9g} {i0:.6g} {t0 + 10e-6:.9g} {i1:.6g})",
-         "* biases: ideal reference currents into diode-connected devices"]
-        + neuron_biases(neuron, tech)
-        + ["* start the operating point below the spike threshold: with positive feedback the",
-           "* membrane also has an unstable equilibrium near it, which the DC solver can land on",
-           ".nodeset v(xneuron.vmem)=0.3"]) + "\n"
-    circuit.X("neuron", neuron.subckt_name, "iin", "spk", "imem", "vtau", "vthr", "vspk", "vpw", "vref",
-              "vdd", circuit.gnd)
-    return Testbench.from_circuit(circuit, Transient(step=params.print_step, stop=params.t_stop,
-                                                     max_step=params.max_step),
-                                  tech, options=SUBTHRESHOLD_OPTIONS)
+    s = Schematic(tech, vss="0")
+    s.comment("vimem: 0 V source at the I_mem output, i(vimem) = I_mem; iin: input current sunk from iin")
+    s.current("in", "iin", "0", f"PWL(0 {i0:.6g} {t0:.9g} {i0:.6g} {t0 + 10e-6:.9g} {i1:.6g})")
+    s.comment("biases: ideal reference currents into diode-connected devices")
+    neuron_biases(s, params.neuron)
+    below_threshold_start(s)
+    s.define(neuron)
+    s.voltage("dd", "vdd", "0", tech.vdd)
+    s.voltage("imem", "vdd", "imem", 0)
+    s.instance("Xneuron", neuron, **NEURON_PINS_AT, vss="0")
+    return Testbench(f"dpi_neuron_step_{params.i_in * 1e9:g}n_{params.i_step * 1e9:+g}n", s.text(),
+                     Transient(step=params.print_step, stop=params.t_stop, max_step=params.max_step),
+                     tech, options=SUBTHRESHOLD_OPTIONS)
 
 
 @dataclass(frozen=True)
-class NeuronSynapseParams:
-    """Transient testbench: a DPI neuron under a constant drive ``i_in`` (A) with one DPI
-    synapse whose output is summed into the neuron's input node; spikes on the synapse at
-    ``spike_times`` (s), ``pulse_width`` (s) each. I_mem is ``i(vimem)``."""
+class NeuronSynapseParams(Params):
+    """Transient testbench: a DPI neuron under a constant drive ``i_in`` with one DPI synapse
+    whose output is summed into the neuron's input node; spikes on the synapse at
+    ``spike_times`` (s), ``pulse_width`` each. I_mem is ``i(vimem)``."""
 
-    neuron: DpiNeuronParams = field(default_factory=DpiNeuronParams)
-    synapse: DpiSynapseParams = field(default_factory=lambda: DpiSynapseParams(i_w=2e-9))
-    i_in: float = 2.25e-9
+    neuron: DpiNeuronParams = param(default_factory=DpiNeuronParams, kind=DpiNeuronParams)
+    synapse: DpiSynapseParams = param(default_factory=lambda: DpiSynapseParams(i_w=2e-9), kind=DpiSynapseParams)
+    i_in: float = param(2.25e-9, unit="A", low=0.0, high=1e-6, low_inclusive=True, doc="constant drive")
     spike_times: tuple[float, ...] = (20e-3,)
-    pulse_width: float = 1e-3
-    t_stop: float = 80e-3
-    max_step: float = 100e-6
-    print_step: float = 50e-6
+    pulse_width: float = positive(1e-3, "s", "width of each input pulse")
+    t_stop: float = positive(80e-3, "s", "end of the transient")
+    max_step: float = positive(100e-6, "s", "the simulator's largest internal step")
+    print_step: float = positive(50e-6, "s", "print step")
 
-    def __post_init__(self) -> None:
-        check_current("NeuronSynapseParams", "i_in", self.i_in, low=-1e-30, high=1e-6)
-        for name in ("pulse_width", "t_stop", "max_step", "print_step"):
-            check_positive("NeuronSynapseParams", name, getattr(self, name), "s")
-        times = tuple(self.spike_times)
-        if any(t < 0 for t in times) or any(b < a + self.pulse_width + 2e-6 for a, b in zip(times, times[1:])):
-            raise ConfigError(f"NeuronSynapseParams.spike_times must be >= 0, increasing, without overlapping "
-                              f"pulses; got {times}")
-        if times and times[-1] + self.pulse_width >= self.t_stop:
-            raise ConfigError(f"NeuronSynapseParams.t_stop={self.t_stop} s ends before the last pulse")
+    def validate(self) -> None:
+        check_pulses("NeuronSynapseParams", tuple(self.spike_times), self.pulse_width, self.t_stop)
 
 
 def neuron_synapse_testbench(params: NeuronSynapseParams, tech: Technology) -> Testbench:
     """DPI synapse → DPI neuron: the synapse output drain sits on the neuron input node ``iin``
     next to the constant drive; synapse biases are the ``*_syn`` nodes."""
-    neuron, synapse = params.neuron, params.synapse
-    circuit = Circuit(f"dpi_neuron_synapse_n{len(params.spike_times)}")
-    circuit.subcircuit(dpi_neuron(neuron, tech))
-    circuit.subcircuit(dpi_synapse(synapse, tech))
-    circuit.V("dd", "vdd", circuit.gnd, tech.vdd @ u_V)
-    circuit.V("imem", "vdd", "imem", 0 @ u_V)  # I_mem sense
-    circuit.raw_spice = "\n".join(
-        ["* vimem: 0 V source at the I_mem output, i(vimem) = I_mem; iin: constant drive sunk from iin",
-         f"iin iin 0 DC {params.i_in:.6g}",
-         f"vspk spk_in 0 {pulse_train_pwl(tuple(params.spike_times), params.pulse_width, tech.vdd)}",
-         "* biases: ideal reference currents into diode-connected devices"]
-        + neuron_biases(neuron, tech) + synapse_biases(synapse, tech, suffix="_syn")
-        + ["* start the operating point below the spike threshold", ".nodeset v(xneuron.vmem)=0.3"]) + "\n"
-    circuit.X("neuron", neuron.subckt_name, "iin", "spk", "imem", "vtau", "vthr", "vspk", "vpw", "vref",
-              "vdd", circuit.gnd)
-    circuit.X("syn", synapse.subckt_name, "spk_in", "iin", "vw_syn", "vthr_syn", "vtau_syn", "vdd", circuit.gnd)
-    return Testbench.from_circuit(circuit, Transient(step=params.print_step, stop=params.t_stop,
-                                                     max_step=params.max_step),
-                                  tech, options=SUBTHRESHOLD_OPTIONS)
+    neuron, synapse = dpi_neuron(params.neuron, tech), dpi_synapse(params.synapse, tech)
+    s = Schematic(tech, vss="0")
+    s.comment("vimem: 0 V source at the I_mem output, i(vimem) = I_mem; iin: constant drive sunk from iin")
+    s.current("in", "iin", "0", params.i_in)
+    s.voltage("spk", "spk_in", "0", pulse_train_pwl(tuple(params.spike_times), params.pulse_width, tech.vdd))
+    s.comment("biases: ideal reference currents into diode-connected devices")
+    neuron_biases(s, params.neuron)
+    synapse_biases(s, params.synapse, suffix="_syn")
+    s.comment("start the operating point below the spike threshold")
+    s.line(".nodeset v(xneuron.vmem)=0.3")
+    s.define(neuron, synapse)
+    s.voltage("dd", "vdd", "0", tech.vdd)
+    s.voltage("imem", "vdd", "imem", 0)
+    s.instance("Xneuron", neuron, **NEURON_PINS_AT, vss="0")
+    s.instance("Xsyn", synapse, spk="spk_in", isyn="iin", vw="vw_syn", vthr="vthr_syn", vtau="vtau_syn",
+               vdd="vdd", vss="0")
+    return Testbench(f"dpi_neuron_synapse_n{len(params.spike_times)}", s.text(),
+                     Transient(step=params.print_step, stop=params.t_stop, max_step=params.max_step),
+                     tech, options=SUBTHRESHOLD_OPTIONS)
 
 
 NETLISTS = {

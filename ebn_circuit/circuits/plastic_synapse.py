@@ -20,15 +20,14 @@ the neuron's input node; vthr, vtau: the DPI biases, from ``plastic_synapse_bias
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from PySpice.Spice.Netlist import SubCircuit
-
-from ebn_circuit.circuits.bias import diode_bias
-from ebn_circuit.circuits.dac import DacParams, dac_subckt
-from ebn_circuit.circuits.primitives import Size, add, diode, mirror_out
+from ebn_circuit.circuits.codes import bit_names
+from ebn_circuit.circuits.dac import DacParams, dac_cell
+from ebn_circuit.circuits.schematic import Cell, Schematic, Size, cell_name, leak_size
 from ebn_circuit.circuits.synapse import DpiSynapseParams, dpi_synapse
 from ebn_circuit.errors import ConfigError
+from ebn_circuit.params import Params, param
 from ebn_circuit.technology.core import Technology
 
 OUT_MIRROR = Size(2e-6, 4e-6)        # inhibitory output mirror: large for matching
@@ -40,60 +39,57 @@ def default_dpi() -> DpiSynapseParams:
 
 
 @dataclass(frozen=True)
-class PlasticSynapseParams:
-    """dac: the weight DAC (polarity "offset"; its i_lsb is the weight unit, A). dpi: the DPI
-    synapse pair's capacitor and biases (its i_w is unused: the DAC sets the weight)."""
+class PlasticSynapseParams(Params):
+    """The weight DAC (polarity "offset"; its i_lsb is the weight unit) and the DPI pair (its i_w is
+    unused: the DAC sets the weight)."""
 
-    dac: DacParams = field(default_factory=lambda: DacParams(polarity="offset", i_lsb=100e-12))
-    dpi: DpiSynapseParams = field(default_factory=default_dpi)
+    dac: DacParams = param(default_factory=lambda: DacParams(polarity="offset", i_lsb=100e-12), kind=DacParams)
+    dpi: DpiSynapseParams = param(default_factory=default_dpi, kind=DpiSynapseParams)
 
-    def __post_init__(self) -> None:
+    def validate(self) -> None:
         if self.dac.polarity != "offset":
             raise ConfigError("PlasticSynapseParams.dac.polarity must be 'offset': the DPI weight input is unsigned")
 
     @property
     def pins(self) -> tuple[str, ...]:
-        return tuple(f"b{k}" for k in range(self.dac.bits)) + ("pulse", "iref", "iout", "vthr", "vtau", "vdd", "vss")
+        return (*bit_names(self.dac.bits), "pulse", "iref", "iout", "vthr", "vtau", "vdd", "vss")
 
     @property
-    def subckt_name(self) -> str:
-        return f"plastic_synapse_{self.dac.bits}b"
+    def name(self) -> str:
+        return cell_name("plastic_synapse", self)
 
     @property
     def offset_code(self) -> int:
         return 2 ** (self.dac.bits - 1)
 
 
-def plastic_synapse(params: PlasticSynapseParams, tech: Technology) -> list[SubCircuit]:
-    """The synapse subcircuit and the DAC and DPI subcircuits it instantiates (define all)."""
-    dac = dac_subckt(params.dac, tech, name=f"{params.subckt_name}_dac")
-    dpi = dpi_synapse(params.dpi, tech)
+def plastic_synapse(params: PlasticSynapseParams, tech: Technology) -> Cell:
+    """The synapse subcircuit with its DAC and DPI children."""
+    dac, syn = dac_cell(params.dac, tech), dpi_synapse(params.dpi, tech)
     unit = Size(params.dac.unit_w, params.dac.unit_l)
-    weight_diode = Size(params.dpi.unit_w, params.dpi.unit_l)  # like the DPI's Mw, whose gate it biases
+    weight_diode = params.dpi.unit  # like the DPI's Mw, whose gate it biases
     dac_mirror = Size(params.dac.mirror_w, params.dac.mirror_l)
-    sub = SubCircuit(params.subckt_name, *params.pins)
-    bits = " ".join(f"b{k}" for k in range(params.dac.bits))
-    sub.raw_spice = "\n".join([
-        f"xdac {bits} iref vw_exc vdd vss {dac.name}",
-        f"xexc pulse iout vw_exc vthr vtau vdd vss {dpi.name}",
-        f"xinh pulse inh_out vw_inh vthr vtau vdd vss {dpi.name}"]) + "\n"
-    add(sub,
-        "* weight gates: the DAC's (code + 32)·I_lsb and a fixed 32·I_lsb into unit diodes like Mw",
-        diode(tech, "mw_exc", "n", "vw_exc", "vss", weight_diode),
-        mirror_out(tech, "mcs_inh", "n", "inh_sum", "iref", "vss", unit.times(params.offset_code)),
-        diode(tech, "mpi_in", "p", "inh_sum", "vdd", dac_mirror),
-        mirror_out(tech, "mpi_out", "p", "vw_inh", "inh_sum", "vdd", dac_mirror),
-        diode(tech, "mw_inh", "n", "vw_inh", "vss", weight_diode),
-        "* inhibition: the second DPI's output mirrored to source into the neuron input",
-        diode(tech, "mio_in", "p", "inh_out", "vdd", OUT_MIRROR),
-        mirror_out(tech, "mio_out", "p", "iout", "inh_out", "vdd", OUT_MIRROR))
-    return [dac, dpi, sub]
+    s = Schematic(tech, params.name, params.pins)
+    s.instance("xdac", dac, **{b: b for b in bit_names(params.dac.bits)}, iref="iref", iout="vw_exc", vdd="vdd",
+               vss="vss")
+    s.instance("xexc", syn, spk="pulse", isyn="iout", vw="vw_exc", vthr="vthr", vtau="vtau", vdd="vdd", vss="vss")
+    s.instance("xinh", syn, spk="pulse", isyn="inh_out", vw="vw_inh", vthr="vthr", vtau="vtau", vdd="vdd", vss="vss")
+    s.comment("weight gates: the DAC's (code + 32)·I_lsb and a fixed 32·I_lsb into unit diodes like Mw")
+    s.diode("mw_exc", "n", "vw_exc", "vss", weight_diode)
+    s.fet("mcs_inh", "n", "inh_sum", "iref", "vss", unit.times(params.offset_code))
+    s.diode("mpi_in", "p", "inh_sum", "vdd", dac_mirror)
+    s.fet("mpi_out", "p", "vw_inh", "inh_sum", "vdd", dac_mirror)
+    s.diode("mw_inh", "n", "vw_inh", "vss", weight_diode)
+    s.comment("inhibition: the second DPI's output mirrored to source into the neuron input")
+    s.diode("mio_in", "p", "inh_out", "vdd", OUT_MIRROR)
+    s.fet("mio_out", "p", "iout", "inh_out", "vdd", OUT_MIRROR)
+    return s.cell()
 
 
-def plastic_synapse_biases(params: PlasticSynapseParams, tech: Technology, vtau: str = "svtau",
-                           vthr: str = "svthr") -> list[str]:
-    """Testbench lines for the DPI pair's ``vtau`` and ``vthr`` nodes (as ``synapse_biases``,
-    without the weight bias, which the DAC provides)."""
-    dpi = params.dpi
-    return (diode_bias(tech, vtau, "n", vtau, dpi.i_tau, dpi.leak)
-            + diode_bias(tech, vthr, "n", vthr, dpi.i_gain * dpi.pair_ratio, dpi.unit))
+def plastic_synapse_biases(s: Schematic, params: PlasticSynapseParams, vtau: str = "svtau",
+                           vthr: str = "svthr") -> None:
+    """Bias lines for the DPI pair's ``vtau`` and ``vthr`` nodes (as ``synapse_biases``, without
+    the weight bias, which the DAC provides)."""
+    syn = params.dpi
+    s.bias(vtau, "n", vtau, syn.i_tau, leak_size(syn.unit))
+    s.bias(vthr, "n", vthr, syn.i_gain * syn.pair_ratio, syn.unit)

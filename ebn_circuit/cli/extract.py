@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ebn_circuit.cli.common import add_simulator_options, make_simulator
+from ebn_circuit.cli.common import add_executor_options, add_simulator_options, executor_of, settings_of, technology_of
 
 
 def register(sub) -> None:
@@ -17,18 +17,17 @@ def register(sub) -> None:
     parser.add_argument("--quick", action="store_true", help="fewer points and shorter runs")
     parser.add_argument("--mc", type=int, default=0, help="Monte-Carlo instances (default 0; DAC: 8)")
     parser.add_argument("--corners", nargs="+", default=["tt"], help="learning-block bounds at these corners")
-    parser.add_argument("--workers", type=int, default=1, help="parallel ngspice processes (learning block)")
     add_simulator_options(parser)
+    add_executor_options(parser)
     parser.set_defaults(func=_extract)
 
 
 def _extract(args) -> int:
     from ebn_circuit.experiments.extraction import run_extraction
-    from ebn_circuit.technology import get_technology
 
-    tech = get_technology(args.technology)
-    with make_simulator(args) as simulator:
-        run_extraction(simulator, tech, args.out, blocks=tuple(args.blocks), quick=args.quick, mc=args.mc,
-                       corners=tuple(args.corners), workers=args.workers)
+    tech, settings = technology_of(args), settings_of(args)
+    with executor_of(args) as executor:
+        run_extraction(tech, settings, args.out, blocks=tuple(args.blocks), quick=args.quick, mc=args.mc,
+                       corners=tuple(args.corners), executor=executor, resume=args.resume)
     print(f"report: {args.out / 'report.md'}")
     return 0

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ebn_circuit.cli.common import add_simulator_options, make_simulator
+from ebn_circuit.cli.common import (add_executor_options, add_simulator_options, executor_of, make_simulator,
+                                    settings_of, technology_of)
 from ebn_circuit.experiments.main_job import run_main_job
 from ebn_circuit.experiments.netlists import write_catalogue
-from ebn_circuit.spice.testbench import Testbench
+from ebn_circuit.spice.files import load_netlist
 from ebn_circuit.technology import get_technology
 
 
@@ -16,10 +17,10 @@ def register(sub) -> None:
     run.add_argument("--out", type=Path, default=Path("results"), help="results folder (default results/)")
     run.add_argument("--netlists", type=Path, default=Path("netlists"), help="where netlists are written")
     run.add_argument("--quick", action="store_true", help="shorten every stage (a smoke test of the pipeline)")
-    run.add_argument("--workers", type=int, default=None, help="parallel ngspice processes (default: cores)")
     run.add_argument("--reference", type=Path, default=None,
                      help="the original IC's CSV run (default ../shared/reference/cadence-sim1 when present)")
     add_simulator_options(run)
+    add_executor_options(run)
     run.set_defaults(func=_run)
 
     netlists = sub.add_parser("netlists", help="write the generated netlists (portable, runnable)")
@@ -37,11 +38,11 @@ def register(sub) -> None:
 
 
 def _run(args) -> int:
-    tech = get_technology(args.technology)
-    with make_simulator(args) as simulator:
-        kwargs = {"reference": args.reference} if args.reference is not None else {}
-        report = run_main_job(simulator, tech, args.out, args.netlists, quick=args.quick, workers=args.workers,
-                              **kwargs)
+    tech, settings = technology_of(args), settings_of(args)
+    kwargs = {"reference": args.reference} if args.reference is not None else {}
+    with executor_of(args) as executor:
+        report = run_main_job(tech, settings, args.out, args.netlists, quick=args.quick, executor=executor,
+                              resume=args.resume, **kwargs)
     print(f"report: {report}")
     return 0
 
@@ -53,7 +54,7 @@ def _netlists(args) -> int:
 
 
 def _simulate(args) -> int:
-    testbench = Testbench.from_file(args.netlist, allow_commands=args.allow_commands)
+    testbench = load_netlist(args.netlist, technology=technology_of(args), allow_commands=args.allow_commands)
     with make_simulator(args) as simulator:
         result = simulator.run(testbench)
     frame = result.to_dataframe()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+from ebn_circuit.cli.common import add_executor_options, add_simulator_options, executor_of, settings_of, technology_of
 from ebn_circuit.errors import ConfigError
 
 
@@ -27,11 +28,11 @@ def register(sub) -> None:
                        help="extent of the extra levels on each side of a bound in A (default 3e-10)")
     block.add_argument("--mc-only", action="store_true", help="skip the corner maps; only the Monte-Carlo study")
     block.add_argument("--counter", choices=("xspice", "cmos"), default="xspice", help="counter variant")
-    block.add_argument("--workers", type=int, default=2, help="parallel ngspice runs (default 2)")
     block.add_argument("--out", type=Path, default=Path("results/verify_learning_block"),
                        help="output folder (plots, CSV tables, summary.md)")
-    block.add_argument("--cache-dir", type=Path, default=None, help="result cache folder (default: no cache)")
     block.add_argument("--quiet", action="store_true", help="print only the summary path")
+    add_simulator_options(block)
+    add_executor_options(block)
     block.set_defaults(func=_verify_learning_block)
     parser.set_defaults(func=lambda args: parser.print_help() or 1)
 
@@ -44,8 +45,6 @@ def _verify_learning_block(args) -> int:
         raise ConfigError("--mc-only needs --mc N with N >= 1")
     if args.mc < 0:
         raise ConfigError(f"--mc must be >= 0, got {args.mc}")
-    if args.workers < 1:
-        raise ConfigError(f"--workers must be >= 1, got {args.workers}")
     spec = DecisionMapSpec(block=LearningBlockParams(counter_variant=args.counter))
     overrides = {"codes": tuple(args.codes) if args.codes else None, "fine_step": args.fine_step,
                  "fine_span": args.fine_span}
@@ -55,7 +54,9 @@ def _verify_learning_block(args) -> int:
     from ebn_circuit.experiments.decision_map import verify
 
     log = (lambda *_: None) if args.quiet else print
-    verify(spec, args.out, corners=tuple(args.corner or ("tt",)), mc=args.mc, mc_codes=mc_codes,
-           workers=args.workers, cache_dir=args.cache_dir, log=log, maps=not args.mc_only)
+    tech, settings = technology_of(args), settings_of(args)
+    with executor_of(args) as executor:
+        verify(spec, args.out, tech, settings, corners=tuple(args.corner or ("tt",)), mc=args.mc, mc_codes=mc_codes,
+               executor=executor, resume=args.resume, log=log, maps=not args.mc_only)
     print(args.out / "summary.md")
     return 0

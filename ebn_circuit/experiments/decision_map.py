@@ -12,52 +12,55 @@ around the ideal bounds; the effective bounds (the best separating threshold bet
 and DEC / not DEC along I_before, i.e. interpolated between neighbouring levels) give the offsets.
 
 Corners: ``corner``; Monte Carlo: ``tech.with_mismatch(True)`` and one seed per instance (fewer
-codes per instance keep it tractable). Columns run in a process pool (one ngspice worker each).
+codes per instance keep it tractable). Each column is a job of the run engine (``sweep.jobs``):
+local processes or Dask, the Technology and simulator settings of the caller, results stored in
+``<out>/runs/<label>`` and resumable.
 """
 
 from __future__ import annotations
 
-import os
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from ebn_circuit.circuits.learning_block import (LearningBenchParams, LearningBlockParams, learning_block_testbench,
-                                                 readout)
-from ebn_circuit.circuits.learning_timing import PulseSchedule, decision_from_flags
+from ebn_circuit.circuits.codes import code_range
+from ebn_circuit.circuits.learning_block import LearningBenchParams, LearningBlockParams, learning_block_testbench
+from ebn_circuit.circuits.learning_timing import PulseSchedule
+from ebn_circuit.measure.learning_block import decision_from_flags, readout
 from ebn_circuit.errors import ConfigError
+from ebn_circuit.params import Params, param, positive
 from ebn_circuit.rule import DEC, DECISION_NAMES, INC, NONE, SL, ideal_decision
+from ebn_circuit.sweep.jobs import JobOutput, make_job, run_jobs
+from ebn_circuit.sweep.settings import SimSettings
+from ebn_circuit.technology.core import Technology
 
 DEFAULT_CODES = (-31, -24, -16, -8, 0, 8, 16, 24, 31)
 MC_CODES = (-16, 0, 16)
 
 
 @dataclass(frozen=True)
-class DecisionMapSpec:
-    """Grid and tolerances (A). coarse: I_before staircase; fine_span / fine_step: extra levels
-    at ±fine_span around each code's nominal bounds (I_Ω = code·omega_per_code); guard: the band
-    around the ideal bounds left out of the guard-band agreement."""
+class DecisionMapSpec(Params):
+    """Grid and tolerances of the decision map."""
 
-    block: LearningBlockParams = field(default_factory=LearningBlockParams)
+    block: LearningBlockParams = param(default_factory=LearningBlockParams, kind=LearningBlockParams)
     codes: tuple[int, ...] = DEFAULT_CODES
-    coarse: tuple[float, ...] = tuple(np.round(np.arange(5e-9, 13.01e-9, 1e-9), 12))
-    fine_span: float = 0.3e-9
-    fine_step: float = 0.1e-9
-    guard: float = 0.1e-9
-    max_step: float = 1e-6
+    coarse: tuple[float, ...] = tuple(float(v) for v in np.round(np.arange(5e-9, 13.01e-9, 1e-9), 12))
+    fine_span: float = param(0.3e-9, unit="A", low=0.0, low_inclusive=True, high=None,
+                             doc="extra levels at ±fine_span around each code's nominal bounds")
+    fine_step: float = positive(0.1e-9, "A", "their spacing")
+    guard: float = param(0.1e-9, unit="A", low=0.0, low_inclusive=True, high=None,
+                         doc="the band around the ideal bounds left out of the guard-band agreement")
+    max_step: float = positive(1e-6, "s", "the transient's largest step")
 
-    def __post_init__(self) -> None:
-        lo, hi = -(2 ** (self.block.bits - 1)), 2 ** (self.block.bits - 1) - 1
+    def validate(self) -> None:
+        lo, hi = code_range(self.block.bits)
         if not self.codes or any(not (isinstance(c, (int, np.integer)) and lo <= c <= hi) for c in self.codes):
             raise ConfigError(f"DecisionMapSpec.codes must be integers in {lo}…{hi}, got {self.codes}")
         if any(not c > 0 for c in self.coarse):
             raise ConfigError("DecisionMapSpec.coarse levels must be positive currents (A)")
-        if self.fine_span < 0 or not self.fine_step > 0 or self.guard < 0:
-            raise ConfigError("DecisionMapSpec: need fine_span >= 0, fine_step > 0, guard >= 0")
 
     def levels(self, code: int) -> tuple[float, ...]:
         lower, upper = self.block.bounds(code * self.block.omega_per_code)
@@ -96,7 +99,26 @@ def run_column(simulator, tech, spec: DecisionMapSpec, code: int, seed: int | No
     expected = np.clip(table["code_before"] + np.where(table["decision"] == NONE, 0, table["decision"]), lo, hi)
     table["step_ok"] = (table["code_after"] == expected) & (table["code_mid"] == table["code_before"])
     table["wall_time"] = result.meta.wall_time
+    table["technology"], table["backend"] = result.meta.technology, result.meta.backend
     return table
+
+
+@dataclass(frozen=True)
+class Column:
+    """One decision-map column as a job's payload: the spec, the code, the Monte-Carlo seed (None:
+    mismatch off) and the levels (None: the spec's)."""
+
+    spec: DecisionMapSpec
+    code: int
+    seed: int | None = None
+    levels: tuple[float, ...] | None = None
+
+
+def column_job(simulator, tech: Technology, column: Column) -> JobOutput:
+    """Job function: simulate one column (``run_column``)."""
+    table = run_column(simulator, tech, column.spec, column.code, column.seed, column.levels)
+    return JobOutput(row={"code": int(column.code), "seed": -1 if column.seed is None else int(column.seed),
+                          "pulses": int(len(table))}, tables={"pulses": table})
 
 
 def reclassify(table: pd.DataFrame) -> pd.DataFrame:
@@ -106,32 +128,18 @@ def reclassify(table: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
-def _column_job(args) -> pd.DataFrame:
-    spec, code, corner, mismatch, seed, cache_dir = args
-    from ebn_circuit.spice import Simulator
-    from ebn_circuit.technology import get_technology
-    tech = get_technology("sky130", corner=corner, mismatch=mismatch)
-    with Simulator(backend="shared", cache=cache_dir is not None, cache_dir=cache_dir) as sim:
-        return run_column(sim, tech, spec, code, seed)
-
-
-def run_decision_map(spec: DecisionMapSpec, corner: str = "tt", seeds: tuple[int | None, ...] = (None,),
-                     codes: tuple[int, ...] | None = None, workers: int = 2, cache_dir: Path | None = None,
-                     progress=None) -> pd.DataFrame:
-    """All columns (codes × seeds) at one corner; seeds other than None switch mismatch on."""
+def run_decision_map(spec: DecisionMapSpec, tech: Technology, settings: SimSettings, out: Path,
+                     corner: str = "tt", seeds: tuple[int | None, ...] = (None,), codes: tuple[int, ...] | None = None,
+                     executor=None, workers: int | None = None, resume: bool = False, log=None) -> pd.DataFrame:
+    """All columns (codes × seeds) at one corner as jobs stored in ``out``; seeds other than None
+    switch mismatch on."""
     codes = spec.codes if codes is None else codes
-    jobs = [(spec, c, corner, s is not None, s, cache_dir) for s in seeds for c in codes]
-    tables = []
-    if workers <= 1:
-        for job in jobs:
-            tables.append(_column_job(job))
-            progress and progress(tables[-1])
-    else:
-        with ProcessPoolExecutor(max_workers=min(workers, len(jobs), os.cpu_count() or 1)) as pool:
-            for table in pool.map(_column_job, jobs):
-                tables.append(table)
-                progress and progress(table)
-    return pd.concat(tables, ignore_index=True)
+    jobs = [make_job(column_job, Column(spec, int(c), s), tech.with_corner(corner).with_mismatch(s is not None),
+                     settings, label=f"{corner} code {int(c):+d}" + ("" if s is None else f" seed {s}"))
+            for s in seeds for c in codes]
+    results = run_jobs(jobs, out, name=f"decision map {corner}", executor=executor, workers=workers, resume=resume,
+                       progress=False, log=log)
+    return pd.concat([r.tables["pulses"] for r in results], ignore_index=True)
 
 
 def _threshold(x: np.ndarray, positive: np.ndarray, below: bool) -> tuple[float, float]:
@@ -277,12 +285,13 @@ def markdown_summary(results: dict[str, tuple[pd.DataFrame, dict]], spec: Decisi
     return "\n".join(lines)
 
 
-def verify(spec: DecisionMapSpec, out: Path, corners=("tt",), mc: int = 0, mc_codes=MC_CODES, workers: int = 2,
-           cache_dir: Path | None = None, log=print, maps: bool = True) -> dict[str, tuple[pd.DataFrame, dict]]:
+def verify(spec: DecisionMapSpec, out: Path, tech: Technology, settings: SimSettings, corners=("tt",), mc: int = 0,
+           mc_codes=MC_CODES, executor=None, workers: int | None = None, resume: bool = False, log=print,
+           maps: bool = True) -> dict[str, tuple[pd.DataFrame, dict]]:
     """The full study: each corner's map, plus ``mc`` Monte-Carlo instances at the first corner
     (seeds 1…mc, ``mc_codes`` per instance, levels of ``mc_levels``). Writes
-    decision_map_<label>.png / .csv, offsets.csv and summary.md under ``out``; returns label →
-    (table, summary)."""
+    decision_map_<label>.png / .csv, offsets.csv and summary.md under ``out`` (the jobs' results
+    under ``out/runs/<label>``); returns label → (table, summary)."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     results = {}
@@ -292,9 +301,8 @@ def verify(spec: DecisionMapSpec, out: Path, corners=("tt",), mc: int = 0, mc_co
     for run_spec, corner, seeds, codes in runs:
         label = corner if seeds == (None,) else f"{corner}_mc{len(seeds)}"
         start = time.time()
-        table = run_decision_map(run_spec, corner, seeds, codes, workers, cache_dir,
-                                 progress=lambda t: log(f"  {label}: code {t['code'].iloc[0]:+d} seed "
-                                                        f"{t['seed'].iloc[0]} wall {t['wall_time'].iloc[0]:.1f} s"))
+        table = run_decision_map(run_spec, tech, settings, out / "runs" / label, corner, seeds, codes, executor,
+                                 workers, resume, log)
         s = summary(table, spec.guard)
         s["elapsed"] = time.time() - start
         results[label] = (table, s)

@@ -11,8 +11,8 @@ import pandas as pd
 
 from ebn_circuit.circuits.devices import IdVgParams, idvg_testbench
 from ebn_circuit.measure.devices import subthreshold_slope
-from ebn_circuit.spice.result import SimResult
-from ebn_circuit.spice.simulator import Simulator
+from ebn_circuit.sweep.jobs import JobOutput, make_job, run_jobs
+from ebn_circuit.sweep.settings import SimSettings
 from ebn_circuit.technology.core import Technology
 
 
@@ -22,19 +22,30 @@ class DeviceCurve:
     corner: str
     vgs: np.ndarray
     drain_current: np.ndarray  # magnitude, A
-    result: SimResult
+    wall_time: float
+    netlist_hash: str
 
 
-def run_idvg(simulator: Simulator, tech: Technology, corners=("tt", "ff", "ss"),
-             params_n: IdVgParams = IdVgParams(kind="n"),
-             params_p: IdVgParams = IdVgParams(kind="p")) -> list[DeviceCurve]:
-    curves = []
-    for corner in corners:
-        corner_tech = tech.with_corner(corner)
-        for params in (params_n, params_p):
-            result = simulator.run(idvg_testbench(params, corner_tech))
-            curves.append(DeviceCurve(params.kind, corner, result.sweep, np.abs(result.i("vdrain")), result))
-    return curves
+def idvg_job(simulator, tech: Technology, params: IdVgParams) -> JobOutput:
+    """Job function: one Id–Vg sweep; table vgs_V, id_A (magnitude)."""
+    result = simulator.run(idvg_testbench(params, tech))
+    return JobOutput(row={"kind": params.kind, "sim_wall_time": result.meta.wall_time,
+                          "netlist_hash": result.meta.netlist_hash},
+                     tables={"idvg": pd.DataFrame({"vgs_V": result.sweep, "id_A": np.abs(result.i("vdrain"))})})
+
+
+def run_idvg(tech: Technology, settings: SimSettings, out: Path, corners=("tt", "ff", "ss"),
+             params_n: IdVgParams = IdVgParams(kind="n"), params_p: IdVgParams = IdVgParams(kind="p"),
+             executor=None, workers: int | None = None, resume: bool = False) -> list[DeviceCurve]:
+    """Id–Vg of both devices at each corner (jobs stored in ``out``)."""
+    pairs = [(corner, params) for corner in corners for params in (params_n, params_p)]
+    results = run_jobs([make_job(idvg_job, params, tech.with_corner(corner), settings,
+                                 label=f"{params.kind}fet {corner}") for corner, params in pairs],
+                       out, name="device characterisation", executor=executor, workers=workers, resume=resume,
+                       progress=False)
+    return [DeviceCurve(params.kind, corner, r.tables["idvg"]["vgs_V"].to_numpy(), r.tables["idvg"]["id_A"].to_numpy(),
+                        float(r.row["sim_wall_time"]), str(r.row["netlist_hash"]))
+            for (corner, params), r in zip(pairs, results)]
 
 
 def characterisation_table(curves: list[DeviceCurve]) -> pd.DataFrame:
@@ -50,8 +61,8 @@ def characterisation_table(curves: list[DeviceCurve]) -> pd.DataFrame:
             "fit_vgs_to_V": fit.vgs_stop,
             "I_on_A": float(np.interp(curve.vgs[-1], curve.vgs, curve.drain_current)),
             "I_at_0V_A": float(curve.drain_current[0]),
-            "wall_time_s": curve.result.meta.wall_time,
-            "netlist_hash": curve.result.meta.netlist_hash[:12],
+            "wall_time_s": curve.wall_time,
+            "netlist_hash": curve.netlist_hash[:12],
         })
     return pd.DataFrame(rows)
 

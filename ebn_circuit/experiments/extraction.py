@@ -9,15 +9,16 @@ import time
 from pathlib import Path
 
 from ebn_circuit.errors import ConfigError
-from ebn_circuit.spice.simulator import Simulator
+from ebn_circuit.sweep.settings import SimSettings
 from ebn_circuit.technology.core import Technology
 
 BLOCKS = ("neuron", "synapse", "dac", "learning-block")
 QUICK_BOUNDS = {"codes": (-8, 8), "holdout_codes": (0,), "holdout_levels": 12}
 
 
-def run_extraction(simulator: Simulator, tech: Technology, out: Path, blocks=BLOCKS, quick: bool = False,
-                   mc: int = 0, corners=("tt",), workers: int = 1, log=print) -> dict:
+def run_extraction(tech: Technology, settings: SimSettings, out: Path, blocks=BLOCKS, quick: bool = False,
+                   mc: int = 0, corners=("tt",), executor=None, workers: int | None = None, resume: bool = False,
+                   log=print) -> dict:
     """Extract and fit ``blocks`` (each into ``out/<block>/``); returns {block: measured numbers}.
     mc: Monte-Carlo instances (DAC curves: at least 2; synapse refits; learning-block bounds)."""
     from ebn_circuit.extract.dac import run_dac_extraction
@@ -29,12 +30,13 @@ def run_extraction(simulator: Simulator, tech: Technology, out: Path, blocks=BLO
     if unknown or mc < 0:
         raise ConfigError(f"extract: unknown block(s) {', '.join(unknown)} (choose from {', '.join(BLOCKS)})"
                           if unknown else f"extract: --mc must be >= 0, got {mc}")
+    jobs = dict(executor=executor, workers=workers, resume=resume)
     stages = {
-        "neuron": lambda folder: run_neuron_extraction(simulator, tech, folder, quick=quick, log=log),
-        "synapse": lambda folder: run_synapse_extraction(simulator, tech, folder, quick=quick, mc_instances=mc),
-        "dac": lambda folder: run_dac_extraction(simulator, tech, folder, instances=max(mc, 2 if quick else 8)),
-        "learning-block": lambda folder: _bounds(run_bounds_extraction(simulator, tech, folder, corners=corners,
-                                                                       mc=mc, workers=workers, log=log,
+        "neuron": lambda folder: run_neuron_extraction(tech, settings, folder, quick=quick, log=log, **jobs),
+        "synapse": lambda folder: run_synapse_extraction(tech, settings, folder, quick=quick, mc_instances=mc, **jobs),
+        "dac": lambda folder: run_dac_extraction(tech, settings, folder, instances=max(mc, 2 if quick else 8), **jobs),
+        "learning-block": lambda folder: _bounds(run_bounds_extraction(tech, settings, folder, corners=corners, mc=mc,
+                                                                       log=log, **jobs,
                                                                        **(QUICK_BOUNDS if quick else {}))),
     }
     out.mkdir(parents=True, exist_ok=True)

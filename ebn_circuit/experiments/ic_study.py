@@ -3,93 +3,106 @@ a summary table and a Markdown report, all from ngspice runs (and the original I
 
 from __future__ import annotations
 
-import concurrent.futures as futures
-import os
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from ebn_circuit.behavioural.learning_block import LearningBlockModel
+from ebn_circuit.circuits.learning_loop import IcRun
 from ebn_circuit.experiments.ic_figures import plot_code_overlay, plot_learning_transient, save_figure
-from ebn_circuit.experiments.ic_setup import IcRun, load_run
-from ebn_circuit.experiments.ic_transient import calibrate_omega_per_code, run_ic
+from ebn_circuit.experiments.ic_setup import load_run
+from ebn_circuit.experiments.ic_transient import run_ic
 from ebn_circuit.measure.waveforms import align, read_viewer_csv_dir
-from ebn_circuit.spice.simulator import Simulator
-from ebn_circuit.technology import get_technology
+from ebn_circuit.sweep.jobs import JobOutput, make_job, run_jobs
+from ebn_circuit.sweep.settings import SimSettings
+from ebn_circuit.technology.core import Technology
 
 REFERENCE_MAP = {"i_mem": "Sim1_I_mem.csv", "pulse": "Sim1_INPUT.csv", "code": "Sim1_BitValue.csv"}
-DEFAULT_RUNS = ("sims/ic_sim1.toml", "sims/ic_sim2.toml")
+SIMS = Path(__file__).resolve().parents[2] / "sims"
+DEFAULT_RUNS = (SIMS / "ic_sim1.toml", SIMS / "ic_sim2.toml")
 
 
-def _one(job: tuple) -> tuple[dict, pd.DataFrame]:
-    """One transient in a worker process: (run, technology name, seed, omega, label) → summary
-    row and per-pulse table. Runs go through the simulation cache, so a study that is
-    interrupted and started again re-simulates only what had not finished."""
-    run, tech_name, seed, omega, label = job
-    tech = get_technology(tech_name)
-    with Simulator() as simulator:
-        outcome, _ = run_ic(simulator, run, tech, seed=seed, omega_per_code=omega)
+@dataclass(frozen=True)
+class IcJob:
+    """One transient as a job's payload: the run, its Monte-Carlo seed (None: nominal), I_Ω per
+    code (None: calibrate it first), the variant's label, and whether to keep its waveforms."""
+
+    run: IcRun
+    seed: int | None = None
+    omega_per_code: float | None = None
+    variant: str = "nominal"
+    keep_waveforms: bool = False
+
+
+def ic_job(simulator, tech: Technology, job: IcJob) -> JobOutput:
+    """Job function: calibrate (unless given), simulate and analyse one run."""
+    outcome, waveforms = run_ic(simulator, job.run, tech, seed=job.seed, omega_per_code=job.omega_per_code)
     row = outcome.summary()
-    row.update(variant=label, seed=seed)
-    return row, outcome.table
+    row.update(variant=job.variant, seed=job.seed, run_technology=outcome.technology,
+               run_backend=outcome.backend)
+    tables = {"pulses": outcome.table}
+    if job.keep_waveforms:
+        tables["waveforms"] = waveforms
+    return JobOutput(row=row, tables=tables)
 
 
-def run_many(jobs: list[tuple], workers: int):
-    """Yield (row, pulse table) per job as each finishes."""
-    if workers <= 1 or len(jobs) <= 1:
-        yield from map(_one, jobs)
-        return
-    with futures.ProcessPoolExecutor(max_workers=workers) as pool:
-        for done in futures.as_completed([pool.submit(_one, job) for job in jobs]):
-            yield done.result()
+SUMMARY_COLUMNS = ("run", "corner", "counter", "omega_per_code_nA", "pulses", "INC", "SL", "DEC",
+                   "agreement_ideal_rule", "agreement_outside_guard", "flags_vs_code_change", "settle_time_ms",
+                   "settled", "saturated", "settled_inside_band", "final_code", "code_min", "code_max",
+                   "ngspice_wall_s", "variant", "seed", "run_technology", "run_backend")
 
 
 def _variant_stem(row: dict) -> str:
-    tag = f"mc{row['seed']}" if row["seed"] is not None else row["variant"].replace(" ", "_")
+    tag = f"mc{row['seed']}" if row["seed"] is not None and row["seed"] == row["seed"] else \
+        row["variant"].replace(" ", "_")
     return f"{row['run']}_{tag}"
 
 
-def ic_study(out: Path, run_files=DEFAULT_RUNS, technology: str = "sky130", corners=("tt",), mc: int = 0,
-             cmos: bool = False, reference: Path | None = None, workers: int | None = None,
-             pulses: int | None = None, log=print) -> Path:
-    """Write figures, ``summary.csv``, ``monte_carlo.csv`` and ``report.md`` under ``out``."""
+def ic_study(out: Path, tech: Technology, settings: SimSettings, run_files=DEFAULT_RUNS, corners=("tt",), mc: int = 0,
+             cmos: bool = False, reference: Path | None = None, executor=None, workers: int | None = None,
+             pulses: int | None = None, resume: bool = False, log=print) -> Path:
+    """Write figures, ``summary.csv``, ``monte_carlo.csv`` and ``report.md`` under ``out``; the
+    transients are jobs (stored under ``out/runs``, resumable): first the nominal runs (each
+    calibrates I_Ω per code), then corners, the CMOS counter and Monte Carlo (with the nominal I_Ω)."""
     out.mkdir(parents=True, exist_ok=True)
-    workers = workers or os.cpu_count() or 1
-    tech = get_technology(technology)
     runs = [load_run(path) for path in run_files]
     if pulses is not None:
         runs = [run.shortened(pulses) for run in runs]
-    rows, waveforms, jobs = [], {}, []
-    with Simulator() as simulator:
-        for run in runs:
-            omega = calibrate_omega_per_code(simulator, run, tech)
-            outcome, wf = run_ic(simulator, run, tech, omega_per_code=omega)
-            waveforms[run.name] = wf
-            wf.to_parquet(out / f"{run.name}_waveforms.parquet")
-            outcome.table.to_csv(out / f"{run.name}_pulses.csv", index=False)
-            plot_learning_transient(wf, outcome.model, out / f"{run.name}_transient",
-                                    title=f"{run.name}: sky130 learning block, tt ({run.counter} counter)")
-            row = outcome.summary()
-            row.update(variant="nominal", seed=None)
-            rows.append(row)
-            log(f"{run.name}: final code {outcome.final_code}, settle {outcome.settle_time * 1e3:.0f} ms, "
-                f"agreement {outcome.agreement:.1%}, ngspice {outcome.wall_time:.0f} s")
-            jobs += [(replace(run, corner=c), technology, None, None, f"corner {c}") for c in corners if c != "tt"]
-            if cmos:
-                jobs.append((replace(run, counter="cmos"), technology, None, omega, "cmos counter"))
-    # Monte Carlo interleaved across runs, so that every run's statistics grow together
+    nominal = run_jobs([make_job(ic_job, IcJob(run, keep_waveforms=True), tech, settings, label=f"{run.name} nominal")
+                        for run in runs], out / "runs" / "nominal", name="IC nominal", executor=executor,
+                       workers=workers, resume=resume, progress=False, log=log)
+    rows, waveforms = [], {}
+    for run, result in zip(runs, nominal):
+        row, wf = result.row, result.tables["waveforms"]
+        waveforms[run.name] = wf
+        wf.to_parquet(out / f"{run.name}_waveforms.parquet")
+        result.tables["pulses"].to_csv(out / f"{run.name}_pulses.csv", index=False)
+        model = LearningBlockModel(i_rest=run.i_rest, i_sl=run.i_sl, omega_per_code=row["omega_per_code_nA"] * 1e-9)
+        plot_learning_transient(wf, model, out / f"{run.name}_transient",
+                                title=f"{run.name}: sky130 learning block, tt ({run.counter} counter)")
+        rows.append({k: row[k] for k in SUMMARY_COLUMNS})
+        log(f"{run.name}: final code {row['final_code']}, settle {row['settle_time_ms']:.0f} ms, "
+            f"agreement {row['agreement_ideal_rule']:.1%}, ngspice {row['ngspice_wall_s']:.0f} s")
     omegas = {row["run"]: row["omega_per_code_nA"] * 1e-9 for row in rows}
-    jobs += [(run, technology, seed, omegas[run.name], "monte carlo") for seed in range(1, mc + 1) for run in runs]
-    (out / "variants").mkdir(exist_ok=True)
-    for extra, table in run_many(jobs, workers):
-        rows.append(extra)
-        table.to_csv(out / "variants" / f"{_variant_stem(extra)}_pulses.csv", index=False)
-        pd.DataFrame(rows).to_csv(out / "summary.csv", index=False)  # kept current: a long study loses nothing
-        log(f"{extra['run']} {extra['variant']} {extra['seed'] or ''}: final code {extra['final_code']}, "
-            f"settled {extra['settled']}, inside the nominal band {extra['settled_inside_band']}, "
-            f"agreement {extra['agreement_ideal_rule']:.1%}")
+    jobs = [IcJob(replace(run, corner=c), variant=f"corner {c}") for run in runs for c in corners if c != "tt"]
+    if cmos:
+        jobs += [IcJob(replace(run, counter="cmos"), omega_per_code=omegas[run.name], variant="cmos counter")
+                 for run in runs]
+    # Monte Carlo interleaved across runs, so that every run's statistics grow together
+    jobs += [IcJob(run, seed=seed, omega_per_code=omegas[run.name], variant="monte carlo")
+             for seed in range(1, mc + 1) for run in runs]
+    if jobs:
+        (out / "variants").mkdir(exist_ok=True)
+        labels = [f"{j.run.name} {j.variant}" + (f" {j.seed}" if j.seed is not None else "") for j in jobs]
+        variants = run_jobs([make_job(ic_job, j, tech, settings, label=label) for j, label in zip(jobs, labels)],
+                            out / "runs" / "variants", name="IC variants", executor=executor, workers=workers,
+                            resume=resume, progress=False, log=log)
+        for result in variants:
+            row = {k: result.row[k] for k in SUMMARY_COLUMNS}
+            rows.append(row)
+            result.tables["pulses"].to_csv(out / "variants" / f"{_variant_stem(row)}_pulses.csv", index=False)
     summary = pd.DataFrame(rows)
     summary.to_csv(out / "summary.csv", index=False)
     figures = []

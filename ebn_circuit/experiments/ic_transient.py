@@ -9,31 +9,18 @@ import numpy as np
 import pandas as pd
 
 from ebn_circuit.behavioural.learning_block import LearningBlockModel
-from ebn_circuit.circuits.bias import SUBTHRESHOLD_OPTIONS
-from ebn_circuit.circuits.learning_block import SIM_OPTIONS as LB_OPTIONS
-from ebn_circuit.circuits.learning_block import LearningBlockParams, learning_block_text
-from ebn_circuit.circuits.primitives import reference_current
-from ebn_circuit.experiments.ic_setup import IcRun, fixed_code_testbench, neuron_and_synapse_lines
+from ebn_circuit.circuits.learning_loop import IcRun, fixed_code_testbench, learning_loop_testbench
 from ebn_circuit.measure.events import sample_before
 from ebn_circuit.measure.learning import pulse_table, settled_after
 from ebn_circuit.rule import DEC, INC, SL, ideal_decision
-from ebn_circuit.spice.analysis import Transient
 from ebn_circuit.spice.result import SimResult
 from ebn_circuit.spice.simulator import Simulator
-from ebn_circuit.spice.testbench import Testbench
 from ebn_circuit.technology.core import Technology
 
 BITS = 6
 CALIBRATION_CODE = 16
 GUARD = 0.1e-9  # A: the guard band around the bounds for the agreement that offsets cannot spoil
 MIN_SETTLED_PULSES = 10  # a run counts as settled when at least this many final pulses (50 ms) are all SL
-
-
-def _options(run: IcRun) -> tuple[tuple[str, str], ...]:
-    merged = dict(SUBTHRESHOLD_OPTIONS)
-    merged.update(dict(LB_OPTIONS))
-    merged["reltol"] = f"{run.reltol:g}"
-    return tuple(merged.items())
 
 
 def calibrate_omega_per_code(simulator: Simulator, run: IcRun, tech: Technology) -> float:
@@ -49,34 +36,6 @@ def calibrate_omega_per_code(simulator: Simulator, run: IcRun, tech: Technology)
         result = simulator.run(replace(bench, name=f"{bench.name}_calibration"))
         traces.append(np.interp(grid, result.time, result.i("vimem")))
     return float(np.max(traces[0] - traces[1]) / CALIBRATION_CODE)
-
-
-def learning_params(run: IcRun, omega_per_code: float) -> LearningBlockParams:
-    return LearningBlockParams(i_rest=run.i_rest, i_sl=run.i_sl, omega_per_code=omega_per_code,
-                               initial_code=run.initial_code, counter_variant=run.counter)
-
-
-def ic_testbench(run: IcRun, tech: Technology, omega_per_code: float, seed: int | None = None) -> Testbench:
-    """The whole experiment: neuron, plastic synapse, learning block (its counter drives the
-    synapse's DAC bits). Observed: i(vimem) = I_mem, v(pulse), v(b0…b5), v(inc), v(dec), v(sl)."""
-    lb = learning_params(run, omega_per_code)
-    bits = " ".join(f"b{k}" for k in range(BITS))
-    lines = neuron_and_synapse_lines(run, tech, bits)
-    lines += [learning_block_text(lb, tech),
-              "* I_mem copy for the learning block (sourced into its imem pin)",
-              tech.device_line("imem_c", "p", "imem_lb", "imem_p", "vdd", "vdd", run.neuron.unit_w, run.neuron.unit_l),
-              "* counter preset: rst high for the first 20 µs loads the initial code",
-              f"vcrst crst 0 PWL(0 {tech.vdd:g} 20u {tech.vdd:g} 21u 0)",
-              f"xlb imem_lb pulse crst inc dec sl {bits} irest isl iomega idelay vcas vdd vss learning_block"]
-    for pin, current in lb.bias_currents().items():
-        lines += reference_current(f"lb_{pin}", pin, current)
-    saves = ("time", "i(vimem)", "v(pulse)", "v(inc)", "v(dec)", "v(sl)", *(f"v(b{k})" for k in range(BITS)))
-    corner_tech = tech.with_corner(run.corner)
-    if seed is not None:
-        corner_tech = corner_tech.with_mismatch(True)
-    return Testbench(f"ic_{run.name}_{run.corner}" + (f"_mc{seed}" if seed is not None else ""), "\n".join(lines),
-                     Transient(step=20e-6, stop=run.t_stop, max_step=run.max_step), corner_tech, seed=seed,
-                     options=_options(run), saves=saves)
 
 
 def waveforms_of(result: SimResult, vdd: float) -> pd.DataFrame:
@@ -106,6 +65,8 @@ class IcOutcome:
     saturated: bool
     final_code: int
     wall_time: float
+    technology: str = ""   # what the simulation ran on (from its result's metadata)
+    backend: str = ""
 
     @property
     def model(self) -> LearningBlockModel:
@@ -177,6 +138,7 @@ def run_ic(simulator: Simulator, run: IcRun, tech: Technology, seed: int | None 
     """Calibrate (unless given), simulate and analyse one run; returns (outcome, waveforms)."""
     if omega_per_code is None:
         omega_per_code = calibrate_omega_per_code(simulator, run, tech)
-    result = simulator.run(ic_testbench(run, tech, omega_per_code, seed=seed))
+    result = simulator.run(learning_loop_testbench(run, tech, omega_per_code, seed=seed))
     waveforms = waveforms_of(result, tech.vdd)
-    return analyse(run, omega_per_code, waveforms, result.meta.wall_time, tech.vdd), waveforms
+    outcome = analyse(run, omega_per_code, waveforms, result.meta.wall_time, tech.vdd)
+    return replace(outcome, technology=result.meta.technology, backend=result.meta.backend), waveforms

@@ -15,7 +15,7 @@ import pandas as pd
 
 from ebn_circuit.experiments.device_characterisation import characterisation_table, plot_idvg, run_idvg
 from ebn_circuit.experiments.netlists import write_catalogue
-from ebn_circuit.spice.simulator import Simulator
+from ebn_circuit.sweep.settings import SimSettings
 from ebn_circuit.technology.core import Technology
 
 DEFAULT_REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "reference" / "cadence-sim1"
@@ -25,9 +25,14 @@ def _table(frame: pd.DataFrame) -> str:
     return "```\n" + frame.to_string(index=False, float_format=lambda v: f"{v:.4g}") + "\n```"
 
 
-def run_main_job(simulator: Simulator, tech: Technology, out: Path, netlist_dir: Path, quick: bool = False,
-                 reference: Path | None = DEFAULT_REFERENCE, workers: int | None = None, log=print) -> Path:
-    """Run every stage; returns the path of ``out/report.md``."""
+def run_main_job(tech: Technology, settings: SimSettings, out: Path, netlist_dir: Path, quick: bool = False,
+                 reference: Path | None = DEFAULT_REFERENCE, executor=None, workers: int | None = None,
+                 resume: bool = False, log=print) -> Path:
+    """Run every stage on ``tech`` with ``settings``, every simulation a job on ``executor`` (or a
+    local pool of ``workers``); ``resume`` keeps the jobs an interrupted run finished. Returns the
+    path of ``out/report.md``."""
+    from ebn_circuit.spice.locate import simulator_version
+
     from ebn_circuit.experiments.decision_map import DecisionMapSpec, verify, with_codes
     from ebn_circuit.experiments.extraction import run_extraction
     from ebn_circuit.experiments.ic_study import ic_study
@@ -35,8 +40,10 @@ def run_main_job(simulator: Simulator, tech: Technology, out: Path, netlist_dir:
 
     out.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
+    jobs = dict(executor=executor, workers=workers, resume=resume)
     sections = ["# ebn_circuit report", "",
-                f"Technology {tech.name} ({tech.corner}), simulator {simulator.version} ({simulator.backend} backend)"
+                f"Technology {tech.name} ({tech.corner}), simulator {simulator_version(settings.backend)} "
+                f"({settings.backend} backend)"
                 + (", quick mode (shortened stages)" if quick else "") + ".", ""]
     stage_times = {}
 
@@ -49,7 +56,7 @@ def run_main_job(simulator: Simulator, tech: Technology, out: Path, netlist_dir:
     sections += [f"Netlists: {len(netlists)} written to {netlist_dir}/ (each runs with `ngspice -b`).", ""]
 
     stage("device characterisation")
-    curves = run_idvg(simulator, tech)
+    curves = run_idvg(tech, settings, out / "runs" / "device_characterisation", **jobs)
     table = characterisation_table(curves)
     table.to_csv(out / "device_characterisation.csv", index=False)
     plot_idvg(curves, out / "device_idvg")
@@ -63,12 +70,13 @@ def run_main_job(simulator: Simulator, tech: Technology, out: Path, netlist_dir:
     spec = DecisionMapSpec()
     if quick:
         spec = with_codes(spec, (-16, 0, 16))
-    verify(spec, out / "decision_map", corners=("tt",), workers=workers or 2, log=log)
+    verify(spec, out / "decision_map", tech, settings, corners=("tt",), log=log, **jobs)
     sections += ["## Learning-block decision map (tt)", "",
                  (out / "decision_map" / "summary.md").read_text(), "Figure: decision_map/decision_map_tt.png", ""]
 
     stage("IC transients")
-    ic_report = ic_study(out / "ic", pulses=12 if quick else None, reference=reference, workers=workers, log=log)
+    ic_report = ic_study(out / "ic", tech, settings, pulses=12 if quick else None, reference=reference, log=log,
+                         **jobs)
     sections += ["## Learning-block transients (Simulations 1 and 2)", "", ic_report.read_text(), ""]
 
     stage("behavioural fit")
@@ -78,13 +86,13 @@ def run_main_job(simulator: Simulator, tech: Technology, out: Path, netlist_dir:
                  "Fitted on one run, tested on each run (generalisation off the diagonal).", "", _table(fits), ""]
 
     stage("transfer-curve extraction")
-    run_extraction(simulator, tech, out / "extract", blocks=("neuron", "synapse", "learning-block"), quick=quick,
-                   log=log)
+    run_extraction(tech, settings, out / "extract", blocks=("neuron", "synapse", "learning-block"), quick=quick,
+                   log=log, **jobs)
     sections += [(out / "extract" / "report.md").read_text().replace("# Transfer-curve", "## Transfer-curve"),
                  "Tables (Parquet + CSV + conditions) and fit reports: extract/<block>/.", ""]
 
     stage("DAC extraction")
-    dac = dac_extraction_stage(simulator, tech, instances=2 if quick else 8)
+    dac = dac_extraction_stage(tech, settings, out / "runs" / "dac", instances=2 if quick else 8, **jobs)
     dac.to_csv(out / "dac_mc_table.csv", index=False)
     dac.to_parquet(out / "dac_mc_table.parquet")
     per_instance = dac.groupby("instance")[["lsb", "dnl_max"]].first().reset_index()

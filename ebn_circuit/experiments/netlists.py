@@ -9,7 +9,7 @@ from typing import Callable
 
 from ebn_circuit import __version__
 from ebn_circuit.spice.simulator import write_netlist
-from ebn_circuit.spice.testbench import Testbench
+from ebn_circuit.circuits.testbench import Testbench
 from ebn_circuit.technology.core import Technology
 
 Entry = tuple[object, Callable[[object, Technology], Testbench], tuple[str, ...]]

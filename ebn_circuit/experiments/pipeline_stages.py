@@ -13,7 +13,7 @@ from ebn_circuit.behavioural.learning_block import fit_learning_block
 from ebn_circuit.extract.dac import extract_dac_curves
 from ebn_circuit.measure.learning import pulse_table
 from ebn_circuit.measure.waveforms import align, read_viewer_csv_dir
-from ebn_circuit.spice.simulator import Simulator
+from ebn_circuit.sweep.settings import SimSettings
 from ebn_circuit.technology.core import Technology
 
 REFERENCE_MAP = {"i_mem": "Sim1_I_mem.csv", "pulse": "Sim1_INPUT.csv", "code": "Sim1_BitValue.csv"}
@@ -39,9 +39,10 @@ def fit_stage(ic_dir: Path, reference: Path | None) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def dac_extraction_stage(simulator: Simulator, tech: Technology, instances: int, i_lsb: float = 1e-9) -> pd.DataFrame:
-    """The synapse DAC's code → current curve for each Monte-Carlo instance (seed 1…N)."""
-    return extract_dac_curves(simulator, tech, instances, i_lsb=i_lsb)[1]
+def dac_extraction_stage(tech: Technology, settings: SimSettings, out: Path, instances: int, i_lsb: float = 1e-9,
+                         **jobs) -> pd.DataFrame:
+    """The synapse DAC's code → current curve for each Monte-Carlo instance (seed 1…N; jobs in ``out``)."""
+    return extract_dac_curves(tech, settings, instances, out, i_lsb=i_lsb, **jobs)[1]
 
 
 def network_stage(out: Path, dac_table: pd.DataFrame, trials: int, seed: int = 0) -> pd.DataFrame:

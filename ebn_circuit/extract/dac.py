@@ -8,19 +8,28 @@ max |DNL|; ``run_dac_extraction`` saves every table, fits ``DacTableModel`` and 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from ebn_circuit.behavioural.dac import DacTableModel
-from ebn_circuit.circuits.dac import DacParams, DacSweepParams, dac_linearity, dac_sweep_testbench, dac_table
+from ebn_circuit.circuits.dac import DacParams, DacSweepParams, dac_sweep_testbench
 from ebn_circuit.errors import ConfigError
 from ebn_circuit.extract.tables import TransferCurve, conditions_of
+from ebn_circuit.measure.dac import dac_linearity, dac_table
+from ebn_circuit.sweep.jobs import JobOutput, make_job, run_jobs
+from ebn_circuit.sweep.settings import SimSettings
 from ebn_circuit.technology.core import Technology
 
 # the synapse DAC of the network: it sinks from the neuron input, held near 1.3 V
 NEURON_INPUT_V = 1.3
+
+
+def measure_dac_table(simulator, params: DacSweepParams, tech: Technology, instance: int | str = 0) -> pd.DataFrame:
+    """Run the all-code sweep and return its table (``measure.dac.dac_table``)."""
+    return dac_table(simulator.run(dac_sweep_testbench(params, tech)), instance, params.dac.polarity)
 
 
 def dac_instance_curve(simulator, tech: Technology, seed: int, i_lsb: float = 1e-9, polarity: str = "sink",
@@ -35,25 +44,49 @@ def dac_instance_curve(simulator, tech: Technology, seed: int, i_lsb: float = 1e
     return TransferCurve(f"dac_instance_{seed}", table.assign(lsb=lin.lsb, dnl_max=lin.dnl_max), conditions)
 
 
-def extract_dac_curves(simulator, tech: Technology, instances: int, i_lsb: float = 1e-9, polarity: str = "sink",
-                       v_out: float = NEURON_INPUT_V) -> tuple[list[TransferCurve], pd.DataFrame]:
-    """One curve per instance (seeds 1…instances) and the combined table: columns instance, code,
-    current (A), technology, corner, mc_seed, netlist_hash, i_lsb, lsb (A), dnl_max (LSB)."""
+@dataclass(frozen=True)
+class DacInstance:
+    """One Monte-Carlo instance of the DAC sweep as a job's payload."""
+
+    seed: int
+    i_lsb: float = 1e-9
+    polarity: str = "sink"
+    v_out: float = NEURON_INPUT_V
+
+
+def dac_instance_job(simulator, tech: Technology, inst: DacInstance) -> JobOutput:
+    """Job function: one instance's code → current curve."""
+    curve = dac_instance_curve(simulator, tech, inst.seed, inst.i_lsb, inst.polarity, inst.v_out)
+    return JobOutput(tables={"curve": curve.table}, meta={"name": curve.name, "conditions": dict(curve.conditions)})
+
+
+def extract_dac_curves(tech: Technology, settings: SimSettings, instances: int, out: Path, i_lsb: float = 1e-9,
+                       polarity: str = "sink", v_out: float = NEURON_INPUT_V, executor=None, workers: int | None = None,
+                       resume: bool = False, log=None) -> tuple[list[TransferCurve], pd.DataFrame]:
+    """One curve per instance (seeds 1…instances; jobs stored in ``out``) and the combined table:
+    columns instance, code, current (A), technology, corner, mc_seed, netlist_hash, i_lsb, lsb (A),
+    dnl_max (LSB)."""
     if instances < 1:
         raise ConfigError(f"extract_dac_curves: instances must be >= 1, got {instances}")
-    curves = [dac_instance_curve(simulator, tech, seed, i_lsb, polarity, v_out) for seed in range(1, instances + 1)]
+    jobs = [make_job(dac_instance_job, DacInstance(seed, i_lsb, polarity, v_out), tech.with_mismatch(True), settings,
+                     label=f"DAC instance {seed}") for seed in range(1, instances + 1)]
+    results = run_jobs(jobs, out, name="DAC Monte Carlo", executor=executor, workers=workers, resume=resume,
+                       progress=False, log=log)
+    curves = [TransferCurve(r.meta["name"], r.tables["curve"], r.meta["conditions"]) for r in results]
     combined = pd.concat([c.table.assign(technology=c.conditions["technology"], corner=c.conditions["corner"],
                                          mc_seed=c.conditions["mc_seed"], netlist_hash=c.conditions["netlist_hash"],
                                          i_lsb=i_lsb) for c in curves], ignore_index=True)
     return curves, combined
 
 
-def run_dac_extraction(simulator, tech: Technology, out: Path, instances: int, i_lsb: float = 1e-9,
-                       polarity: str = "sink", v_out: float = NEURON_INPUT_V) -> dict:
+def run_dac_extraction(tech: Technology, settings: SimSettings, out: Path, instances: int, i_lsb: float = 1e-9,
+                       polarity: str = "sink", v_out: float = NEURON_INPUT_V, executor=None,
+                       workers: int | None = None, resume: bool = False, log=None) -> dict:
     """Extract, save (``dac_instance_<seed>.*``, ``dac_code_current.*``), fit the table model and
     write its report (``dac_table_model.csv/.png``). Returns the Monte-Carlo spread (SI)."""
     out = Path(out)
-    curves, combined = extract_dac_curves(simulator, tech, instances, i_lsb, polarity, v_out)
+    curves, combined = extract_dac_curves(tech, settings, instances, out / "runs", i_lsb, polarity, v_out, executor,
+                                          workers, resume, log)
     for curve in curves:
         curve.save(out)
     conditions = {key: curves[0].conditions[key] for key in ("technology", "corner", "simulator", "i_lsb_A",

@@ -4,7 +4,7 @@ Method (successive refinement; one transient per code per round, both bounds in 
 
 - A column is one ``learning_block_testbench`` run: the counter preset to the code and re-asserted
   between pulses, one presynaptic pulse per I_before level, each pulse's decision latched from the
-  inc / dec / sl flags (``circuits.learning_timing.pulse_readout``). I_before is the simulated I_mem
+  inc / dec / sl flags (``measure.learning_block.pulse_readout``). I_before is the simulated I_mem
   input just before the rising edge.
 - Round 1: a coarse staircase from the nominal I_lower − span to the nominal I_upper + span in steps
   of ``coarse_step`` (nominal: I_Ω = code·omega_per_code in ``LearningBlockParams.bounds``).
@@ -25,30 +25,43 @@ Corners: ``tech.with_corner``; Monte Carlo: ``tech.with_mismatch(True)`` and the
 (``behavioural.learning_block_bounds``) and checks it on held-out columns (random I_before levels at
 codes not used in the fit, same corner / instance; levels uniform over the nominal band ± 1 nA, so
 the agreement depends on that window: it is reported beside the ideal rule's on the same pulses).
-``run_levels`` builds the column as ``experiments.decision_map.column_bench`` does, so that this
-layer does not import the experiments layer (its ``DecisionMapSpec`` is only the default spec).
+``run_levels`` builds the column as ``experiments.decision_map.column_bench`` does; ``spec`` is
+anything with the block's params and the transient's max step (``BoundsSetup``, or the decision
+map's spec). Each instance (corner or Monte-Carlo seed) is one job of the run engine.
 """
 
 from __future__ import annotations
 
 import time
-from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ebn_circuit.behavioural.learning_block_bounds import BoundsModel, fit_bounds_model
-from ebn_circuit.circuits.learning_block import LearningBenchParams, learning_block_testbench, readout
+from ebn_circuit.behavioural.learning_block import LearningBlockModel, fit_bounds_model
+from ebn_circuit.circuits.learning_block import LearningBenchParams, LearningBlockParams, learning_block_testbench
 from ebn_circuit.circuits.learning_timing import PulseSchedule
 from ebn_circuit.errors import ConfigError
 from ebn_circuit.extract.tables import TransferCurve, conditions_of
+from ebn_circuit.measure.learning_block import readout
 from ebn_circuit.rule import DEC, INC, NONE, ideal_decision
+from ebn_circuit.sweep.jobs import JobOutput, make_job, run_jobs
+from ebn_circuit.sweep.settings import SimSettings
 
 FIT_CODES = (-24, -8, 8, 24)
 HOLDOUT_CODES = (-16, 0, 16)
 RESOLUTION = 0.01e-9
 MIN_LEVEL = 0.5e-9
+
+
+@dataclass(frozen=True)
+class BoundsSetup:
+    """The block whose bounds are measured and the transient's largest step (s)."""
+
+    block: LearningBlockParams = field(default_factory=LearningBlockParams)
+    max_step: float = 1e-6
 
 
 def run_levels(simulator, tech, spec, code: int, levels, seed: int | None = None):
@@ -160,17 +173,35 @@ def holdout_column(simulator, tech, spec, code: int, n_levels: int, rng: np.rand
     return table
 
 
-def _instance_job(args) -> tuple[TransferCurve, pd.DataFrame, pd.DataFrame]:
-    spec, corner, seed, codes, holdout_codes, n_levels, bounds, resolution, cache_root, tech, kwargs = args
-    from ebn_circuit.spice import Simulator
-    with Simulator(backend="shared", cache=cache_root is not None, cache_dir=cache_root) as sim:
-        return _instance(sim, tech, spec, corner, seed, codes, holdout_codes, n_levels, bounds, resolution, print,
-                         **kwargs)
+@dataclass(frozen=True)
+class BoundsInstance:
+    """One instance (a corner, or a Monte-Carlo seed at a corner) as a job's payload."""
+
+    spec: Any
+    corner: str
+    seed: int | None
+    codes: tuple[int, ...]
+    holdout_codes: tuple[int, ...]
+    holdout_levels: int
+    holdout_bounds: bool
+    resolution: float
+    options: tuple[tuple[str, Any], ...] = ()   # measure_bounds keywords (span, coarse_step, …)
+
+
+def bounds_instance_job(simulator, tech, inst: BoundsInstance) -> JobOutput:
+    """Job function: one instance's bounds, held-out columns and (optionally) held-out bounds."""
+    curve, held, held_bounds = _instance(simulator, tech, inst.spec, inst.corner, inst.seed, inst.codes,
+                                         inst.holdout_codes, inst.holdout_levels, inst.holdout_bounds,
+                                         inst.resolution, None, **dict(inst.options))
+    tables = {"bounds": curve.table, "holdout": held, "holdout_bounds": held_bounds}
+    return JobOutput(tables={k: v for k, v in tables.items() if len(v)},
+                     meta={"name": curve.name, "conditions": dict(curve.conditions)})
 
 
 def _instance(simulator, tech, spec, corner, seed, codes, holdout_codes, n_levels, bounds, resolution, log,
               **kwargs):
     label = corner if seed is None else f"{corner}_mc{seed}"
+    log = log or (lambda *_: None)
     log(f"  {label}: bounds at codes {tuple(codes)}")
     curve = measure_bounds(simulator, tech, spec, codes, corner, seed, resolution, log=log, **kwargs)
     held_bounds = pd.DataFrame()
@@ -185,9 +216,10 @@ def _instance(simulator, tech, spec, corner, seed, codes, holdout_codes, n_level
     return curve, held, held_bounds
 
 
-def run_bounds_extraction(simulator, tech, out: Path, corners=("tt",), mc: int = 0, codes=FIT_CODES,
+def run_bounds_extraction(tech, settings: SimSettings, out: Path, corners=("tt",), mc: int = 0, codes=FIT_CODES,
                           holdout_codes=HOLDOUT_CODES, holdout_levels: int = 24, holdout_bounds: bool = False,
-                          spec=None, workers: int = 1, resolution: float = RESOLUTION, log=print, **kwargs) -> dict:
+                          spec=None, executor=None, workers: int | None = None, resume: bool = False,
+                          resolution: float = RESOLUTION, log=print, **kwargs) -> dict:
     """Bounds per corner and per Monte-Carlo instance (seeds 1…mc at ``corners[0]``), each saved as
     ``learning_block_bounds_<label>`` plus the combined ``learning_block_bounds``; the bounds model
     fitted to them; its decision agreement on held-out columns (``holdout_levels`` random levels at
@@ -195,24 +227,24 @@ def run_bounds_extraction(simulator, tech, out: Path, corners=("tt",), mc: int =
     also the bounds measured at the held-out codes against the model's prediction. Writes under ``out``
     the tables, learning_block_bounds_fit.csv / .png, learning_block_holdout.csv (and
     learning_block_holdout_bounds.csv) and learning_block_bounds.md; returns curves, combined, model,
-    fit, holdout, holdout_bounds, agreement_by (instance × code) and the agreements."""
-    if spec is None:
-        from ebn_circuit.experiments.decision_map import DecisionMapSpec  # default spec only
-        spec = DecisionMapSpec()
+    fit, holdout, holdout_bounds, agreement_by (instance × code) and the agreements. Each instance is a
+    job (stored under ``out/runs``; ``resume`` keeps finished instances)."""
+    spec = BoundsSetup() if spec is None else spec
     if not corners:
         raise ConfigError("run_bounds_extraction: give at least one corner")
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     start = time.time()
     instances = [(c, None) for c in corners] + [(corners[0], s) for s in range(1, mc + 1)]
-    args = [(spec, c, s, tuple(codes), tuple(holdout_codes), holdout_levels, holdout_bounds, resolution)
-            for c, s in instances]
-    if workers <= 1:
-        done = [_instance(simulator, tech, *a, log, **kwargs) for a in args]
-    else:
-        root = simulator.cache.root if simulator.cache is not None else None
-        with ProcessPoolExecutor(max_workers=min(workers, len(args))) as pool:
-            done = list(pool.map(_instance_job, [(*a, root, tech, kwargs) for a in args]))
+    jobs = [make_job(bounds_instance_job, BoundsInstance(spec, c, s, tuple(codes), tuple(holdout_codes), holdout_levels,
+                                                         holdout_bounds, resolution, tuple(sorted(kwargs.items()))),
+                     tech.with_corner(c).with_mismatch(s is not None), settings,
+                     label=c if s is None else f"{c}_mc{s}") for c, s in instances]
+    results = run_jobs(jobs, out / "runs", name="learning-block bounds", executor=executor, workers=workers,
+                       resume=resume, progress=False, log=log)
+    done = [(TransferCurve(r.meta["name"], r.tables["bounds"], r.meta["conditions"]),
+             r.tables.get("holdout", pd.DataFrame()), r.tables.get("holdout_bounds", pd.DataFrame()))
+            for r in results]
     curves = {}
     for curve, _, _ in done:
         curve.save(out)
@@ -240,7 +272,7 @@ def run_bounds_extraction(simulator, tech, out: Path, corners=("tt",), mc: int =
     return summary
 
 
-def score_holdout(model: BoundsModel, holdout: pd.DataFrame, block) -> tuple[pd.DataFrame, pd.DataFrame, float, float]:
+def score_holdout(model: LearningBlockModel, holdout: pd.DataFrame, block) -> tuple[pd.DataFrame, pd.DataFrame, float, float]:
     """Held-out pulses (columns instance, code, i_before, decision) with the model's and the ideal
     rule's decisions (``block``: the nominal LearningBlockParams); returns (pulses, agreement per
     instance × code, model agreement, ideal-rule agreement). A pulse without a decision counts as a miss."""
@@ -258,7 +290,7 @@ def score_holdout(model: BoundsModel, holdout: pd.DataFrame, block) -> tuple[pd.
     return holdout, by, float(holdout["model_ok"].mean()), float(holdout["ideal_ok"].mean())
 
 
-def predict_bounds(model: BoundsModel, table: pd.DataFrame) -> pd.DataFrame:
+def predict_bounds(model: LearningBlockModel, table: pd.DataFrame) -> pd.DataFrame:
     """Measured bounds (columns instance, code, i_lower_A, i_upper_A) with the model's and the error."""
     if not len(table):
         return table
@@ -285,7 +317,7 @@ def combine(curves: dict[str, TransferCurve]) -> TransferCurve:
 
 def markdown(summary: dict) -> str:
     """The bounds per instance and code against the ideal ones, the fit and the held-out check (nA)."""
-    model: BoundsModel = summary["model"]
+    model: LearningBlockModel = summary["model"]
     table = summary["combined"].table
     lines = ["# Learning block: measured bounds and the bounds model", "",
              "| instance | code | I_lower | ideal | offset | I_upper | ideal | offset | ± resolution | separation "

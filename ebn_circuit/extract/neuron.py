@@ -3,13 +3,15 @@ refractory time from transistor-level ngspice runs, as TransferCurves; then the 
 model (``behavioural.dpi_neuron``) fitted on part of the runs and scored on the held-out rest.
 
 Every run is ``circuits.neuron.neuron_step_testbench``: a DC input from t = 0 plus a step.
-``run_neuron_extraction`` is the one entry point (tables + fit report + summary dict).
+``run_neuron_extraction`` is the one entry point (tables + fit report + summary dict): the
+simulations are one job of the run engine (``measure_neuron``, adaptive windows make them a
+sequence), the fit runs in the caller.
 """
 
 from __future__ import annotations
 
 import time as clock
-from dataclasses import asdict, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +25,8 @@ from ebn_circuit.extract.tables import TransferCurve, conditions_of
 from ebn_circuit.measure import crossings, pulses, spike_times
 from ebn_circuit.measure.devices import subthreshold_slope, thermal_voltage
 from ebn_circuit.spice.result import SimResult
+from ebn_circuit.sweep.jobs import JobOutput, make_job, run_jobs
+from ebn_circuit.sweep.settings import SimSettings
 
 TEMPERATURE_C = 27.0          # ngspice's default simulation temperature
 T_ON = 1e-3                   # f–I runs: input stepped from 0 at this time (s)
@@ -226,17 +230,21 @@ def score(quality: pd.DataFrame, min_rate: float = 5.0) -> dict:
             "n_rate_points": int(len(rates)), "n_transients": int(len(transients))}
 
 
-def run_neuron_extraction(simulator, tech, out: Path, params: DpiNeuronParams = DpiNeuronParams(),
-                          quick: bool = False, seed: int | None = None, log=print) -> dict:
-    """Measure, tabulate, fit and report one neuron instance into ``out``.
+@dataclass(frozen=True)
+class NeuronExtraction:
+    """What ``measure_neuron`` simulates: the neuron, the short variant (``quick``: 9 f–I points,
+    5 steps, shorter windows) and the Monte-Carlo seed (None: nominal)."""
 
-    Writes neuron_fi, neuron_imem_step, neuron_imem_steady, neuron_imem_waveforms and
-    neuron_spike_threshold (TransferCurve: parquet + csv + meta.json), and the behavioural fit
-    report dpi_neuron_fit.csv + dpi_neuron_residuals.png. Returns the measured numbers and the
-    held-out fidelity. ``quick``: 9 f–I points, 5 steps, shorter windows (for tests).
-    """
-    out = Path(out)
-    started = clock.perf_counter()
+    params: DpiNeuronParams = field(default_factory=DpiNeuronParams)
+    quick: bool = False
+    seed: int | None = None
+
+
+def measure_neuron(simulator, tech, spec: NeuronExtraction, log=None) -> JobOutput:
+    """Job function: every simulation of the extraction; tables neuron_fi, neuron_imem_step,
+    neuron_imem_steady, neuron_imem_waveforms, neuron_spike_threshold with their conditions (meta)."""
+    params, quick, seed = spec.params, spec.quick, spec.seed
+    log = log or (lambda *_: None)
     currents = np.geomspace(8e-9, 200e-9, 9) if quick else np.geomspace(8e-9, 250e-9, 16)
     n_isi, max_window = (4, 0.25) if quick else (8, 0.6)
     biases = bias_conditions(params)
@@ -252,7 +260,6 @@ def run_neuron_extraction(simulator, tech, out: Path, params: DpiNeuronParams = 
     fi, threshold = fi_table(f_i, tech.vdd), threshold_table(f_i, tech.vdd)
     fi_results = [r for _, r in f_i]
     log(f"f–I: {len(fi)} points, {fi['rate_Hz'].min():.1f}–{fi['rate_Hz'].max():.1f} Hz")
-
     curves = [TransferCurve("neuron_fi", fi, conditions_of(fi_results, **biases, n_isi=n_isi)),
               TransferCurve("neuron_imem_step", step_summary,
                             conditions_of(step_results, **biases, kappa=kappa, tau_predicted_s=tau_predicted)),
@@ -260,9 +267,32 @@ def run_neuron_extraction(simulator, tech, out: Path, params: DpiNeuronParams = 
               TransferCurve("neuron_imem_waveforms", waves,
                             conditions_of(step_results, **biases, grid_step_s=WAVEFORM_STEP, step_at_s=STEP_AT)),
               TransferCurve("neuron_spike_threshold", threshold, conditions_of(fi_results, **biases))]
-    for curve in curves:
-        curve.save(out)
+    return JobOutput(row={"kappa": kappa, "tau_predicted_s": tau_predicted, "simulations": len(steps) + len(f_i) + 1},
+                     tables={c.name: c.table for c in curves}, meta={c.name: dict(c.conditions) for c in curves})
 
+
+def run_neuron_extraction(tech, settings: SimSettings, out: Path, params: DpiNeuronParams = DpiNeuronParams(),
+                          quick: bool = False, seed: int | None = None, log=print, executor=None,
+                          workers: int | None = None, resume: bool = False) -> dict:
+    """Measure (one job, stored under ``out/runs``), tabulate, fit and report one neuron instance.
+
+    Writes neuron_fi, neuron_imem_step, neuron_imem_steady, neuron_imem_waveforms and
+    neuron_spike_threshold (TransferCurve: parquet + csv + meta.json), and the behavioural fit
+    report dpi_neuron_fit.csv + dpi_neuron_residuals.png. Returns the measured numbers and the
+    held-out fidelity. ``quick``: 9 f–I points, 5 steps, shorter windows (for tests).
+    """
+    out = Path(out)
+    started = clock.perf_counter()
+    job = make_job(measure_neuron, NeuronExtraction(params, quick, seed), tech, settings, label="neuron extraction")
+    [result] = run_jobs([job], out / "runs", name="neuron extraction", executor=executor, workers=workers,
+                        resume=resume, progress=False, log=log)
+    curves = {name: TransferCurve(name, table, result.meta[name]) for name, table in result.tables.items()}
+    for curve in curves.values():
+        curve.save(out)
+    fi, steady = curves["neuron_fi"].table, curves["neuron_imem_steady"].table
+    step_summary, waves = curves["neuron_imem_step"].table, curves["neuron_imem_waveforms"].table
+    threshold = curves["neuron_spike_threshold"].table
+    kappa, tau_predicted = result.row["kappa"], result.row["tau_predicted_s"]
     fit_fi, held_fi = (fi.iloc[k] for k in held_out_split(len(fi)))
     runs = list(step_summary["run"])
     fit_runs, held_runs = ([runs[k] for k in part] for part in held_out_split(len(runs)))
@@ -290,7 +320,7 @@ def run_neuron_extraction(simulator, tech, out: Path, params: DpiNeuronParams = 
                                                             model.parameters()["value"])},
         "model_sigma": dict(model.uncertainty),
         "fit_runs": fit_runs, "held_out_runs": held_runs,
-        "simulations": len(steps) + len(f_i) + 1, "wall_time_s": clock.perf_counter() - started,
+        "simulations": int(result.row["simulations"]), "wall_time_s": clock.perf_counter() - started,
     }
     log(f"held out: max rate error {100 * held['max_rate_error']:.1f} % over {held['n_rate_points']} points ≥ 5 Hz, "
         f"max I_mem NRMSE {100 * held['max_transient_nrmse']:.2f} % over {held['n_transients']} runs; "

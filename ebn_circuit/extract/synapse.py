@@ -22,7 +22,7 @@ varies ~20 % between instances), refitted per instance ≈ 2 %.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -35,6 +35,8 @@ from ebn_circuit.circuits.synapse_dac import SynapseDacParams, synapse_dac_testb
 from ebn_circuit.errors import WaveformError
 from ebn_circuit.extract.tables import TransferCurve, conditions_of
 from ebn_circuit.spice.result import SimResult
+from ebn_circuit.sweep.jobs import JobOutput, make_job, run_jobs
+from ebn_circuit.sweep.settings import SimSettings
 from ebn_circuit.technology.core import Technology
 
 ONSET = 2e-3        # first spike (s): the circuit starts from its operating point
@@ -136,9 +138,10 @@ def model_runs(simulator, tech: Technology, base: DpiSynapseParams = DpiSynapseP
 
 def epsc_vs_code(simulator, tech: Technology, codes=CODES, i_lsb: float = 0.5e-9,
                  base: DpiSynapseParams = DpiSynapseParams(), model: DpiSynapseModel | None = None,
-                 seed: int | None = None) -> TransferCurve:
+                 seed: int | None = None, waves_out: list | None = None) -> TransferCurve:
     """Peak EPSC (A, above the pre-spike baseline) of one spike against the DAC code; i_w_A is the
-    measured DAC current into the vw diode. model_epsc_A: the behavioural model at that I_w."""
+    measured DAC current into the vw diode. model_epsc_A: the behavioural model at that I_w.
+    ``waves_out``, if given, receives each code's waveform (code, time_s, spk_V, i_syn_A)."""
     rows, results = [], []
     dac = DacParams(i_lsb=i_lsb, polarity="source")
     for code in codes:
@@ -151,12 +154,19 @@ def epsc_vs_code(simulator, tech: Technology, codes=CODES, i_lsb: float = 0.5e-9
         i_w = float(np.median(res.i("vwsense")[time < ONSET]))
         row = {"code": code, "i_w_A": i_w, "epsc_peak_A": float(i_syn.max()) - baseline, "baseline_A": baseline}
         if model is not None:
-            pred = model.predict(time, spike_input(res.v("spk"), i_w, tech.vdd))
-            row["model_epsc_A"] = float(pred.max() - pred[time < ONSET].min())
+            row["model_epsc_A"] = model_epsc(model, time, res.v("spk"), i_w, tech.vdd)
+        if waves_out is not None:
+            waves_out.append(pd.DataFrame({"code": code, "time_s": time, "spk_V": res.v("spk"), "i_syn_A": i_syn}))
         rows.append(row)
     conditions = conditions_of(results, i_lsb_A=i_lsb, c_syn_F=base.c_syn, i_tau_A=base.i_tau,
                                i_gain_A=base.i_gain, pulse_width_s=WIDTH, dac_polarity="source")
     return TransferCurve("synapse_epsc_vs_code", pd.DataFrame(rows), conditions)
+
+
+def model_epsc(model: DpiSynapseModel, time, spk, i_w: float, vdd: float) -> float:
+    """The model's EPSC peak (A, above its pre-spike minimum) for one spike at weight current I_w."""
+    pred = model.predict(time, spike_input(spk, i_w, vdd))
+    return float(pred.max() - pred[np.asarray(time) < ONSET].min())
 
 
 def epsc_slope(table: pd.DataFrame, min_code: int = 8) -> dict:
@@ -179,35 +189,35 @@ def epsc_slope(table: pd.DataFrame, min_code: int = 8) -> dict:
     return summary
 
 
-def instance_models(simulator, tech: Technology, seeds, nominal: DpiSynapseModel) -> TransferCurve:
+def instance_models(transients_by_seed: dict[int, pd.DataFrame], conditions: dict,
+                    nominal: DpiSynapseModel) -> TransferCurve:
     """Per Monte-Carlo instance: the model refitted on that instance's fit runs and its held-out
     NRMSE, next to the NRMSE of the ``nominal`` (mismatch-free) model on the same held-out runs."""
-    rows, results = [], []
-    for seed in seeds:
-        waves, res = model_runs(simulator, tech.with_mismatch(True), seed=seed)
-        results += res
+    rows = []
+    for seed, waves in transients_by_seed.items():
         fit_runs, fit_names = runs_of(waves, "fit")
         held_runs, held_names = runs_of(waves, "held_out")
         model = DpiSynapseModel.fit(fit_runs, fit_names)
         rows.append({"mc_seed": seed, **{n: getattr(model, n) for n in ("tau", "gain", "i_gain", "i_sat", "t_ext")},
                      "nrmse_held_out_refit": float(model.evaluate(held_runs, held_names)["nrmse"].max()),
                      "nrmse_held_out_nominal_model": float(nominal.evaluate(held_runs, held_names)["nrmse"].max())})
-    conditions = conditions_of(results)
-    conditions["mc_seed"] = list(seeds)
-    return TransferCurve("synapse_model_mc", pd.DataFrame(rows), conditions)
+    return TransferCurve("synapse_model_mc", pd.DataFrame(rows), {**conditions, "mc_seed": list(transients_by_seed)})
 
 
-def run_synapse_extraction(simulator, tech: Technology, out: Path, quick: bool = False,
-                           mc_instances: int = 0) -> dict:
-    """Measure, save and fit everything in this module; write the model report under ``out``.
-    quick: fewer bias points and codes (3 I_τ, 2 I_w, 5 codes). mc_instances: also refit the model
-    on that many Monte-Carlo instances (seeds 1…N, 4 runs each). Returns measured numbers (SI)."""
-    out = Path(out)
-    tau_currents = TAU_CURRENTS[::2] if quick else TAU_CURRENTS
-    weight_currents = (5e-9, 10e-9) if quick else WEIGHT_CURRENTS
-    codes = QUICK_CODES if quick else CODES
+@dataclass(frozen=True)
+class SynapseExtraction:
+    """What ``measure_synapse`` simulates: the short variant (3 I_τ, 2 I_w, 5 codes) and the
+    Monte-Carlo instances refitted (seeds 1…mc_instances, 4 runs each)."""
+
+    quick: bool = False
+    mc_instances: int = 0
+
+
+def measure_synapse(simulator, tech: Technology, spec: SynapseExtraction) -> JobOutput:
+    """Job function: every simulation of the synapse extraction, as tables with their conditions."""
+    tau_currents = TAU_CURRENTS[::2] if spec.quick else TAU_CURRENTS
+    weight_currents = (5e-9, 10e-9) if spec.quick else WEIGHT_CURRENTS
     curve, sweep_waves = tau_gain_sweep(simulator, tech, tau_currents, weight_currents)
-    curve.save(out)
     waves, results = model_runs(simulator, tech)
     transients = pd.concat([waves, sweep_waves], ignore_index=True)
     base = DpiSynapseParams()   # the fit/held-out runs' biases; each row carries its own as columns
@@ -215,21 +225,58 @@ def run_synapse_extraction(simulator, tech: Technology, out: Path, quick: bool =
                                pulse_width_s=WIDTH)
     conditions["netlist_hash"] = ",".join(sorted(set(conditions["netlist_hash"].split(","))
                                                  | set(curve.conditions["netlist_hash"].split(","))))
-    TransferCurve("synapse_transients", transients, conditions).save(out)
+    epsc_waves: list = []
+    epsc = epsc_vs_code(simulator, tech, QUICK_CODES if spec.quick else CODES, waves_out=epsc_waves)
+    tables = {"synapse_tau_gain": curve.table, "synapse_transients": transients, "synapse_epsc_vs_code": epsc.table,
+              "epsc_waveforms": pd.concat(epsc_waves, ignore_index=True)}
+    meta = {"synapse_tau_gain": dict(curve.conditions), "synapse_transients": conditions,
+            "synapse_epsc_vs_code": dict(epsc.conditions)}
+    mc_results = []
+    for seed in range(1, spec.mc_instances + 1):
+        mc_waves, res = model_runs(simulator, tech.with_mismatch(True), seed=seed)
+        tables[f"mc_transients_{seed}"] = mc_waves
+        mc_results += res
+    if mc_results:
+        meta["synapse_model_mc"] = conditions_of(mc_results)
+    return JobOutput(tables=tables, meta=meta)
+
+
+def run_synapse_extraction(tech: Technology, settings: SimSettings, out: Path, quick: bool = False,
+                           mc_instances: int = 0, executor=None, workers: int | None = None,
+                           resume: bool = False, log=None) -> dict:
+    """Measure (one job, stored under ``out/runs``), save and fit everything in this module; write
+    the model report under ``out``. quick: fewer bias points and codes (3 I_τ, 2 I_w, 5 codes).
+    mc_instances: also refit the model on that many Monte-Carlo instances (seeds 1…N, 4 runs
+    each). Returns measured numbers (SI)."""
+    out = Path(out)
+    job = make_job(measure_synapse, SynapseExtraction(quick, mc_instances), tech, settings, label="synapse extraction")
+    [result] = run_jobs([job], out / "runs", name="synapse extraction", executor=executor, workers=workers,
+                        resume=resume, progress=False, log=log)
+    curve = TransferCurve("synapse_tau_gain", result.tables["synapse_tau_gain"], result.meta["synapse_tau_gain"])
+    curve.save(out)
+    transients = result.tables["synapse_transients"]
+    TransferCurve("synapse_transients", transients, result.meta["synapse_transients"]).save(out)
     fit_runs, fit_names = runs_of(transients, "fit")
     held_runs, held_names = runs_of(transients, "held_out")
     model = DpiSynapseModel.fit(fit_runs, fit_names)
     quality = model.report(out / "dpi_synapse_model", held_runs, held_names)
     textbook = DpiSynapseModel.fit(fit_runs, fit_names, free=("tau", "gain", "i_offset"),
                                    start=DpiSynapseModel(i_gain=1e-11, i_rest=1e-16, i_sat=1e-3, t_ext=0.0))
-    epsc = epsc_vs_code(simulator, tech, codes, model=model)
+    epsc_table = result.tables["synapse_epsc_vs_code"].copy()
+    epsc_waves = result.tables["epsc_waveforms"]
+    epsc_table["model_epsc_A"] = [
+        model_epsc(model, w["time_s"].to_numpy(), w["spk_V"].to_numpy(), i_w, tech.vdd)
+        for i_w, (_, w) in zip(epsc_table["i_w_A"], epsc_waves.groupby("code", sort=False))]
+    epsc = TransferCurve("synapse_epsc_vs_code", epsc_table, result.meta["synapse_epsc_vs_code"])
     epsc.save(out)
+    base = DpiSynapseParams()
     by_tau = curve.table[curve.table["swept"] == "i_tau"]
     held = quality[quality["role"] == "held_out"]
     default = by_tau.loc[(by_tau["i_tau_A"] - base.i_tau).abs().idxmin()]
     summary = {}
     if mc_instances > 0:
-        mc = instance_models(simulator, tech, range(1, mc_instances + 1), model)
+        mc = instance_models({seed: result.tables[f"mc_transients_{seed}"] for seed in range(1, mc_instances + 1)},
+                             result.meta["synapse_model_mc"], model)
         mc.save(out)
         spread = mc.table[["tau", "gain"]].std(ddof=1) / mc.table[["tau", "gain"]].mean() if mc_instances > 1 else None
         summary = {"mc_tau_rel_sigma": float(spread["tau"]) if spread is not None else 0.0,

@@ -1,9 +1,13 @@
-"""Spice layer: run testbenches in ngspice, cache by content hash, typed errors → SimResult."""
+"""Spice layer: run testbenches in ngspice, cache by content hash, typed errors → SimResult.
 
-from ebn_circuit.spice.analysis import Custom, DcSweep, Op, Transient
+Testbench and the analyses are plain data of the circuits layer; they are re-exported here
+because every run starts from them."""
+
+from ebn_circuit.circuits.analysis import Custom, DcSweep, Op, Transient
+from ebn_circuit.circuits.testbench import Testbench
+from ebn_circuit.spice.files import load_netlist
 from ebn_circuit.spice.result import SimMeta, SimResult
 from ebn_circuit.spice.simulator import Simulator, simulate, write_netlist
-from ebn_circuit.spice.testbench import Testbench
 
 __all__ = ["Custom", "DcSweep", "Op", "Transient", "SimMeta", "SimResult", "Simulator", "Testbench",
-           "simulate", "write_netlist"]
+           "load_netlist", "simulate", "write_netlist"]

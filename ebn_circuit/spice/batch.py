@@ -17,7 +17,7 @@ RawVectors = tuple[str, dict, dict]  # (plot name, vectors, units)
 
 def run_batch(netlist: str, context: str, timeout: float, keep_dir: Path | None = None) -> tuple[RawVectors, str, float]:
     """Run one netlist; returns ((plotname, vectors, units), log, wall time in s)."""
-    from ebn_circuit.spice.locate import ngspice_program
+    from ebn_circuit.spice.locate import ngspice_environment, ngspice_program
 
     program = ngspice_program()
     with tempfile.TemporaryDirectory(prefix="ebn_ngspice_") as tmp:
@@ -29,7 +29,7 @@ def run_batch(netlist: str, context: str, timeout: float, keep_dir: Path | None 
         try:
             proc = subprocess.run([program, "-b", "-r", str(raw_path), str(netlist_path)],
                                   capture_output=True, text=True, timeout=timeout, cwd=workdir,
-                                  stdin=subprocess.DEVNULL)
+                                  stdin=subprocess.DEVNULL, env=ngspice_environment())
         except subprocess.TimeoutExpired as exc:
             log = (exc.stdout or b"").decode(errors="replace") if isinstance(exc.stdout, bytes) else (exc.stdout or "")
             raise SimulationTimeoutError(f"{context}: ngspice exceeded the {timeout:g} s time limit and was killed",

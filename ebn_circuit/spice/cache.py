@@ -1,4 +1,10 @@
-"""Content-addressed result cache: one .npz per key, written atomically, checked on read."""
+"""Content-addressed result cache: one file per key, written atomically, checked on read.
+
+File layout: 8 bytes (little-endian length n), n bytes of JSON header (kind, units, metadata, and
+per vector its name, dtype, shape, byte offset), then the vectors' bytes back to back; the header
+carries the CRC-32 of those bytes. One read and one CRC make a cache hit cheap (a few ms for MBs);
+a truncated, corrupt or older-format entry reads as a miss and is dropped.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +12,9 @@ import hashlib
 import json
 import os
 import re
+import struct
 import tempfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +22,7 @@ import numpy as np
 from ebn_circuit.spice.result import SimMeta, SimResult
 from ebn_circuit.technology.files import tree_sha256
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 _INCLUDE = re.compile(r"^\s*\.(?:include|inc|lib)\s+['\"]?([^'\"\s]+)", re.IGNORECASE | re.MULTILINE)
 
 
@@ -40,18 +48,22 @@ class ResultCache:
         self.root = Path(root) if root is not None else default_cache_dir()
 
     def path(self, key: str) -> Path:
-        return self.root / key[:2] / f"{key}.npz"
+        return self.root / key[:2] / f"{key}.simresult"
 
     def get(self, key: str) -> SimResult | None:
         path = self.path(key)
-        if not path.is_file():
+        try:
+            blob = path.read_bytes()
+        except OSError:
             return None
         try:
-            with np.load(path, allow_pickle=False) as data:
-                header = json.loads(str(data["__header__"]))
-                vectors = {name: data[f"v{index}"] for index, name in enumerate(header["names"])}
-            if header.get("format") != CACHE_FORMAT or header.get("checksum") != _checksum(vectors):
-                raise ValueError("checksum mismatch")
+            (length,) = struct.unpack_from("<Q", blob)
+            header = json.loads(blob[8:8 + length])
+            data = memoryview(blob)[8 + length:]
+            if header.get("format") != CACHE_FORMAT or zlib.crc32(data) != header["crc32"]:
+                raise ValueError("not this cache's format, or corrupt")
+            vectors = {v["name"]: np.frombuffer(data, dtype=v["dtype"], count=int(np.prod(v["shape"])),
+                                                offset=v["offset"]).reshape(v["shape"]) for v in header["vectors"]}
         except Exception:
             path.unlink(missing_ok=True)  # corrupt: drop it, the caller recomputes
             return None
@@ -61,25 +73,19 @@ class ResultCache:
     def put(self, key: str, result: SimResult) -> None:
         path = self.path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
-        names = list(result.vectors)
-        header = {"format": CACHE_FORMAT, "kind": result.kind, "names": names, "units": dict(result.units),
-                  "meta": result.meta.as_dict(), "checksum": _checksum(result.vectors)}
-        arrays = {f"v{index}": np.asarray(result.vectors[name]) for index, name in enumerate(names)}
+        arrays = [np.ascontiguousarray(result.vectors[name]) for name in result.vectors]
+        offsets = np.cumsum([0] + [a.nbytes for a in arrays])
+        data = b"".join(a.tobytes() for a in arrays)
+        header = json.dumps({
+            "format": CACHE_FORMAT, "kind": result.kind, "units": dict(result.units), "meta": result.meta.as_dict(),
+            "crc32": zlib.crc32(data),
+            "vectors": [{"name": name, "dtype": a.dtype.str, "shape": list(a.shape), "offset": int(offset)}
+                        for name, a, offset in zip(result.vectors, arrays, offsets)]}).encode()
         fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
         try:
             with os.fdopen(fd, "wb") as handle:
-                np.savez(handle, __header__=np.array(json.dumps(header)), **arrays)
+                handle.write(struct.pack("<Q", len(header)) + header + data)
             os.replace(tmp, path)  # atomic: readers see the old entry or the whole new one
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
-
-
-def _checksum(vectors) -> str:
-    digest = hashlib.sha256()
-    for name in sorted(vectors):
-        array = np.ascontiguousarray(vectors[name])
-        digest.update(name.encode())
-        digest.update(str(array.dtype).encode())
-        digest.update(array.tobytes())
-    return digest.hexdigest()

@@ -18,6 +18,7 @@ import time
 
 from ebn_circuit.errors import SimulatorCrashError, SimulatorMissingError, SimulationTimeoutError
 from ebn_circuit.spice.diagnose import error_from_log
+from ebn_circuit.spice.locate import ngspice_environment
 from ebn_circuit.spice.result import UNIT_OF_TYPE, normalise_vector_name
 
 
@@ -45,7 +46,7 @@ class SharedWorker:
     def _start(self) -> None:
         self._process = subprocess.Popen(
             [sys.executable, "-m", "ebn_circuit.spice.shared", self.library],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=ngspice_environment())
         try:
             status, payload = self._receive(self.start_timeout, "starting the libngspice worker")
         except SimulationTimeoutError:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 
 from ebn_circuit.errors import ConfigError
@@ -11,7 +12,7 @@ from ebn_circuit.spice.cache import ResultCache, cache_key
 from ebn_circuit.spice.locate import ngspice_library, ngspice_program, simulator_version
 from ebn_circuit.spice.result import SimMeta, SimResult, kind_of_plot
 from ebn_circuit.spice.shared import SharedWorker
-from ebn_circuit.spice.testbench import Testbench
+from ebn_circuit.circuits.testbench import Testbench
 
 BACKENDS = ("shared", "batch")
 
@@ -25,16 +26,19 @@ class Simulator:
     timeout: seconds one run may take before its process is killed.
     recycle_after: runs before the shared worker process is replaced (memory growth).
     failed_netlist_dir: where netlists of failed runs are kept for inspection (None: not kept).
+    threads: ngspice's ``num_threads`` for every run (None: what each testbench sets).
     """
 
     def __init__(self, backend: str = "shared", cache: bool = True, cache_dir: Path | None = None,
-                 timeout: float = 600.0, recycle_after: int = 50, failed_netlist_dir: Path | None = None):
+                 timeout: float = 600.0, recycle_after: int = 50, failed_netlist_dir: Path | None = None,
+                 threads: int | None = None):
         if backend not in BACKENDS:
             raise ConfigError(f"unknown simulator backend {backend!r}; choose one of {', '.join(BACKENDS)}")
         if timeout <= 0:
             raise ConfigError(f"timeout must be > 0 s, got {timeout}")
         self.backend = backend
         self.timeout = timeout
+        self.threads = threads
         self.cache = ResultCache(cache_dir) if cache else None
         self.failed_netlist_dir = failed_netlist_dir
         if backend == "shared":
@@ -45,6 +49,9 @@ class Simulator:
         self.version = simulator_version(backend)
 
     def run(self, testbench: Testbench) -> SimResult:
+        if self.threads is not None:
+            options = tuple((k, v) for k, v in testbench.options if k != "num_threads")
+            testbench = replace(testbench, options=(*options, ("num_threads", str(self.threads))))
         netlist = testbench.netlist()
         key = cache_key(netlist, self.version) if self.cache is not None else ""
         if self.cache is not None:
@@ -70,6 +77,8 @@ class Simulator:
             log=log,
             analysis=testbench.analysis.card() if testbench.analysis is not None else "",
         )
+        for vector in vectors.values():
+            vector.setflags(write=False)   # a result is frozen data, fresh or from the cache
         result = SimResult(kind=kind_of_plot(plotname), vectors=vectors, units=units, meta=meta)
         if self.cache is not None:
             self.cache.put(key, result)

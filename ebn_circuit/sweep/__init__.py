@@ -1,5 +1,8 @@
-"""Sweep layer: grid × corners × Monte-Carlo seeds → many SimResults → rows in a Parquet
-dataset; executors: a local process pool (default) or a Dask cluster; resumable.
+"""Sweep layer, the one run engine: sweep specs (grid × corners × Monte-Carlo seeds over one
+testbench builder) and jobs (any simulation work as data: decision-map columns, IC runs,
+extractions) run on executors — a local process pool (default) or a Dask cluster — with the
+Technology and the simulator settings travelling with every task; rows stream into a store and
+an interrupted run resumes.
 
     from ebn_circuit.sweep import SweepSpec, run_sweep, load_results
     spec = SweepSpec(name="idvg", builder="ebn_circuit.circuits.devices:idvg_testbench",
@@ -10,11 +13,14 @@ dataset; executors: a local process pool (default) or a Dask cluster; resumable.
 """
 
 from ebn_circuit.sweep.executors import DaskExecutor, ProcessExecutor, make_executor
+from ebn_circuit.sweep.jobs import Job, JobOutput, JobResult, make_job, run_jobs
 from ebn_circuit.sweep.plan import PointTask, mc_seed, plan_sweep
 from ebn_circuit.sweep.runner import SweepSummary, load_results, run_sweep
+from ebn_circuit.sweep.settings import SimSettings
 from ebn_circuit.sweep.spec import SweepSpec, load_spec
 from ebn_circuit.sweep.store import SweepStore
-from ebn_circuit.sweep.worker import run_point
+from ebn_circuit.sweep.worker import run_point, run_task
 
-__all__ = ["DaskExecutor", "PointTask", "ProcessExecutor", "SweepSpec", "SweepStore", "SweepSummary",
-           "load_results", "load_spec", "make_executor", "mc_seed", "plan_sweep", "run_point", "run_sweep"]
+__all__ = ["DaskExecutor", "Job", "JobOutput", "JobResult", "PointTask", "ProcessExecutor", "SimSettings",
+           "SweepSpec", "SweepStore", "SweepSummary", "load_results", "load_spec", "make_executor", "make_job",
+           "mc_seed", "plan_sweep", "run_jobs", "run_point", "run_sweep", "run_task"]

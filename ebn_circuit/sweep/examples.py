@@ -8,29 +8,28 @@ from dataclasses import dataclass
 import numpy as np
 
 from ebn_circuit.errors import ConfigError
-from ebn_circuit.spice.analysis import Transient
+from ebn_circuit.params import Params, param, positive
+from ebn_circuit.circuits.analysis import Transient
 from ebn_circuit.spice.result import SimResult
-from ebn_circuit.spice.testbench import Testbench
+from ebn_circuit.circuits.testbench import Testbench
 from ebn_circuit.technology.core import Technology
 
 
 @dataclass(frozen=True)
-class RcLadderParams:
+class RcLadderParams(Params):
     """``sections`` RC sections (r ohms, c farads each) driven by a 1 V pulse train of ``period``
     seconds; transient to ``stop`` seconds with internal steps of at most ``max_step`` seconds
     (the run time in ngspice grows as stop / max_step)."""
 
-    sections: int = 10
-    r: float = 1e3
-    c: float = 1e-12
-    period: float = 10e-6
-    stop: float = 20e-6
-    max_step: float = 1e-9
+    sections: int = param(10, integer=True, low=1, low_inclusive=True, doc="RC sections")
+    r: float = positive(1e3, "ohm", "resistance per section")
+    c: float = positive(1e-12, "F", "capacitance per section")
+    period: float = positive(10e-6, "s", "input pulse period")
+    stop: float = positive(20e-6, "s", "end of the transient")
+    max_step: float = positive(1e-9, "s", "largest internal step")
 
-    def __post_init__(self) -> None:
-        if self.sections < 1 or self.r <= 0 or self.c <= 0:
-            raise ConfigError(f"RcLadderParams: need sections >= 1, r > 0 ohm, c > 0 F; got {self}")
-        if not 0 < self.max_step < self.stop or self.period <= 0:
+    def validate(self) -> None:
+        if not self.max_step < self.stop:
             raise ConfigError(f"RcLadderParams: need 0 < max_step < stop and period > 0 s; got {self}")
 
 

@@ -1,7 +1,7 @@
 """Executors: run point tasks somewhere and hand each finished row back, in the caller's thread.
 
 Both have one interface — ``run(tasks, on_done)``, ``close()``, context manager — and both
-call the same `run_point`, so a spec gives the same rows on either.
+call the same `run_task` (a sweep point or a job), so work gives the same rows on either.
 
 - `ProcessExecutor` (default): a local process pool, workers = cores. A worker killed from
   outside (SIGKILL, OOM killer) breaks a `ProcessPoolExecutor`; the executor then collects
@@ -24,7 +24,7 @@ from typing import Callable, Iterable
 
 from ebn_circuit.errors import ConfigError
 from ebn_circuit.sweep.plan import PointTask
-from ebn_circuit.sweep.worker import base_row, close_simulators, run_point
+from ebn_circuit.sweep.worker import close_simulators, failed_row, run_task
 
 OnDone = Callable[[PointTask, dict], None]
 EXECUTORS = ("process", "dask")
@@ -94,7 +94,7 @@ class ProcessExecutor:
                 while pending and len(inflight) < self.workers:
                     task = pending.popleft()
                     try:
-                        inflight[self._pool.submit(run_point, task)] = task
+                        inflight[self._pool.submit(run_task, task)] = task
                     except BrokenProcessPool:
                         pending.appendleft(task)
                         broken = True
@@ -112,13 +112,13 @@ class ProcessExecutor:
                         elif isinstance(error, BrokenProcessPool):
                             lost[task.key] += 1
                             if lost[task.key] > self.max_lost:
-                                on_done(task, base_row(task, "WorkerLost", f"point {task.index}: its worker "
+                                on_done(task, failed_row(task, "WorkerLost", f"point {task.index}: its worker "
                                                        f"process died {lost[task.key]} times; not retried"))
                             else:
                                 self.resubmitted.append(task.key)
                                 pending.appendleft(task)
                         else:  # e.g. a task that cannot be pickled
-                            on_done(task, base_row(task, type(error).__name__, str(error)))
+                            on_done(task, failed_row(task, type(error).__name__, str(error)))
                 if broken:
                     self._pool.shutdown(wait=False, cancel_futures=True)
                     self._pool = self._new_pool()
@@ -199,7 +199,7 @@ class DaskExecutor:
         nonce = uuid.uuid4().hex[:8]
         futures = {}
         for task in tasks:
-            future = self.client.submit(run_point, task, key=f"ebn-sweep-{nonce}-{task.index}-{task.key[:12]}",
+            future = self.client.submit(run_task, task, key=f"ebn-sweep-{nonce}-{task.index}-{task.key[:12]}",
                                         pure=False)
             futures[future] = task
         try:
@@ -209,7 +209,7 @@ class DaskExecutor:
                     on_done(task, future.result())
                 else:  # KilledWorker after Dask's own retries, or a cancelled task
                     error = future.exception() if future.status == "error" else None
-                    on_done(task, base_row(task, "WorkerLost" if error is None else type(error).__name__,
+                    on_done(task, failed_row(task, "WorkerLost" if error is None else type(error).__name__,
                                            str(error) if error is not None else f"task {future.status}"))
                 future.release()
         finally:

@@ -12,11 +12,12 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from ebn_circuit.circuits.testbench import Testbench
 from ebn_circuit.errors import ConfigError, EbnCircuitError
 from ebn_circuit.spice.simulator import BACKENDS
-from ebn_circuit.spice.testbench import Testbench
+from ebn_circuit.sweep.settings import SimSettings
 from ebn_circuit.sweep.spec import SweepSpec, make_params, params_class_of, resolve
-from ebn_circuit.technology import get_technology
+from ebn_circuit.technology import Technology, get_technology
 
 POINT_FORMAT = 1  # bump when the meaning of a point key changes
 
@@ -28,8 +29,10 @@ class PointTask:
     key: content hash of (builder, measurement, params, corner, mismatch, seed, netlist);
         the point's identity in the dataset, independent of grid order.
     index: position in the spec's expansion order (grid → corner → Monte-Carlo run).
+    technology: the Technology at the point's corner, mismatch on or off (travels with the task).
     mc_run: Monte-Carlo instance number, -1 when mismatch is off.
     seed: ngspice's random seed (None without Monte-Carlo).
+    settings: the simulator settings the worker uses.
     """
 
     key: str
@@ -37,15 +40,19 @@ class PointTask:
     builder: str
     measure: str
     params: tuple[tuple[str, Any], ...]
-    technology: str
-    corner: str
-    mismatch: bool
+    technology: Technology
     mc_run: int
     seed: int | None
-    backend: str = "shared"
-    timeout: float = 600.0
-    cache: bool = False
+    settings: SimSettings = SimSettings(cache=False)
     retry: bool = False
+
+    @property
+    def corner(self) -> str:
+        return self.technology.corner
+
+    @property
+    def mismatch(self) -> bool:
+        return self.technology.mismatch
 
 
 def mc_seed(base: int, run: int) -> int:
@@ -68,8 +75,10 @@ def build_testbench(builder, params, tech, seed: int | None, where: str) -> Test
     return dataclasses.replace(testbench, seed=seed) if seed is not None else testbench
 
 
-def plan_sweep(spec: SweepSpec) -> list[PointTask]:
-    """All points of the spec, checked; raises ConfigError before anything runs."""
+def plan_sweep(spec: SweepSpec, technology: Technology | None = None,
+               settings: SimSettings | None = None) -> list[PointTask]:
+    """All points of the spec, checked; raises ConfigError before anything runs. ``technology``
+    and ``settings`` (from the CLI) override the spec's technology and [simulator] table."""
     builder = resolve(spec.builder, "builder")
     resolve(spec.measure, "measurement function")
     cls = params_class_of(builder, spec.builder)
@@ -82,7 +91,8 @@ def plan_sweep(spec: SweepSpec) -> list[PointTask]:
                               f"{spec.builder} takes {cls.__name__} with: {', '.join(known)}")
     if spec.backend not in BACKENDS:
         raise ConfigError(f"{where}: unknown simulator backend {spec.backend!r}; choose one of {', '.join(BACKENDS)}")
-    tech = get_technology(spec.technology)
+    tech = technology or get_technology(spec.technology)
+    settings = settings or SimSettings(backend=spec.backend, cache=spec.cache, timeout=spec.timeout)
     bad = [c for c in spec.corners if c not in tech.corners]
     if bad:
         raise ConfigError(f"{where}: technology {tech.name!r} has no corner(s) {', '.join(bad)}; "
@@ -105,10 +115,8 @@ def plan_sweep(spec: SweepSpec) -> list[PointTask]:
                     raise ConfigError(f"{label}: {exc}") from None
                 key = point_key(spec.builder, spec.measure, items, corner, mismatch, seed, netlist_hash)
                 tasks.append(PointTask(key=key, index=len(tasks), builder=spec.builder,
-                                       measure=spec.measure, params=items, technology=spec.technology,
-                                       corner=corner, mismatch=mismatch, mc_run=run, seed=seed,
-                                       backend=spec.backend, timeout=spec.timeout, cache=spec.cache,
-                                       retry=spec.retry))
+                                       measure=spec.measure, params=items, technology=techs[corner],
+                                       mc_run=run, seed=seed, settings=settings, retry=spec.retry))
     keys = {t.key for t in tasks}
     if len(keys) != len(tasks):
         raise ConfigError(f"{where}: some points are identical (repeated grid values?); each point must differ")

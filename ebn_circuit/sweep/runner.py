@@ -12,7 +12,7 @@ import tqdm
 
 from ebn_circuit.errors import ConfigError
 from ebn_circuit.sweep.executors import ProcessExecutor
-from ebn_circuit.sweep.plan import PointTask, plan_sweep
+from ebn_circuit.sweep.plan import plan_sweep
 from ebn_circuit.sweep.spec import SweepSpec
 from ebn_circuit.sweep.store import SweepStore
 
@@ -72,7 +72,7 @@ def check_out_folder(spec: SweepSpec, resume: bool = False, overwrite: bool = Fa
 
 
 def run_sweep(spec: SweepSpec, executor=None, workers: int | None = None, resume: bool = False,
-              overwrite: bool = False, progress: bool = True) -> SweepSummary:
+              overwrite: bool = False, progress: bool = True, technology=None, settings=None) -> SweepSummary:
     """Run every point of ``spec`` not yet finished in ``spec.out``; returns the summary
     (also written to ``spec.out/summary.json``). Read the rows with `load_results`.
 
@@ -82,26 +82,34 @@ def run_sweep(spec: SweepSpec, executor=None, workers: int | None = None, resume
         failed ones. Without it an output folder that holds results is an error, unless
         ``overwrite`` (start afresh, deleting them).
     progress: a tqdm bar with ETA and the failure count on stderr.
+    technology, settings: override the spec's technology and simulator settings (the CLI's).
     """
-    tasks = plan_sweep(spec)
+    tasks = plan_sweep(spec, technology, settings)
     store = check_out_folder(spec, resume, overwrite)
     if overwrite and not resume:
         store.clear()
+    return execute(spec.name, tasks, store, executor, workers, progress)
+
+
+def execute(name: str, tasks: list, store: SweepStore, executor=None, workers: int | None = None,
+            progress: bool = True, log=None) -> SweepSummary:
+    """Run the tasks (sweep points or jobs) not finished ok in ``store``, each row written as it
+    finishes; the summary is written to the store too. ``log``: a line per finished task."""
     store.prepare()
     rows, corrupted = store.scan(t.key for t in tasks)
     todo = [t for t in tasks if rows.get(t.key, {}).get("status") != "ok"]
     own = executor is None
     executor = executor or ProcessExecutor(workers)
-    summary = SweepSummary(name=spec.name, out=str(Path(spec.out).resolve()), executor=executor.name,
+    summary = SweepSummary(name=name, out=str(Path(store.root).resolve()), executor=executor.name,
                            workers=executor.workers, total=len(tasks), skipped=len(tasks) - len(todo),
                            corrupted=corrupted)
     causes: Counter[str] = Counter()
-    bar = tqdm.tqdm(total=len(todo), desc=spec.name, unit="pt", disable=not progress, dynamic_ncols=True,
+    bar = tqdm.tqdm(total=len(todo), desc=name, unit="run", disable=not progress, dynamic_ncols=True,
                     smoothing=0.1)
     bar.set_postfix(failed=0)
     done_keys: set[str] = set()
 
-    def on_done(task: PointTask, row: dict) -> None:
+    def on_done(task, row: dict) -> None:
         store.write(row)
         if task.key not in done_keys:
             done_keys.add(task.key)
@@ -114,6 +122,10 @@ def run_sweep(spec: SweepSpec, executor=None, workers: int | None = None, resume
             bar.set_postfix(failed=summary.failed, refresh=False)
         summary.retried += bool(row.get("retried"))
         bar.update(1)
+        if log is not None:
+            log(f"  {name}: {row.get('label', row['index'])} {row['status']}"
+                + (f" ({row['error']}: {row['message']})" if row["status"] != "ok" else "")
+                + f", {row.get('wall_time', 0.0):.1f} s")
 
     start = time.perf_counter()
     resubmitted_before = len(executor.resubmitted)

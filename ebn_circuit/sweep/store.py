@@ -2,13 +2,15 @@
 
 Layout of the dataset folder::
 
-    parts/<key>.parquet     one row per point (ok or failed), named by the point's content hash
+    parts/<key>.parquet     one row per point or job (ok or failed), named by its content hash
+    tables/<key>/<name>.parquet   a job's tables (written before its part)
     failed/<key>.spice      the netlist of each failed point
     summary.json            counts of the last run
 
 A part is written to a temporary name and renamed into place, so a reader never sees half a
-file; a part that cannot be read (corrupted on disk, truncated copy) is found by `scan`,
-deleted, and its point computed again.
+file, and only after the job's tables: a part on disk means the whole result is there. A part
+that cannot be read (corrupted on disk, truncated copy) is found by `scan`, deleted, and its
+point computed again.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ class SweepStore:
         self.root = Path(root)
         self.parts = self.root / "parts"
         self.failed = self.root / "failed"
+        self.tables = self.root / "tables"
 
     def prepare(self) -> None:
         try:
@@ -56,8 +59,16 @@ class SweepStore:
         """Write one finished point; the failed netlist (``row["netlist"]``) goes to failed/."""
         row = dict(row)
         netlist = row.pop("netlist", None)
+        tables = row.pop("tables", None) or {}
         key = row["key"]
         try:
+            for name, table in tables.items():
+                folder = self.tables / key
+                folder.mkdir(parents=True, exist_ok=True)
+                target = folder / f"{name}{PART_SUFFIX}"
+                tmp = target.with_name(target.name + f".{os.getpid()}.tmp")
+                table.to_parquet(tmp, index=False)
+                os.replace(tmp, target)
             if netlist is not None:
                 self.failed.mkdir(parents=True, exist_ok=True)
                 target = self.failed / f"{key}.spice"
@@ -80,6 +91,22 @@ class SweepStore:
         if len(rows) != 1 or rows[0].get("key") != key:
             return None
         return rows[0]
+
+    def read_tables(self, key: str) -> dict[str, pd.DataFrame]:
+        """A job's tables (empty when it has none)."""
+        folder = self.tables / key
+        if not folder.is_dir():
+            return {}
+        return {path.name[:-len(PART_SUFFIX)]: pd.read_parquet(path) for path in sorted(folder.glob(f"*{PART_SUFFIX}"))}
+
+    def read_result(self, key: str):
+        """A job's row, tables and meta (a JobResult), or None when it has not finished."""
+        from ebn_circuit.sweep.jobs import JobResult, loads_meta
+
+        row = self.read_part(key)
+        if row is None:
+            return None
+        return JobResult(row=row, tables=self.read_tables(key), meta=loads_meta(row.get("meta")))
 
     def scan(self, keys: Iterable[str], delete_corrupted: bool = True) -> tuple[dict[str, dict], list[str]]:
         """Rows of the given points found on disk, and the keys whose part is corrupted
@@ -106,7 +133,7 @@ class SweepStore:
 
     def clear(self) -> None:
         """Delete the dataset's parts, failed netlists and summary (a fresh run)."""
-        for folder in (self.parts, self.failed):
+        for folder in (self.parts, self.failed, self.tables):
             if folder.is_dir():
                 shutil.rmtree(folder)
         (self.root / "summary.json").unlink(missing_ok=True)

@@ -22,12 +22,13 @@ from typing import Any
 
 import numpy as np
 
+from ebn_circuit.circuits.analysis import Transient
 from ebn_circuit.errors import ConvergenceError, SimulationError, SimulationTimeoutError
-from ebn_circuit.spice.analysis import Transient
 from ebn_circuit.spice.simulator import Simulator
+from ebn_circuit.sweep.jobs import Job, job_row, run_job
 from ebn_circuit.sweep.plan import PointTask, build_testbench
+from ebn_circuit.sweep.settings import SimSettings
 from ebn_circuit.sweep.spec import make_params, params_class_of, resolve
-from ebn_circuit.technology import get_technology
 
 LOG_TAIL_LINES = 40
 # Relaxed options for the retry of a non-converging point: larger gmin (gmin stepping starts
@@ -44,21 +45,27 @@ _SIMULATORS: dict[tuple, Simulator] = {}
 _LOCK = threading.Lock()
 
 
-def _simulator(task: PointTask) -> Simulator:
-    key = (os.getpid(), threading.get_ident(), task.backend, task.timeout, task.cache)
+def simulator_for(settings: SimSettings) -> Simulator:
+    """This process's (and thread's) Simulator for ``settings``, started on first use."""
+    key = (os.getpid(), threading.get_ident(), settings)
     with _LOCK:
         simulator = _SIMULATORS.get(key)
         if simulator is None:
-            simulator = Simulator(backend=task.backend, cache=task.cache, timeout=task.timeout)
+            simulator = settings.simulator()
             _SIMULATORS[key] = simulator
             # multiprocessing workers leave through os._exit: atexit would not run, Finalize does.
             mp_util.Finalize(simulator, simulator.close, exitpriority=10)
     return simulator
 
 
-@functools.lru_cache(maxsize=32)
-def _technology(name: str, corner: str, mismatch: bool):
-    return get_technology(name, corner=corner, mismatch=mismatch)
+def run_task(task: PointTask | Job) -> dict[str, Any]:
+    """Run a sweep point or a job (what the executors call)."""
+    return run_job(task) if isinstance(task, Job) else run_point(task)
+
+
+def failed_row(task: PointTask | Job, error: str, message: str) -> dict[str, Any]:
+    """The row of a task that did not run to the end (its worker died, it could not be sent)."""
+    return job_row(task, error, message) if isinstance(task, Job) else base_row(task, error, message)
 
 
 def close_simulators() -> None:
@@ -100,9 +107,8 @@ def run_point(task: PointTask) -> dict[str, Any]:
     try:
         builder = resolve(task.builder, "builder")
         params = make_params(params_class_of(builder, task.builder), dict(task.params), task.builder)
-        tech = _technology(task.technology, task.corner, task.mismatch)
-        testbench = build_testbench(builder, params, tech, task.seed, f"point {task.index}")
-        simulator = _simulator(task)
+        testbench = build_testbench(builder, params, task.technology, task.seed, f"point {task.index}")
+        simulator = simulator_for(task.settings)
         start = time.perf_counter()
         try:
             result = simulator.run(testbench)

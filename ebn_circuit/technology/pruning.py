@@ -11,6 +11,7 @@ model file that keeps just the bins covering the sizes in the netlist simulates 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import re
@@ -87,9 +88,26 @@ def prune_text(text: str, sizes) -> tuple[str, int, int]:
 
 def pruned_file(path: Path, sizes, out_dir: Path | None = None) -> Path:
     """A pruned copy of a model file (its ``.include``d files pruned too); the original path when
-    nothing would be dropped."""
-    path = Path(path)
-    out_dir = out_dir or pruned_dir()
+    nothing would be dropped. Remembered per (file version, sizes): pruning reads megabytes, and
+    every netlist of a run (cache hits included) asks again."""
+    path, out_dir = Path(path), out_dir or pruned_dir()
+    try:
+        stat = path.stat()
+    except OSError:
+        return _pruned_file(path, frozenset(sizes), out_dir)
+    target = _pruned_memo(str(path), stat.st_mtime_ns, stat.st_size, frozenset(sizes), str(out_dir))
+    if target != path and not target.is_file():   # the pruned copy was deleted: make it again
+        _pruned_memo.cache_clear()
+        target = _pruned_memo(str(path), stat.st_mtime_ns, stat.st_size, frozenset(sizes), str(out_dir))
+    return target
+
+
+@functools.lru_cache(maxsize=256)
+def _pruned_memo(path: str, mtime_ns: int, size: int, sizes: frozenset, out_dir: str) -> Path:
+    return _pruned_file(Path(path), sizes, Path(out_dir))
+
+
+def _pruned_file(path: Path, sizes, out_dir: Path) -> Path:
     text = path.read_text(errors="replace")
     lines = []
     for line in text.splitlines(keepends=True):

@@ -1,14 +1,13 @@
-"""A testbench: circuit text + technology + analysis → one complete ngspice netlist."""
+"""A testbench: circuit text + technology + analysis → one complete ngspice netlist (plain data;
+the spice layer runs it)."""
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from pathlib import Path
 
 from ebn_circuit.errors import ConfigError
-from ebn_circuit.spice.analysis import Analysis
-from ebn_circuit.spice.safety import check_netlist_safe
+from ebn_circuit.circuits.analysis import Analysis
 from ebn_circuit.technology.core import Technology
 
 
@@ -51,27 +50,6 @@ class Testbench:
             lines = lines[1:]
         return cls(name=name, body="\n".join(lines), analysis=analysis, technology=technology, **kwargs)
 
-    @classmethod
-    def from_file(cls, path: str | Path, technology: Technology | None = None,
-                  allow_commands: bool = False) -> "Testbench":
-        """A user netlist file, checked so that it cannot run external commands. Relative
-        includes are made absolute so that the netlist runs from any folder."""
-        path = Path(path)
-        try:
-            text = path.read_text()
-        except OSError as exc:
-            raise ConfigError(f"{path}: cannot read netlist: {exc.strerror}") from None
-        check_netlist_safe(text, str(path), allow_commands=allow_commands, base_dir=path.parent)
-        lines = text.splitlines()
-        if not lines:
-            raise ConfigError(f"{path}: netlist is empty")
-        name, body = lines[0].lstrip("*").strip() or path.stem, []
-        for line in lines[1:]:
-            if line.strip().lower() == ".end":
-                break
-            body.append(_absolute_include(line, path.parent))
-        return cls(name=name, body="\n".join(body), analysis=None, technology=technology)
-
     def netlist(self, portable: bool = False, header: str = "", prints: tuple[str, ...] = (),
                 stem: str = "") -> str:
         """The complete netlist text, as ngspice reads it.
@@ -105,14 +83,3 @@ class Testbench:
     def netlist_hash(self) -> str:
         return hashlib.sha256(self.netlist().encode()).hexdigest()
 
-
-def _absolute_include(line: str, base: Path) -> str:
-    parts = line.split(None, 1)
-    if len(parts) == 2 and parts[0].lower() in (".include", ".inc", ".lib"):
-        rest = parts[1].strip()
-        quoted = rest[:1] in "'\""
-        target = rest.strip("'\"").split()[0] if rest else ""
-        tail = rest.strip("'\"")[len(target):] if not quoted else ""
-        if target and not Path(target).is_absolute():
-            return f'{parts[0]} "{(base / target).resolve()}"{tail}'
-    return line
