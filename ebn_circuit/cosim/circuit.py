@@ -27,17 +27,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from ebn_circuit.circuits.bias import SUBTHRESHOLD_OPTIONS, DeviceSize, diode_bias
+from ebn_circuit.circuits.analysis import DcSweep, Transient
+from ebn_circuit.circuits.codes import bit_names
 from ebn_circuit.circuits.comparator import SIM_OPTIONS as COMPARATOR_OPTIONS
 from ebn_circuit.circuits.dac import DacParams
-from ebn_circuit.circuits.learning_block import LearningBlockParams, learning_block_definitions
+from ebn_circuit.circuits.learning_block import LearningBlockParams, learning_block_biases, learning_block_cell
 from ebn_circuit.circuits.neuron import DpiNeuronParams, dpi_neuron
 from ebn_circuit.circuits.plastic_synapse import PlasticSynapseParams, plastic_synapse, plastic_synapse_biases
-from ebn_circuit.circuits.primitives import reference_current
+from ebn_circuit.circuits.schematic import SUBTHRESHOLD_OPTIONS, Cell, Schematic, leak_size
 from ebn_circuit.circuits.synapse import DpiSynapseParams
+from ebn_circuit.circuits.testbench import Testbench
 from ebn_circuit.errors import ConfigError
-from ebn_circuit.spice.analysis import DcSweep, Transient
-from ebn_circuit.spice.testbench import Testbench
 from ebn_circuit.technology.core import Technology
 
 BITS = 6
@@ -158,51 +158,59 @@ def stimulus_lines(j: int, bits: list[str], pulse: str, drive: str, leak: str) -
                f"{names[BITS + 2]} vdd vtau_{j} {leak}"])
 
 
-def front_end_text(params: LearningBlockParams, tech: Technology) -> str:
+def front_end_cell(params: LearningBlockParams, tech: Technology) -> Cell:
     """The learning block without its counter: the code bits become inputs."""
-    sh, cmp, dac, _counter, top = learning_block_definitions(params, tech, name=FRONT_END)
-    lines = str(top).rstrip().splitlines()
+    block = learning_block_cell(params, tech)
+    lines = block.spice.splitlines()
     kept = [line for line in lines if not line.lower().startswith("xcnt ")]
-    if len(kept) != len(lines) - 1:
-        raise ConfigError("the learning block no longer has exactly one counter instance 'xcnt': "
-                          "adapt cosim/circuit.py front_end_text")
-    return "\n".join([str(sh).rstrip(), str(cmp).rstrip(), str(dac).rstrip(), *kept])
+    children = tuple(child for child in block.children if not child.name.lower().startswith("counter"))
+    if len(kept) != len(lines) - 1 or len(children) != len(block.children) - 1:
+        raise ConfigError("the learning block no longer has exactly one counter instance 'xcnt' and one "
+                          "'counter…' child: adapt cosim/circuit.py front_end_cell")
+    name = f"{block.name}_front_end"
+    kept = [line.replace(block.name, name) if line.lower().startswith((".subckt", ".ends")) else line for line in kept]
+    return Cell(name, block.pins, "\n".join(kept), children)
 
 
-def hybrid_body(design: HybridDesign, tech: Technology, count: int) -> tuple[str, list[str]]:
-    """Netlist body of ``count`` hybrid neurons without their stimulus sources, and the
-    ``.nodeset`` lines; add ``stimulus_lines`` for each."""
-    neuron, synapse = design.neuron, design.synapse
-    neuron_sub = dpi_neuron(neuron, tech)
-    synapse_defs = plastic_synapse(synapse, tech)
-    unit = neuron.unit
-    lines = [str(neuron_sub).rstrip(), *(str(s).rstrip() for s in synapse_defs), front_end_text(design.learning, tech),
-             f"vdd vdd 0 {tech.vdd:g}", "vss vss 0 0",
-             "* shared biases: gates only (the neuron's leak bias is per neuron: it carries the reset)"]
-    lines += (diode_bias(tech, "thr", "n", "vthr", neuron.i_th * neuron.pair_ratio, unit)
-              + diode_bias(tech, "ref", "n", "vref", neuron.i_ref, unit)
-              + diode_bias(tech, "spk", "p", "vspk", neuron.i_spk_thr, unit)
-              + diode_bias(tech, "pw", "p", "vpw", neuron.i_pw, unit)
-              + plastic_synapse_biases(synapse, tech))
-    nodesets = []
+def hybrid_schematic(design: HybridDesign, tech: Technology, count: int) -> Schematic:
+    """The top level of ``count`` hybrid neurons without their stimulus sources (add
+    ``stimulus_lines`` for each): devices, shared and per-neuron biases, start-up hints."""
+    neuron_params, synapse_params = design.neuron, design.synapse
+    neuron, synapse = dpi_neuron(neuron_params, tech), plastic_synapse(synapse_params, tech)
+    front_end = front_end_cell(design.learning, tech)
+    unit = neuron_params.unit
+    s = Schematic(tech, vss="0")
+    s.define(neuron, synapse, front_end)
+    s.voltage("dd", "vdd", "0", tech.vdd)
+    s.voltage("ss", "vss", "0", 0)
+    s.comment("shared biases: gates only (the neuron's leak bias is per neuron: it carries the reset)")
+    s.bias("thr", "n", "vthr", neuron_params.i_th * neuron_params.pair_ratio, unit)
+    s.bias("ref", "n", "vref", neuron_params.i_ref, unit)
+    s.bias("spk", "p", "vspk", neuron_params.i_spk_thr, unit)
+    s.bias("pw", "p", "vpw", neuron_params.i_pw, unit)
+    plastic_synapse_biases(s, synapse_params)
     for j in range(count):
-        lines += [f"* --- hybrid neuron {j}",
-                  *diode_bias(tech, f"tau_{j}", "n", f"vtau_{j}", neuron.i_tau, neuron.leak),
-                  f"xneuron_{j} iin_{j} spk_{j} imem_{j} vtau_{j} vthr vspk vpw vref vdd vss {neuron_sub.name}",
-                  f"vimem_{j} imem_p_{j} imem_{j} 0",
-                  tech.device_line(f"imem_d_{j}", "p", f"imem_p_{j}", f"imem_p_{j}", "vdd", "vdd", unit.w, unit.l),
-                  tech.device_line(f"imem_c_{j}", "p", f"imem_lb_{j}", f"imem_p_{j}", "vdd", "vdd", unit.w, unit.l),
-                  f"xsyn_{j} {_bits(j)} pulse_{j} isyn_ref_{j} isyn_{j} svthr svtau vdd vss {synapse_defs[-1].name}",
-                  f"vsyn_{j} isyn_{j} iin_{j} 0",
-                  *reference_current(f"syn_{j}", f"isyn_ref_{j}", synapse.dac.i_lsb),
-                  f"xlb_{j} imem_lb_{j} pulse_{j} vss inc_{j} dec_{j} sl_{j} {_bits(j)} irest_{j} isl_{j} "
-                  f"iomega_{j} idelay_{j} vcas_{j} vdd vss {FRONT_END}"]
-        for pin, current in design.learning.bias_currents().items():
-            lines += reference_current(f"lb_{pin}_{j}", f"{pin}_{j}", current)
+        bits = dict(zip(bit_names(BITS), _bits(j).split()))
+        s.comment(f"--- hybrid neuron {j}")
+        s.bias(f"tau_{j}", "n", f"vtau_{j}", neuron_params.i_tau, leak_size(unit))
+        s.instance(f"xneuron_{j}", neuron, iin=f"iin_{j}", spk=f"spk_{j}", imem=f"imem_{j}", vtau=f"vtau_{j}",
+                   vthr="vthr", vspk="vspk", vpw="vpw", vref="vref", vdd="vdd", vss="vss")
+        s.voltage(f"imem_{j}", f"imem_p_{j}", f"imem_{j}", 0)
+        s.diode(f"imem_d_{j}", "p", f"imem_p_{j}", "vdd", unit)
+        s.fet(f"imem_c_{j}", "p", f"imem_lb_{j}", f"imem_p_{j}", "vdd", unit)
+        s.instance(f"xsyn_{j}", synapse, **bits, pulse=f"pulse_{j}", iref=f"isyn_ref_{j}", iout=f"isyn_{j}",
+                   vthr="svthr", vtau="svtau", vdd="vdd", vss="vss")
+        s.voltage(f"syn_{j}", f"isyn_{j}", f"iin_{j}", 0)
+        s.reference(f"syn_{j}", f"isyn_ref_{j}", synapse_params.dac.i_lsb)
+        s.instance(f"xlb_{j}", front_end, imem=f"imem_lb_{j}", pulse=f"pulse_{j}", rst="vss", inc=f"inc_{j}",
+                   dec=f"dec_{j}", sl=f"sl_{j}", **bits, irest=f"irest_{j}", isl=f"isl_{j}", iomega=f"iomega_{j}",
+                   idelay=f"idelay_{j}", vcas=f"vcas_{j}", vdd="vdd", vss="vss")
+        learning_block_biases(s, design.learning, prefix=f"lb{j}_",
+                              pins={pin: f"{pin}_{j}" for pin in design.learning.bias_currents()})
         # the parked positive feedback still has a latched-high equilibrium (I_mem near 1 µA) that the
         # DC solver can land on under mismatch: start it with the membrane low and the feedback off
-        nodesets.append(f".nodeset v(xneuron_{j}.vmem)=0.3 v(xneuron_{j}.vfb)={tech.vdd:g}")
-    return "\n".join(lines), nodesets
+        s.line(f".nodeset v(xneuron_{j}.vmem)=0.3 v(xneuron_{j}.vfb)={tech.vdd:g}")
+    return s
 
 
 def _bits(j: int) -> str:
@@ -230,16 +238,18 @@ def hybrid_testbench(design: HybridDesign, tech: Technology, count: int, stimuli
     neuron j's sources (the arguments of ``stimulus_lines``). A transient to ``stop`` (chip s)
     unless ``sweep`` = (source, start, stop, step) asks for a DC sweep. ``seed``: a Monte-Carlo
     instance (the technology must have mismatch on)."""
-    body, nodesets = hybrid_body(design, tech, count)
-    sources = [line for j in range(count) for line in stimulus_lines(j, *stimuli[j])]
+    s = hybrid_schematic(design, tech, count)
+    for j in range(count):
+        for line in stimulus_lines(j, *stimuli[j]):
+            s.line(line)
     saves = saves or tuple(name for j in range(count) for name in observed(j))
     if sweep is not None:
         analysis = DcSweep(*sweep)
     else:
         analysis = Transient(step=design.period, stop=stop, max_step=max_step or design.max_step or None)
-    return Testbench(name, "\n".join([body, *sources, *nodesets]), analysis, tech, seed=seed,
-                     options=simulator_options(design), saves=(() if sweep else ("time",)) + saves)
+    return Testbench(name, s.text(), analysis, tech, seed=seed, options=simulator_options(design),
+                     saves=(() if sweep else ("time",)) + saves)
 
 
 __all__ = ["BITS", "HybridDesign", "LearningBlockParams", "Testbench", "design_for", "hybrid_testbench", "observed",
-           "source_names", "stimulus_lines", "code_bits", "with_learning", "DeviceSize"]
+           "source_names", "stimulus_lines", "code_bits", "with_learning"]
