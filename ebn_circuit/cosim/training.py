@@ -9,8 +9,9 @@ Folder layout (``out``):
 - ``trial_NNN.npz``: the hybrid trial's record (spikes, the hybrid neurons' V and I_mem per step,
   the rule's decisions per presynaptic spike, clipped steps), also for a trial that stopped.
 
-A run resumes at the first trial not completed (``resume``); a trial cannot resume in the middle
-(ngspice's state is not saved), so a stopped trial is run again from its start.
+A run resumes at the first trial not completed (``resume``), also with more trials than it was
+started with; a trial cannot resume in the middle (ngspice's state is not saved), so a stopped
+trial is run again from its start.
 """
 
 from __future__ import annotations
@@ -146,11 +147,15 @@ def load_history(out: Path, run: HybridRun) -> tuple[HybridHistory, np.ndarray |
     if not state.is_file():
         return HybridHistory(run), None, None
     data = json.loads(state.read_text())
-    if data.get("run") != run.as_dict():
+    saved = {k: v for k, v in data.get("run", {}).items() if k != "trials"}
+    if saved != {k: v for k, v in run.as_dict().items() if k != "trials"}:
         raise ConfigError(f"{out} holds a different hybrid run ({data.get('run')}); choose another output "
                           "folder or delete it")
-    history = HybridHistory(run, rows=data["rows"], status=data["status"], stopped=data.get("stopped"),
+    rows = data["rows"][:run.trials + 1]  # a run may be extended or cut short: trials is not its identity
+    history = HybridHistory(run, rows=rows, status=data["status"], stopped=data.get("stopped"),
                             calibration=data.get("calibration"))
+    if len(rows) < len(data["rows"]):
+        raise ConfigError(f"{out} already holds {len(data['rows']) - 1} trials, more than the {run.trials} asked for")
     if not history.rows:
         return history, None, None
     return history, np.load(out / "codes_hybrid.npy"), np.load(out / "codes_pure.npy")
