@@ -80,9 +80,10 @@ def draw_figures(out: Path, history: HybridHistory, learning) -> None:
     run = history.run
     first, last = out / "trial_001.npz", out / f"trial_{history.trials_done:03d}.npz"
     fig, axes = plt.subplots(2, 1, figsize=(10, 7), sharey=True)
-    for ax, path, title in zip(axes, (first, last), ("first trial", f"trial {history.trials_done}")):
+    for ax, path, title, start in zip(axes, (first, last), ("first trial", f"trial {history.trials_done}"),
+                                      (None, run.steps // 2)):
         if path.is_file():
-            _imem_panel(ax, np.load(path), run, learning, title)
+            _imem_panel(ax, np.load(path), run, learning, title, start)
     fig.tight_layout()
     fig.savefig(out / FIGURES[0], dpi=120)
     plt.close(fig)
@@ -129,17 +130,27 @@ def draw_figures(out: Path, history: HybridHistory, learning) -> None:
     plt.close(fig)
 
 
-def _imem_panel(ax, record, run: HybridRun, learning, title: str, window: int = 400) -> None:
-    """I_mem of the first hybrid neuron with, at each presynaptic spike, the bounds of that
-    synapse coloured by the circuit's decision; the code before each decision on a second axis."""
+def _imem_panel(ax, record, run: HybridRun, learning, title: str, start: int | None, window: int = 400) -> None:
+    """I_mem of the first hybrid neuron over ``window`` steps (from ``start``; None: just before
+    the first presynaptic spike) with, at each presynaptic spike, the bounds of that synapse
+    coloured by the circuit's decision; the code before each decision on a second axis."""
+    from ebn_circuit.network.params import thresholds
+    from ebn_circuit.cosim.training import network_of
+
     units, params = run.units, run.params
     i_mem = record["i_mem"][:, 0]
-    steps = min(window, i_mem.size)
-    t = np.arange(steps) * params.dt * 1e3
-    ax.plot(t, i_mem[:steps] * 1e9, color="k", lw=1, label="I_mem")
-    ax.axhline(units.i_rest * 1e9, color="grey", ls=":", lw=0.8, label="I_rest")
     events = record["events"]
-    events = events[(events[:, 2] == run.hybrid[0]) & (events[:, 0] < steps)]
+    events = events[events[:, 2] == run.hybrid[0]]
+    if start is None:
+        start = max(int(events[0, 0]) - 20, 0) if len(events) else 0
+    start = min(start, max(i_mem.size - window, 0))
+    stop = min(start + window, i_mem.size)
+    t = np.arange(start, stop) * params.dt * 1e3
+    ax.plot(t, i_mem[start:stop] * 1e9, color="k", lw=1, label="I_mem")
+    ax.axhline(units.i_rest * 1e9, color="grey", ls=":", lw=0.8)
+    threshold = thresholds(network_of(run)[0], params)[run.hybrid[0]]
+    ax.axhline(float(units.i_mem(threshold, params)) * 1e9, color="grey", ls="--", lw=0.8)
+    events = events[(events[:, 0] >= start) & (events[:, 0] < stop)]
     ax2 = ax.twinx()
     for step, _k, _h, code, decision in events:
         lower, upper = learning.bounds(code * learning.omega_per_code)
@@ -150,8 +161,8 @@ def _imem_panel(ax, record, run: HybridRun, learning, title: str, window: int = 
     ax.set_xlabel("network time (ms)")
     ax.set_ylabel("I_mem (nA)")
     ax2.set_ylabel("code of the synapse (dots)")
-    ax.set_title(f"{title}: bars = bound centre I_rest − r·I_Ω of each spike's synapse; "
-                 "green INC, yellow SL, red DEC", fontsize=9)
+    ax.set_title(f"{title}: bars = bound centre I_rest − r·I_Ω of each spike's synapse (green INC, yellow SL, "
+                 "red DEC); dotted I_rest, dashed threshold", fontsize=8)
 
 
 def markdown(history: HybridHistory, out: Path) -> str:
