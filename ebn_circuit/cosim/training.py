@@ -31,7 +31,7 @@ from ebn_circuit.network.metrics import reconstruction_error
 from ebn_circuit.network.params import NetworkParams, initial_codes, make_decoder, optimal_weights
 from ebn_circuit.network.simulate import run_trial
 from ebn_circuit.network.units import CircuitUnits
-from ebn_circuit.rule import DEC, INC, SL, decide
+from ebn_circuit.rule import DEC, INC, SL, decide, test_value
 
 
 @dataclass(frozen=True)
@@ -97,16 +97,40 @@ def row_metrics(codes: np.ndarray, optimal: np.ndarray, rows) -> dict:
     return {"corr": corr, "dist": dist}
 
 
-def decision_agreement(trial: HybridTrial, params: NetworkParams) -> float:
-    """Share of the hybrid neurons' decisions that the ideal rule makes on the same V_before
-    (the plant's potential at the presynaptic spike's step)."""
+GUARD = 0.1e-9  # A: decisions this close to a bound are left to the circuit's offsets (as in the IC study)
+
+
+def decision_agreement(trial: HybridTrial, params: NetworkParams, units: CircuitUnits) -> dict:
+    """How the hybrid neurons' decisions compare with the ideal rule on the same V_before (the
+    plant's potential at the presynaptic spike's step): the share that agree, the share that
+    agree among those whose I_before is at least GUARD from both bounds, and the constant I_mem
+    offset (A) that would make the most of them agree (the front end's effective offset)."""
     events = trial.events
     if events is None or not len(events):
-        return float("nan")
+        return {"agreement_with_rule": float("nan"), "agreement_outside_guard": float("nan"),
+                "front_end_offset_A": float("nan")}
     column = {h: i for i, h in enumerate(trial.hybrid)}
     v_before = trial.plant_v[events[:, 0], [column[h] for h in events[:, 2]]]
-    ideal = decide(v_before, events[:, 3] * params.delta, params.gain_g, 0.5 * params.delta + params.margin)
-    return float(np.mean(ideal == events[:, 4]))
+    jump, half = events[:, 3] * params.delta, 0.5 * params.delta + params.margin
+    decisions = events[:, 4]
+    agree = decide(v_before, jump, params.gain_g, half) == decisions
+    level = test_value(v_before, jump, params.gain_g)
+    guard = 2 * GUARD / units.i_per_unit  # on the scale of the rule's test value
+    clear = np.minimum(np.abs(level - half), np.abs(level + half)) >= guard
+    shifts = np.linspace(-4 * guard, 4 * guard, 161)
+    scores = [np.mean(decide(v_before + shift / 2, jump, params.gain_g, half) == decisions) for shift in shifts]
+    best = shifts[int(np.argmax(scores))]
+    return {"agreement_with_rule": float(np.mean(agree)),
+            "agreement_outside_guard": float(np.mean(agree[clear])) if clear.any() else float("nan"),
+            "front_end_offset_A": float(best / 2 * units.i_per_unit)}
+
+
+def decision_metrics_of_record(path: Path, run: HybridRun) -> dict:
+    """``decision_agreement`` from a saved trial record (trial_NNN.npz)."""
+    record = np.load(path)
+    trial = HybridTrial(params=run.params, hybrid=tuple(int(h) for h in record["hybrid"]), n_steps=run.steps,
+                        plant_v=record["plant_v"], events=record["events"])
+    return decision_agreement(trial, run.params, run.units)
 
 
 @dataclass
@@ -241,7 +265,7 @@ def _trial_block(trial: HybridTrial, pure, params: NetworkParams, run: HybridRun
             "spikes_of_them_pure": [int(np.sum(pure.spike_ids == h)) for h in run.hybrid],
             "decisions": {"INC": int(np.sum(decisions == INC)), "SL": int(np.sum(decisions == SL)),
                           "DEC": int(np.sum(decisions == DEC))},
-            "agreement_with_rule": decision_agreement(trial, params),
+            **decision_agreement(trial, params, run.units),
             "flag_conflicts": int(getattr(plant, "conflicts", 0)),
             "clipped_step_share": float(np.mean(trial.clipped.any(axis=1))) if trial.clipped.size else 0.0,
             "wall_s": wall, "plant_s": timing["plant_wait_s"], "ngspice_s": timing["ngspice_s"],
