@@ -29,6 +29,7 @@ from ebn_circuit.cosim.circuit import BITS, HybridDesign, code_bits, hybrid_test
 from ebn_circuit.errors import ConfigError, WaveformError
 from ebn_circuit.network.params import NetworkParams
 from ebn_circuit.network.units import CircuitUnits
+from ebn_circuit.rule import classify
 from ebn_circuit.spice.lockstep import pulse
 
 GATE_CAPACITANCE = 0.9e-12   # F at the membrane of the 3×3 µm neuron (docs/ic.md), for the C_mem first guess
@@ -55,15 +56,16 @@ class NeuronCalibration:
 @dataclass(frozen=True)
 class Calibration:
     """All neurons of one instance, the synapse's jump per code (A) and its code-0 offset (codes),
-    both nominal."""
+    both nominal, and the learning front end's offset (A) that the instance's design trims out."""
 
     neurons: tuple[NeuronCalibration, ...]
     omega_per_code: float
     synapse_offset_codes: float = 0.0
+    front_end_offset: float = 0.0
 
     def as_dict(self) -> dict:
         return {"neurons": [asdict(n) for n in self.neurons], "omega_per_code": self.omega_per_code,
-                "synapse_offset_codes": self.synapse_offset_codes}
+                "synapse_offset_codes": self.synapse_offset_codes, "front_end_offset": self.front_end_offset}
 
     def with_neurons(self, neurons: tuple[NeuronCalibration, ...]) -> "Calibration":
         return replace(self, neurons=tuple(neurons))
@@ -228,11 +230,36 @@ def tune_design(simulator, design: HybridDesign, tech, units: CircuitUnits, para
 
 
 
+def front_end_offset(design: HybridDesign, tech, neuron: NeuronCalibration, seed: int | None = None,
+                     cache_dir: Path | None = None) -> float:
+    """The learning front end's offset (A): how far the centre of its decision band sits above the
+    nominal I_rest − r·I_Ω, from one pulse per code with the neuron at rest (the best constant shift
+    of the ideal bounds that reproduces the circuit's decisions; the bounds move by r·I_Ω per code,
+    25 pA, which is the resolution)."""
+    from ebn_circuit.cosim.transistor import front_end_decisions
+
+    key = hashlib.sha256((f"{design!r} {tech.cache_key()} {seed} {neuron.drive_rest}").encode()).hexdigest()[:20]
+    cached = _read_cache(cache_dir, "front_end_" + key)
+    if cached is None:
+        rows = front_end_decisions(design, tech, neuron.drive_rest, seed)
+        cached = _write_cache(cache_dir, "front_end_" + key, {"rows": rows})
+    block = design.learning
+    codes, i_before, decisions = (np.array(column) for column in zip(*cached["rows"]))
+    shifts = np.linspace(-1e-9, 1e-9, 401)
+    scores = [np.mean(classify(i_before - shift, *block.bounds(codes * block.omega_per_code)) == decisions)
+              for shift in shifts]
+    best = np.flatnonzero(np.asarray(scores) == max(scores))
+    return float(shifts[best].mean())
+
+
 def prepare_circuit(simulator, tech, units: CircuitUnits, params: NetworkParams, count: int = 1,
                     mismatch_seed: int | None = None, cache_dir: Path | None = None, design: HybridDesign | None = None):
     """(design, calibration) for ``count`` hybrid neurons: the design tuned at the nominal corner
-    of ``tech``, then, for a Monte-Carlo instance, its neurons' trims measured on that instance
-    (the synapse's jump per code and offset stay nominal: learning is what compensates them)."""
+    of ``tech``; for a Monte-Carlo instance, its neurons' trims measured on that instance and the
+    learning front end's I_rest trimmed by its measured offset (a chip's bias trims: under sky130
+    mismatch that offset reaches a good part of a nA, one or two potential units, while the
+    rule's band is ±5 pA). The synapse's jump per code and offset stay nominal: learning is
+    what compensates them. ``count`` > 1 shares one front-end trim (that of neuron 0)."""
     from ebn_circuit.cosim.circuit import design_for
 
     design, nominal = tune_design(simulator, design or design_for(params.dt, time_scale=units.time_scale), tech,
@@ -241,8 +268,14 @@ def prepare_circuit(simulator, tech, units: CircuitUnits, params: NetworkParams,
         return design, nominal
     technology = tech.with_mismatch(True) if mismatch_seed is not None else tech
     neurons = calibrate_neurons(simulator, design, technology, units, count, mismatch_seed)
-    return design, nominal.with_neurons(neurons)
+    calibration = nominal.with_neurons(neurons)
+    if mismatch_seed is None:
+        return design, calibration
+    offset = front_end_offset(design, technology, neurons[0], mismatch_seed, cache_dir)
+    trimmed = with_learning(design, i_rest=design.learning.i_rest - offset)
+    return trimmed, replace(calibration, front_end_offset=offset)
 
 
 __all__ = ["BITS", "Calibration", "NeuronCalibration", "calibrate_neurons", "learning_bounds", "prepare_circuit",
            "synapse_jump", "tune_design"]
+__all__ += ["front_end_offset"]

@@ -181,3 +181,33 @@ def transistor_factory(params: NetworkParams, hybrid, design: HybridDesign, cali
                                step_timeout=step_timeout)
 
     return make
+
+
+ALTERNATING_CODES = (0, *(c for n in range(1, 32) for c in (-n, n)), -32)
+
+
+def front_end_decisions(design: HybridDesign, tech, drive_rest: float, seed: int | None = None, every: int = 8,
+                        codes: tuple[int, ...] = ALTERNATING_CODES,
+                        context: str = "front-end calibration") -> list[tuple[int, float, int]]:
+    """(code, I_mem at the pulse's step start, decision) for one pulse per code, ``every`` steps
+    apart, with the neuron at rest: the bounds sweep past I_mem as the code runs through its range
+    (alternating signs, so that the synapse's own pushes cancel)."""
+    spec = plant_spec(design, tech, 1, every * len(codes), (drive_rest,), seed, name="cosim_front_end")
+    d = design
+    window = ((d.pulse_start - d.pulse_edge, d.pulse_start + d.pulse_width + 3 * d.pulse_edge, d.fine_step),)
+    out = []
+    with LockstepSession(spec, context) as session:
+        i_mem = session.first.values[0]
+        for n in range(every * len(codes)):
+            firing = n % every == 0
+            code = codes[n // every]
+            waves = ([hold(1.8 * bit) for bit in code_bits(code)]
+                     + [pulse(0.0, 1.8, d.pulse_start, d.pulse_width, d.pulse_edge) if firing else hold(0.0),
+                        hold(drive_rest), hold(0.0)])
+            readings = session.step(command(waves, samples=(d.sample_offset,) if firing else (),
+                                            windows=window if firing else ()))
+            if firing:
+                inc, dec = readings.samples[0][1] > 0.9, readings.samples[0][2] > 0.9
+                out.append((code, i_mem, INC if inc and not dec else DEC if dec and not inc else SL))
+            i_mem = readings.values[0]
+    return out
