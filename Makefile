@@ -16,7 +16,15 @@ test: setup
 test-slow: setup
 	.venv/bin/pytest -q -m slow
 
-bench: setup
+# Brian2 (the network benchmark's reference) needs numpy < 2.4: its own venv, never the project's
+BRIAN2_VENV := benchmarks/.venv-brian2
+
+$(BRIAN2_VENV)/.installed:
+	python3 -m venv $(BRIAN2_VENV)
+	$(BRIAN2_VENV)/bin/pip install -q "brian2>=2.9,<2.10" "numpy<2.4" cython
+	touch $@
+
+bench: setup $(BRIAN2_VENV)/.installed
 	@for script in benchmarks/bench_*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
 
 netlists: setup

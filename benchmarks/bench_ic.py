@@ -19,7 +19,8 @@ from pathlib import Path
 from table import print_table
 
 from ebn_circuit.experiments.ic_setup import load_run
-from ebn_circuit.experiments.ic_transient import calibrate_omega_per_code, ic_testbench
+from ebn_circuit.circuits.learning_loop import learning_loop_testbench as ic_testbench
+from ebn_circuit.experiments.ic_transient import calibrate_omega_per_code
 from ebn_circuit.spice import Op, Simulator, Testbench
 from ebn_circuit.technology import get_technology
 

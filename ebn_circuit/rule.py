@@ -47,6 +47,14 @@ def decide(deviation, jump, gain: float, half_band: float, offset_lower=0.0, off
     return classify(test_value(deviation, jump, gain), offset_lower - half_band, offset_upper + half_band)
 
 
+def decide_one(deviation: float, jump: float, gain: float, half_band: float,
+               offset_lower: float = 0.0, offset_upper: float = 0.0) -> int:
+    """``decide`` for one synapse, scalar in and out: the form compiled loops call (plain
+    arithmetic, so numba compiles it as it stands); same comparisons, same result."""
+    a = 2.0 * deviation + gain * jump
+    return int(a < offset_lower - half_band) - int(a > offset_upper + half_band)
+
+
 def bounds(jump, rest: float, half_width: float, gain: float = 1.0, offset_lower=0.0, offset_upper=0.0):
     """(lower, upper) bounds on ``before``: rest − (g/2)·jump ∓ half_width, plus offsets (same units)."""
     centre = rest - gain / 2 * np.asarray(jump, dtype=float)
@@ -64,3 +72,8 @@ def ideal_decision(i_before, i_omega, i_rest: float = 9e-9, i_sl: float = 0.3e-9
 def step(code, decision, code_min: int, code_max: int):
     """The saturating counter: code + decision, held at its limits (no wrap-around)."""
     return np.clip(np.asarray(code) + decision, code_min, code_max)
+
+
+def step_one(code: int, decision: int, code_min: int, code_max: int) -> int:
+    """``step`` for one counter, scalar (the form compiled loops call)."""
+    return min(max(code + decision, code_min), code_max)

@@ -26,12 +26,14 @@ def test_main_job_quick_runs_every_stage_end_to_end(tmp_path):
                  "ic/sim2_transient.png", "ic/summary.csv", "learning_block_fits.csv", "dac_mc_table.parquet",
                  "network/ideal/figure1.png", "network/circuit/figure1.png", "network_summary.csv",
                  "extract/neuron/neuron_fi.parquet", "extract/synapse/synapse_tau_gain.parquet",
-                 "extract/learning-block/learning_block_bounds.parquet", "extract/summary.json"):
+                 "extract/learning-block/learning_block_bounds.parquet", "extract/summary.json",
+                 "chip_twin/chip/neuron.parquet", "chip_twin/chip/summary.md", "chip_twin/twin/twin_check.csv",
+                 "chip_twin/study/mismatch_study.csv"):
         assert (results / name).stat().st_size > 0, name
     assert (tmp_path / "netlists" / "device_idvg_nfet.spice").is_file()
     report = (results / "report.md").read_text()
     for heading in ("Device characterisation", "decision map", "transients", "Behavioural", "Transfer-curve", "DAC",
-                    "Network"):
+                    "Network", "Chip twin"):
         assert heading in report
     ic = pd.read_csv(results / "ic" / "summary.csv")
     assert (ic["flags_vs_code_change"] == 1.0).all()
@@ -61,4 +63,4 @@ def test_simulate_refuses_shell_and_runs_a_clean_deck(tmp_path):
     proc = run_cli("simulate", str(clean), "--csv", str(tmp_path / "rc.csv"), "--backend", "batch", "--no-cache")
     assert proc.returncode == 0, proc.stderr
     frame = pd.read_csv(tmp_path / "rc.csv")
-    assert "v(out) [V]" in frame.columns and frame["v(out) [V]"].iloc[-1] > 0.8
+    assert frame.columns[0] == "time" and frame["v(out)"].iloc[-1] > 0.8

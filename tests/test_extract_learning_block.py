@@ -11,7 +11,7 @@ import pytest
 from ebn_circuit.behavioural.learning_block import LearningBlockModel, fit_bounds_model
 from ebn_circuit.rule import DEC, INC, SL
 from ebn_circuit.errors import ConfigError
-from ebn_circuit.experiments.decision_map import DecisionMapSpec
+from ebn_circuit.extract.learning_block import BoundsSetup
 from ebn_circuit.extract.learning_block import measure_bounds, run_bounds_extraction
 from ebn_circuit.extract.tables import load_curve
 
@@ -25,7 +25,7 @@ HOLDOUT_GOAL = 0.98
 @pytest.fixture(scope="module")
 def measured(simulator, sky130_tt):
     pulses = []
-    curve = measure_bounds(simulator, sky130_tt, DecisionMapSpec(), CODES, "tt", resolution=RESOLUTION,
+    curve = measure_bounds(simulator, sky130_tt, BoundsSetup(), CODES, "tt", resolution=RESOLUTION,
                            span=0.6e-9, pulses_out=pulses, log=print)
     print("\n" + curve.table[["code", "i_lower_A", "i_upper_A", "ideal_lower_A", "ideal_upper_A", "resolution_A",
                                "i_omega_sim_A", "rounds", "pulses", "wall_time_s"]].to_string())
@@ -48,7 +48,7 @@ def test_bounds_bracket_the_transitions(measured):
 
 
 def test_midpoint_moves_with_the_code_as_the_rule_says(measured):
-    table, block = measured[0].table.set_index("code"), DecisionMapSpec().block
+    table, block = measured[0].table.set_index("code"), BoundsSetup().block
     lo, hi = CODES
     slope = (table.loc[hi, "midpoint_A"] - table.loc[lo, "midpoint_A"]) / (hi - lo)
     # a larger code (larger I_Ω) lowers both bounds: slope −r·omega_per_code
@@ -73,7 +73,7 @@ def test_tables_are_saved_with_their_conditions(measured, tmp_path):
 
 def test_model_from_measured_bounds_reproduces_them(measured):
     curve, pulses = measured
-    model = fit_bounds_model(curve.table, DecisionMapSpec().block.omega_per_code)
+    model = fit_bounds_model(curve.table, BoundsSetup().block.omega_per_code)
     # two codes: the two lines go through the measured bounds
     assert model.report().set_index("parameter").loc["max |residual|", "value"] < 1e-15
     far = np.ones(len(pulses), bool)

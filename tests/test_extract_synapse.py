@@ -124,9 +124,9 @@ def test_dac_tables_per_instance_differ_and_interpolate_the_measured_points(sim_
     assert summary["all_monotonic"]
     assert (tmp_path / "dac_table_model.png").stat().st_size > 0
     # the network layer still reads the combined table
-    from ebn_circuit.network.circuit_mode import substrate_from_dac_table
+    from ebn_circuit.network.substrate import Substrate
     from ebn_circuit.network.params import NetworkParams
-    substrate = substrate_from_dac_table(combined.table[["instance", "code", "current"]], NetworkParams(),
+    substrate = Substrate.from_dac_table(combined.table[["instance", "code", "current"]], NetworkParams(),
                                          np.random.default_rng(0))
     assert substrate.dac.shape[:2] == (NetworkParams().n_neurons,) * 2
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "ebn_circuit"
 # top to bottom; the first four are the shared vocabulary every layer may use
-LAYERS = ["errors", "params", "rule", "tomlfile", "technology", "circuits", "spice", "sweep", "measure",
-          "behavioural", "extract", "chip", "network", "cosim", "experiments", "cli"]
+LAYERS = ["errors", "params", "rule", "plotting", "tomlfile", "technology", "circuits", "spice", "sweep", "measure",
+          "blocks", "behavioural", "extract", "chip", "network", "cosim", "experiments", "cli"]
 
 
 def imports_of(path: Path):
@@ -45,3 +45,20 @@ def test_circuits_are_pure_description():
             for name in filter(None, names):
                 assert not name.startswith(("ebn_circuit.spice", "ebn_circuit.measure", "PySpice")), \
                     f"{path.name}:{node.lineno} imports {name}"
+
+
+def test_benchmarks_import_what_exists():
+    """Every name a benchmark script imports from the package exists (they run outside the suite)."""
+    import importlib
+
+    missing = []
+    for path in sorted((PACKAGE.parent / "benchmarks").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("ebn_circuit"):
+                module = importlib.import_module(node.module)
+                for alias in node.names:
+                    try:   # a name of the module, or one of its submodules
+                        getattr(module, alias.name, None) or importlib.import_module(f"{node.module}.{alias.name}")
+                    except ImportError:
+                        missing.append(f"{path.name}: {node.module}.{alias.name}")
+    assert not missing, missing

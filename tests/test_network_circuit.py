@@ -8,11 +8,7 @@ import pytest
 
 from ebn_circuit.errors import ConfigError
 from ebn_circuit.network.batch import run_batch
-from ebn_circuit.network.circuit_mode import (
-    circuit_substrates,
-    substrate_for_mode,
-    substrate_from_dac_table,
-)
+from ebn_circuit.network.circuit_mode import check_mode
 from ebn_circuit.network.inputs import command_signal
 from ebn_circuit.network.metrics import offdiag_correlation, offdiag_slope
 from ebn_circuit.network.mismatch import SyntheticMismatch, synthetic_dac_table
@@ -46,30 +42,30 @@ def test_units_map_potentials_codes_and_band():
 
 def test_dac_table_drives_the_jumps():
     table = linear_table([2.0, 2.0, 2.0])  # fewer instances than synapses: drawn with replacement
-    sub = substrate_from_dac_table(table, PARAMS, np.random.default_rng(0))
+    sub = Substrate.from_dac_table(table, PARAMS, np.random.default_rng(0))
     codes = np.random.default_rng(1).integers(-30, 30, (PARAMS.n_neurons,) * 2)
     np.testing.assert_allclose(sub.jumps(codes, PARAMS), 2.0 * Substrate.ideal(PARAMS).jumps(codes, PARAMS))
     # saturation beyond the measured codes
     short = linear_table([1.0], codes=np.array([-10, 10]))
-    sat = substrate_from_dac_table(short, PARAMS, np.random.default_rng(0))
+    sat = Substrate.from_dac_table(short, PARAMS, np.random.default_rng(0))
     assert sat.jumps(np.full((20, 20), 40), PARAMS)[0, 0] == pytest.approx(10 * PARAMS.delta)
 
 
 def test_dac_table_errors():
     rng = np.random.default_rng(0)
     with pytest.raises(ConfigError, match="column"):
-        substrate_from_dac_table(pd.DataFrame({"instance": [0], "code": [0]}), PARAMS, rng)
+        Substrate.from_dac_table(pd.DataFrame({"instance": [0], "code": [0]}), PARAMS, rng)
     bad = linear_table([1.0])
     bad.loc[0, "current"] = np.nan
     with pytest.raises(ConfigError, match="non-finite"):
-        substrate_from_dac_table(bad, PARAMS, rng)
+        Substrate.from_dac_table(bad, PARAMS, rng)
     with pytest.raises(ConfigError, match="unknown network mode"):
-        substrate_for_mode("analog", PARAMS, rng)
+        check_mode("analog")
 
 
 def test_zero_mismatch_chip_behaves_like_the_ideal_network():
     zero = SyntheticMismatch().scaled(0.0)
-    chip = circuit_substrates(PARAMS, 1, np.random.default_rng(0), mismatch=zero)[0]
+    chip = Substrate.synthetic(PARAMS, np.random.default_rng(0), mismatch=zero)
     rng = np.random.default_rng(5)
     decoder = make_decoder(PARAMS, rng)
     codes = to_codes(optimal_weights(decoder, PARAMS), PARAMS)
@@ -84,7 +80,8 @@ def test_batch_over_chips_equals_per_chip_runs():
     decoder = make_decoder(PARAMS, rng)
     codes0 = initial_codes(PARAMS, rng)
     table = synthetic_dac_table(PARAMS, SyntheticMismatch(), 50, rng)
-    chips = circuit_substrates(PARAMS, 2, rng) + circuit_substrates(PARAMS, 1, rng, dac_table=table)
+    chips = [Substrate.synthetic(PARAMS, rng), Substrate.synthetic(PARAMS, rng),
+             Substrate.synthetic(PARAMS, rng, dac_table=table)]
     command = command_signal(PARAMS, rng, 2000)
     seeds = [1, 2, 3]
     batch = run_batch(PARAMS, decoder, np.repeat(codes0[None], 3, 0), command, substrates=chips,
@@ -97,16 +94,20 @@ def test_batch_over_chips_equals_per_chip_runs():
         np.testing.assert_array_equal(res.codes, single.codes)
 
 
-def test_learning_on_chip_compensates_dac_gain():
+@pytest.mark.parametrize("variant", [{"tau_syn_fast": 0.0}, {"rule_sample": "settled"}])
+def test_learning_on_chip_compensates_dac_gain(variant):
     """A chip whose DACs all have gain 2 should learn codes about half the ideal ones, so that
-    the membrane jumps (what the rule sees) end up alike."""
+    the membrane jumps (what the rule sees) end up alike. (With the 1 ms synapse and the rule
+    sampling at the spike, this chip's doubled random initial weights lock it into firing on
+    every step: docs/network.md, "sampling time"; either variant avoids the lock.)"""
+    params = PARAMS.with_(**variant)
     rng = np.random.default_rng(8)
-    decoder = make_decoder(PARAMS, rng)
-    codes0 = initial_codes(PARAMS, rng)
-    chip = substrate_from_dac_table(linear_table([2.0]), PARAMS, rng)
-    ideal = train(PARAMS, decoder, codes0, np.random.default_rng(1), 10).codes
-    doubled = train(PARAMS, decoder, codes0, np.random.default_rng(1), 10, substrate=chip).codes
-    assert offdiag_correlation(2 * doubled, ideal) > 0.85
+    decoder = make_decoder(params, rng)
+    codes0 = initial_codes(params, rng)
+    chip = Substrate.from_dac_table(linear_table([2.0]), params, rng)
+    ideal = train(params, decoder, codes0, np.random.default_rng(1), 10).codes
+    doubled = train(params, decoder, codes0, np.random.default_rng(1), 10, substrate=chip).codes
+    assert offdiag_correlation(2 * doubled.astype(int), ideal) > 0.85
     assert 0.35 < offdiag_slope(doubled, ideal) < 0.65
 
 
@@ -115,7 +116,8 @@ def test_learning_on_strongly_mismatched_chips_beats_deploying_optimal_weights()
     on the chips, weights learned on each chip do not."""
     from ebn_circuit.network.study import mismatch_study, summarise_study
 
-    chips = circuit_substrates(PARAMS, 3, np.random.default_rng(2), mismatch=SyntheticMismatch().scaled(3.0))
+    rng = np.random.default_rng(2)
+    chips = [Substrate.synthetic(PARAMS, rng, mismatch=SyntheticMismatch().scaled(3.0)) for _ in range(3)]
     table = mismatch_study(PARAMS, chips, seed=1, n_trials=8)
     s = summarise_study(table)
     assert s["ratio_b_over_c"] < s["ratio_a_over_c"]

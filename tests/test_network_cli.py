@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from ebn_circuit.cli import main
@@ -44,10 +45,60 @@ def test_circuit_mode_with_a_dac_table(tmp_path):
 
 def test_study_runs_and_summarises(tmp_path):
     assert main(["network", "study", "--instances", "2", "--trials", "1", "--mismatch-scale", "1",
-                 "--out", str(tmp_path), "--quiet"]) == 0
-    summary = json.loads((tmp_path / "mismatch_study.json").read_text())["summary"]
-    assert "ratio_b_over_c" in summary["mismatch_x1"]
+                 "--seeds", "0-1", "--keep-learning", "--synthetic", "--out", str(tmp_path), "--quiet"]) == 0
+    written = json.loads((tmp_path / "mismatch_study.json").read_text())
+    assert written["keep_learning"] is True
+    summary = written["summary"]
+    ratios = summary["mismatch_x1"]
+    assert ratios["min"]["ratio_b_over_c"] <= ratios["median"]["ratio_b_over_c"] <= ratios["max"]["ratio_b_over_c"]
+    table = pd.read_csv(tmp_path / "mismatch_study.csv")
+    assert sorted(table.seed.unique()) == [0, 1] and table.instance.nunique() == 2
     assert (tmp_path / "mismatch_study.png").is_file()
+
+
+def test_reproduce_reports_median_and_range_over_seeds(tmp_path, capsys):
+    assert main(["network", "reproduce", "--seeds", "0-1", "5", "--trials", "1", "--out", str(tmp_path),
+                 "--quiet"]) == 0
+    table = pd.read_csv(tmp_path / "figure1_seeds.csv")
+    assert table.seed.tolist() == [0, 1, 5]
+    summary = pd.read_csv(tmp_path / "figure1_summary.csv", index_col="metric")
+    for metric in ("correlation", "error_ratio", "spike_ratio"):
+        assert summary.loc[metric, "median"] == pytest.approx(table[metric].median())
+        assert summary.loc[metric, "min"] == table[metric].min() and summary.loc[metric, "max"] == table[metric].max()
+    goals = json.loads((tmp_path / "figure1_seeds.json").read_text())["goals"]
+    assert set(goals) == {"correlation", "error_ratio", "spike_ratio"}
+    assert "goal correlation" in capsys.readouterr().out
+
+
+def test_sweep_any_field(tmp_path):
+    assert main(["network", "sweep", "--param", "tau_syn_fast", "--values", "0", "1e-3", "--seeds", "2",
+                 "--trials", "1", "--set", "rule_sample=settled", "--out", str(tmp_path), "--quiet"]) == 0
+    table = pd.read_csv(tmp_path / "sweep_tau_syn_fast.csv")
+    assert table.tau_syn_fast.tolist() == [0.0, 1e-3] and (tmp_path / "sweep_tau_syn_fast.png").is_file()
+    # the two synapses give different networks
+    assert table.spikes_learned.nunique() == 2
+    # None is a value too (reset_base: None = reset to rest)
+    assert main(["network", "sweep", "--param", "reset_base", "--values", "none", "1.5", "--seeds", "2",
+                 "--trials", "0", "--out", str(tmp_path), "--quiet"]) == 0
+    medians = json.loads((tmp_path / "sweep_reset_base.json").read_text())["median"]
+    assert [row["reset_base"] for row in medians] == ["None", "1.5"]
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["reproduce", "--seeds", "a-b"], "--seeds"),
+        (["reproduce", "--set", "tau_syn_fast"], "FIELD=VALUE"),
+        (["reproduce", "--set", "colour=red"], "no field"),
+        (["sweep", "--param", "gain_g", "--values", "2", "-1"], "gain_g"),
+        (["sweep", "--param", "rule_sample", "--values", "early"], "rule_sample"),
+        (["study", "--instances", "0"], "--instances"),
+    ],
+)
+def test_bad_multi_run_input_is_one_clear_line(tmp_path, capsys, argv, message):
+    assert main(["network", *argv, "--out", str(tmp_path / "o"), "--quiet"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("ebn-circuit: error:") and message in err and "\n" not in err
 
 
 @pytest.mark.parametrize(

@@ -19,6 +19,7 @@ from ebn_circuit.network.params import (
     to_codes,
 )
 from ebn_circuit.network.simulate import run_trial
+from ebn_circuit.network.substrate import Substrate
 from ebn_circuit.network.training import reproduce_figure1
 
 
@@ -60,18 +61,46 @@ def test_margin_and_gain_widen_and_scale_the_band():
     assert rule_decision(0.5, -1.0, g2) == INC
 
 
-def test_event_driven_equals_step_loop(net):
+VARIANTS = {  # model options every engine must implement alike
+    "defaults (1 ms synapse)": {},
+    "instantaneous synapse": {"tau_syn_fast": 0.0},
+    "settled sampling, learned diagonal": {"rule_sample": "settled", "learn_diagonal": True},
+    "fixed reset, wide band, g = 2": {"reset_base": 1.0, "margin": 0.3, "gain_g": 2.0},
+    "5-bit counters that saturate": {"code_bits": 5},
+}
+
+
+@pytest.mark.parametrize("variant", VARIANTS.values(), ids=VARIANTS.keys())
+def test_event_driven_equals_step_loop(net, variant):
     params, decoder, codes0, _ = net
+    params = params.with_(**variant, sigma_noise=2.0)  # noise strong enough to matter
+    codes0 = np.clip(codes0, params.code_min, params.code_max)
     rng = np.random.default_rng(1)
     command = command_signal(params, rng, 3000)
     noise = rng.standard_normal((3000, params.n_neurons))
     fast = run_trial(params, decoder, codes0, command, noise=noise, learn=True, record_v=True, engine="numpy")
     slow = run_batch(params, decoder, codes0[None], command, noise=noise[None], learn=True, record_v=True)[0]
     assert fast.n_spikes > 100
+    assert np.any(fast.codes != codes0)
     np.testing.assert_array_equal(fast.spike_steps, slow.spike_steps)
     np.testing.assert_array_equal(fast.spike_ids, slow.spike_ids)
     np.testing.assert_array_equal(fast.codes, slow.codes)
     np.testing.assert_allclose(fast.v, slow.v, atol=1e-9)
+
+
+def test_chunk_boundaries_carry_the_state(net):
+    """Inputs come in chunks (fewer steps per chunk for large N): the membrane, the synaptic
+    charge in flight and the learning carry across chunk boundaries unchanged."""
+    params, decoder, codes0, _ = net
+    rng = np.random.default_rng(5)
+    command = command_signal(params, rng, 3000)
+    noise = rng.standard_normal((3000, params.n_neurons))
+    whole = run_trial(params, decoder, codes0, command, noise=noise, learn=True, record_v=True, engine="numpy")
+    pieces = run_trial(params, decoder, codes0, command, noise=noise, learn=True, record_v=True, engine="numpy",
+                       chunk=97)
+    np.testing.assert_array_equal(whole.spike_steps, pieces.spike_steps)
+    np.testing.assert_array_equal(whole.codes, pieces.codes)
+    np.testing.assert_allclose(whole.v, pieces.v, atol=1e-9)
 
 
 def test_batch_equals_per_instance_loop(net):
@@ -152,21 +181,37 @@ def test_resting_potential_only_shifts_v(net):
 
 
 @pytest.mark.skipif(not compiled.available(), reason="numba not installed (optional: ebn_circuit[fast])")
-def test_compiled_loop_equals_numpy_path(net):
-    from ebn_circuit.network.circuit_mode import circuit_substrates
-
+@pytest.mark.parametrize("variant", VARIANTS.values(), ids=VARIANTS.keys())
+def test_compiled_loop_equals_numpy_path(net, variant):
     params, decoder, codes0, _ = net
+    params = params.with_(**variant, sigma_noise=2.0)
+    codes0 = np.clip(codes0, params.code_min, params.code_max)
     rng = np.random.default_rng(12)
     command = command_signal(params, rng, 4000)
-    for sub in (None, circuit_substrates(params, 1, rng)[0]):
-        a = run_trial(params, decoder, codes0, command, rng=np.random.default_rng(1), substrate=sub,
-                      learn=True, record_v=True, engine="numpy")
-        b = run_trial(params, decoder, codes0, command, rng=np.random.default_rng(1), substrate=sub,
-                      learn=True, record_v=True, engine="numba")
+    for sub in (None, Substrate.synthetic(params, rng)):
+        runs = []
+        for engine in ("numpy", "numba"):
+            gen = np.random.default_rng(1)
+            res = run_trial(params, decoder, codes0, command, rng=gen, substrate=sub, learn=True, record_v=True,
+                            engine=engine)
+            runs.append((res, gen.standard_normal()))  # both engines leave the Generator alike
+        (a, after_a), (b, after_b) = runs
+        assert a.n_spikes > 100
         np.testing.assert_array_equal(a.spike_steps, b.spike_steps)
         np.testing.assert_array_equal(a.spike_ids, b.spike_ids)
         np.testing.assert_array_equal(a.codes, b.codes)
         np.testing.assert_allclose(a.v, b.v, atol=1e-9)
+        assert after_a == after_b
+
+
+@pytest.mark.skipif(not compiled.available(), reason="numba not installed (optional: ebn_circuit[fast])")
+def test_compiled_loop_decides_with_the_rule_module():
+    """The numba loop compiles ebn_circuit.rule's decide_one and step_one, not copies of them."""
+    from ebn_circuit import rule
+
+    compiled.kernel()
+    assert compiled._decide_one.py_func is rule.decide_one
+    assert compiled._step_one.py_func is rule.step_one
 
 
 def test_unknown_engine_is_a_config_error(net):

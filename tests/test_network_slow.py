@@ -1,37 +1,43 @@
-"""The full §5.2 reproduction over 5 seeds and the mismatch study (slow: `pytest -m slow`).
+"""The §5.2 reproduction over 10 seeds and the mismatch study (slow: `pytest -m slow`).
 
-Goals of the issue, and what the model reaches (docs/network.md): the error goal is met; the
-correlation and spike-count goals are not reached at any g. These tests assert what holds:
-the learned network decodes as well as the optimal one, learns its structure, and its spike
-count follows the learned/optimal slope (spikes ≈ optimal spikes / slope)."""
+Goals of issue 19 (medians over 10 seeds, defaults, 51 trials): learned/optimal correlation
+≥ 0.95, learned error ≤ 1.1 × optimal, spikes ≤ 2 × optimal. The defaults were chosen on
+seeds 0–9; this test runs held-out seeds (100–109), so it checks that the goals are not a
+property of the seeds they were tuned on."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from ebn_circuit.network.circuit_mode import circuit_substrates
 from ebn_circuit.network.mismatch import SyntheticMismatch
 from ebn_circuit.network.params import NetworkParams
-from ebn_circuit.network.study import g_sweep, mismatch_study, summarise_study
+from ebn_circuit.network.study import goals_met, mismatch_study, seed_study, summarise_study
+from ebn_circuit.network.substrate import Substrate
 
 pytestmark = pytest.mark.slow
 
 
-def test_five_seed_reproduction_of_figure1():
-    t = g_sweep([NetworkParams().gain_g], range(5))
-    med = t.median(numeric_only=True)
-    err_ratio = float(np.median(t.error_learned / t.error_optimal))
-    spike_ratio = float(np.median(t.spikes_learned / t.spikes_optimal))
-    assert err_ratio <= 1.1  # goal: learned error ≤ 1.1 × optimal
-    assert med.offdiag_correlation >= 0.9  # goal 0.95 is missed narrowly (≈ 0.94)
-    # fewer than optimal/slope × 1.5 spikes: the excess over optimal is the learned gain deficit
-    assert spike_ratio <= 1.5 / med.offdiag_slope
+def test_figure1_goals_hold_on_held_out_seeds():
+    table = seed_study(range(100, 110), NetworkParams(), 51)
+    goals = goals_met(table)
+    assert all(g["met"] for g in goals.values()), goals
+    # learning makes the code sparse and the weights structured, on every seed
+    assert np.all(table.spikes_learned < table.spikes_initial / 5)
+    assert np.all(table.script_distance_learned < table.script_distance_initial / 3)
 
 
 def test_mismatch_study_learning_on_chip_recovers_the_ideal():
+    """At twice the default spreads, chips that go on learning (as a chip with its learning
+    blocks on does) stay balanced where the offline-optimal weights fail. (Frozen after
+    training, a part of these chips runs away: docs/network.md, mismatch study.)"""
     p = NetworkParams()
-    chips = circuit_substrates(p, 10, np.random.default_rng([0, 2]), mismatch=SyntheticMismatch().scaled(2.0))
-    s = summarise_study(mismatch_study(p, chips, seed=0, n_trials=51))
+    rng = np.random.default_rng([0, 2])
+    chips = [Substrate.synthetic(p, rng, mismatch=SyntheticMismatch().scaled(2.0)) for _ in range(10)]
+    table = mismatch_study(p, chips, seed=0, n_trials=51, keep_learning=True)
+    s = summarise_study(table)
     assert s["ratio_a_over_c"] > 2.0  # deployed optimal weights degrade
     assert s["ratio_b_over_c"] < s["ratio_a_over_c"] / 2
+    learned = table[table.case == "b_learned_on_chip"]
+    ideal_spikes = table[table.case == "c_ideal_optimal"].n_spikes.iloc[0]
+    assert np.all(learned.n_spikes < 5 * ideal_spikes)  # no chip fires on every step

@@ -53,6 +53,7 @@ def test_cache_hit_returns_identical_result_without_running_ngspice(tmp_path, mo
     wrapper.write_text(f'#!/bin/sh\ncase "$1" in -b) echo run >> {log};; esac\nexec {shutil.which("ngspice")} "$@"\n')
     wrapper.chmod(0o755)
     monkeypatch.setenv("NGSPICE_PROGRAM", str(wrapper))
+    monkeypatch.setenv("EBN_CIRCUIT_SANDBOX", "off")   # the wrapper runs a shell and writes outside its run folder
     with Simulator(backend="batch", cache_dir=tmp_path / "cache") as sim:
         first = sim.run(rc_testbench())
         again = sim.run(rc_testbench())
@@ -190,7 +191,10 @@ def test_imported_netlist_runs_with_its_own_analysis(tmp_path, simulator):
     assert result.v("a")[0] == pytest.approx(1.0, rel=1e-6)
 
 
-def test_dataframe_has_sweep_first_and_units(simulator):
-    frame = simulator.run(rc_testbench()).to_dataframe()
-    assert frame.columns[0] == "time [s]"
-    assert "v(out) [V]" in frame.columns
+def test_dataframe_has_the_sweep_as_index_and_units_in_attrs(simulator):
+    result = simulator.run(rc_testbench())
+    frame = result.to_dataframe()
+    assert frame.index.name == "time" and "time" not in frame.columns
+    np.testing.assert_array_equal(frame.index, result.time)
+    np.testing.assert_array_equal(frame["v(out)"], result.v("out"))            # plain names
+    assert frame.attrs["units"]["time"] == "s" and frame.attrs["units"]["v(out)"] == "V"

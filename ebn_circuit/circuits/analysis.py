@@ -62,9 +62,70 @@ class Transient:
         return card
 
 
+VARIATIONS = ("dec", "oct", "lin")
+
+
+def _check_sweep(what: str, start: float, stop: float, points: int, variation: str) -> None:
+    if variation not in VARIATIONS:
+        raise ConfigError(f"{what}: variation must be one of {', '.join(VARIATIONS)}, got {variation!r}")
+    if not (isinstance(points, int) and points >= 1):
+        raise ConfigError(f"{what}: points must be an integer >= 1, got {points!r}")
+    if not (0 < start < stop):
+        raise ConfigError(f"{what}: need 0 < start < stop (Hz), got start={start}, stop={stop}")
+
+
+def _frequency_sweep(variation: str, points: int, start: float, stop: float) -> str:
+    return f"{variation} {points} {start:.12g} {stop:.12g}"
+
+
+@dataclass(frozen=True)
+class Ac:
+    """Small-signal AC sweep from ``start`` to ``stop`` Hz: ``points`` per decade (``dec``), per
+    octave (``oct``) or in all (``lin``). Sources need an ``ac`` magnitude; the vectors are
+    complex (``result.v("out")`` is the phasor)."""
+
+    start: float
+    stop: float
+    points: int = 10
+    variation: str = "dec"
+
+    def __post_init__(self) -> None:
+        _check_sweep("ac analysis", self.start, self.stop, self.points, self.variation)
+
+    def card(self) -> str:
+        return ".ac " + _frequency_sweep(self.variation, self.points, self.start, self.stop)
+
+
+@dataclass(frozen=True)
+class Noise:
+    """Noise spectral density at ``v(output[, reference])``, also referred to the input source
+    ``source``, from ``start`` to ``stop`` Hz (``points`` per decade, octave or in all). The
+    result holds ``onoise_spectrum`` (V/√Hz) and ``inoise_spectrum`` (V/√Hz or A/√Hz: the
+    input source's unit) against ``frequency``."""
+
+    output: str
+    source: str
+    start: float
+    stop: float
+    points: int = 10
+    variation: str = "dec"
+    reference: str | None = None
+
+    def __post_init__(self) -> None:
+        _check_sweep("noise analysis", self.start, self.stop, self.points, self.variation)
+        for label, name in (("output", self.output), ("source", self.source), ("reference", self.reference)):
+            if name is not None and (not name or any(c in name for c in " ,()\n")):
+                raise ConfigError(f"noise analysis: {label} must be a bare node or source name, got {name!r}")
+
+    def card(self) -> str:
+        node = f"{self.output},{self.reference}" if self.reference else self.output
+        return f".noise v({node}) {self.source} " + _frequency_sweep(self.variation, self.points, self.start,
+                                                                      self.stop)
+
+
 @dataclass(frozen=True)
 class Custom:
-    """Any other analysis card, passed through as written (``.ac dec 10 1 1e6``, ``.noise …``)."""
+    """Any other analysis card, passed through as written (``.tf v(out) vin``, ``.pz …``)."""
 
     text: str
 
@@ -76,4 +137,4 @@ class Custom:
         return self.text
 
 
-Analysis = Op | DcSweep | Transient | Custom
+Analysis = Op | DcSweep | Transient | Ac | Noise | Custom

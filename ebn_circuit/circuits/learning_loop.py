@@ -5,6 +5,11 @@ and the learning block whose counter holds the weight and drives the synapse's D
 ``fixed_code_testbench``: neuron + synapse with the code held by voltage sources (calibrating I_Ω
 per code). ``learning_loop_testbench``: the whole loop ("Simulation 1" and "2"; run definitions in
 sims/). Observed: i(vimem) = I_mem, v(pulse), v(b0…b5), v(inc), v(dec), v(sl).
+
+``probe_testbench``: one block of the loop measured on the loop's own devices, in the loop's order,
+with other sources (``LoopProbe``). ngspice draws a device's mismatch from the seed in the order
+devices appear, whatever the sources: a probe with seed N measures the instance that the loop's
+run with seed N is made of (tests/test_chip.py checks it).
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from ebn_circuit.circuits.codes import BITS, bit_names
 from ebn_circuit.circuits.dac import DacParams, held_code
 from ebn_circuit.circuits.learning_block import SIM_OPTIONS as LB_OPTIONS
 from ebn_circuit.circuits.learning_block import LearningBlockParams, learning_block_biases, learning_block_cell
+from ebn_circuit.circuits.learning_timing import PulseSchedule
 from ebn_circuit.circuits.neuron import DpiNeuronParams, dpi_neuron, neuron_biases
 from ebn_circuit.circuits.plastic_synapse import (PlasticSynapseParams, default_dpi, plastic_synapse,
                                                   plastic_synapse_biases)
@@ -86,29 +92,41 @@ class IcRun(Params):
         return tuple(merged.items())
 
 
-def neuron_and_synapse(run: IcRun, tech: Technology) -> Schematic:
+def neuron_and_synapse(run: IcRun, tech: Technology, probe: "LoopProbe | None" = None) -> Schematic:
     """Neuron, plastic synapse, drive, pulse source and biases. Nodes: ``pulse``; the code bits
     b0…b5; I_mem sensed by the 0 V source ``vimem`` (i(vimem) = I_mem) on its way into the pFET
-    diode ``imem_p`` whose gate mirrors I_mem out (for the learning block)."""
+    diode ``imem_p`` whose gate mirrors I_mem out (for the learning block). A ``probe`` changes
+    sources and senses only (see ``LoopProbe``)."""
     neuron, synapse = dpi_neuron(run.neuron, tech), plastic_synapse(run.synapse, tech)
+    # a learning-block probe gives pulse, imem and vimem to the block's own ideal sources
+    lb_probe = probe is not None and probe.schedule is not None
+    pulse, imem = ("npulse", "imem_n") if lb_probe else ("pulse", "imem")
+    onsets = run.onsets if probe is None or probe.pulse_times is None else probe.pulse_times
     s = Schematic(tech, vss="0")
     s.define(neuron, synapse)
     s.voltage("dd", "vdd", "0", tech.vdd)
     s.voltage("ss", "vss", "0", 0)
-    if run.start_at_rest:
+    if probe is not None and probe.drive:
+        s.comment("drive: the probe's")
+        s.current("drive", "iin", "0", probe.drive)
+    elif run.start_at_rest:
         s.comment("drive: on from the operating point")
         s.current("drive", "iin", "0", run.drive)
     else:
         s.comment("drive: switched on at t = 0+, so I_mem starts from 0 like the original run")
         s.current("drive", "iin", "0", f"PWL(0 0 10u {run.drive:.6g})")
-    s.voltage("pulse", "pulse", "0", pulse_train_pwl(tuple(run.onsets), run.width, tech.vdd))
-    s.instance("xneuron", neuron, iin="iin", spk="spk", imem="imem", vtau="vtau", vthr="vthr", vspk="vspk",
+    s.voltage(pulse, pulse, "0", pulse_train_pwl(tuple(onsets), run.width, tech.vdd) if len(onsets) else 0)
+    s.instance("xneuron", neuron, iin="iin", spk="spk", imem=imem, vtau="vtau", vthr="vthr", vspk="vspk",
                vpw="vpw", vref="vref", vdd="vdd", vss="vss")
     s.comment("I_mem sense and its pFET diode (the mirror input for the learning block)")
-    s.voltage("imem", "imem_p", "imem", 0)
+    s.voltage(imem, "imem_p", imem, 0)
     s.diode("imem_d", "p", "imem_p", "vdd", run.neuron.unit)
-    s.instance("xsyn", synapse, **{b: b for b in bit_names(BITS)}, pulse="pulse", iref="isyn_ref", iout="iin",
+    syn_out = "isyn_out" if probe is not None and probe.sense_synapse else "iin"
+    s.instance("xsyn", synapse, **{b: b for b in bit_names(BITS)}, pulse=pulse, iref="isyn_ref", iout=syn_out,
                vthr="svthr", vtau="svtau", vdd="vdd", vss="vss")
+    if syn_out != "iin":
+        s.comment("the synapse pair's net output current into the neuron input: i(vsyn)")
+        s.voltage("syn", syn_out, "iin", 0)
     s.reference("syn", "isyn_ref", run.i_lsb)
     plastic_synapse_biases(s, run.synapse)
     neuron_biases(s, run.neuron)
@@ -129,6 +147,70 @@ def fixed_code_testbench(run: IcRun, tech: Technology, code: int, seed: int | No
     return Testbench(f"{run.name}_fixed_code_{code}" + (f"_mc{seed}" if seed is not None else ""), s.text(),
                      Transient(step=20e-6, stop=run.t_stop, max_step=run.max_step), _corner_tech(run, tech, seed),
                      seed=seed, options=SUBTHRESHOLD_OPTIONS)
+
+
+@dataclass(frozen=True)
+class LoopProbe(Params):
+    """A measurement on the loop's devices: other sources, the same devices in the same order.
+
+    drive: the drive's waveform (SPICE text, A), "" for the run's. pulse_times: the presynaptic
+    onsets (s; the run's width), None for the run's. code: held by the counter's preset (rst high
+    throughout), unless ``schedule``. sense_synapse: a 0 V source ``vsyn`` in series with the synapse
+    pair's output (i(vsyn) = its net current into the neuron input). sense_copy: a 0 V source
+    ``vimem_copy`` in series with the learning block's copy of I_mem (i(vimem_copy): what the block
+    receives; the mirror's mismatch is in it). schedule: the learning block
+    measured as in the decision-map bench — its imem, pulse and rst from ideal sources, one pulse
+    per I_before level, the code re-loaded between pulses — while the neuron's copy of I_mem is
+    dumped. t_stop, max_step, print_step: the transient (s)."""
+
+    drive: str = ""
+    pulse_times: tuple[float, ...] | None = None
+    code: int = param(0, integer=True, low=-32, high=31, low_inclusive=True, doc="the code held")
+    sense_synapse: bool = False
+    sense_copy: bool = False
+    schedule: PulseSchedule | None = None
+    t_stop: float = positive(50e-3, "s", "end of the transient")
+    max_step: float = positive(20e-6, "s", "the transient's largest step")
+    print_step: float = positive(20e-6, "s", "print step")
+
+
+def probe_testbench(run: IcRun, tech: Technology, omega_per_code: float, probe: LoopProbe,
+                    seed: int | None = None) -> Testbench:
+    """A ``LoopProbe`` of the loop of ``run`` (its learning block for ``omega_per_code``): the code
+    is ``probe.code`` (or the schedule's), mismatch instance ``seed``. Vectors: i(vimem) (I_mem,
+    or the block's I_before with a schedule), i(vsyn) with sense_synapse, v(pulse), v(inc), v(dec),
+    v(sl), v(b0…b5); with a schedule also what ``measure.learning_block.pulse_readout`` reads."""
+    block = replace(run.learning_block(omega_per_code), initial_code=int(probe.code))
+    cell = learning_block_cell(block, tech)
+    s = neuron_and_synapse(run, tech, probe)
+    s.define(cell)
+    lb_probe = probe.schedule is not None
+    s.comment("I_mem copy for the learning block" + (" (dumped: the block's imem is an ideal source)" if lb_probe else ""))
+    copy_node = "imem_dump" if lb_probe else "imem_copy" if probe.sense_copy else "imem_lb"
+    s.fet("imem_c", "p", copy_node, "imem_p", "vdd", run.neuron.unit)
+    if probe.sense_copy and not lb_probe:
+        s.voltage("imem_copy", "imem_copy", "imem_lb", 0)
+    if lb_probe:
+        s.voltage("imem_dump", "imem_dump", "0", 0)
+        probe.schedule.draw_sources(s, tech.vdd)
+    else:
+        s.comment("counter preset held: the code stays probe.code")
+        s.voltage("crst", "crst", "0", tech.vdd)
+    s.instance("xlb", cell, imem="imem" if lb_probe else "imem_lb", pulse="pulse", rst="rst" if lb_probe else "crst",
+               inc="inc", dec="dec", sl="sl", **{b: b for b in bit_names(BITS)}, irest="irest", isl="isl",
+               iomega="iomega", idelay="idelay", vcas="vcas", vdd="vdd", vss="vss")
+    learning_block_biases(s, block, prefix="lb_")
+    saves = ["time", "i(vimem)", "v(pulse)", "v(inc)", "v(dec)", "v(sl)", *(f"v({b})" for b in bit_names(BITS)),
+             "v(spk)", "v(xneuron.vmem)"]
+    if probe.sense_synapse:
+        saves.append("i(vsyn)")
+    if probe.sense_copy:
+        saves.append("i(vimem_copy)")
+    if lb_probe:
+        saves += ["v(rst)", "v(xlb.crst)", *(f"i(v.xlb.{n})" for n in ("vheld_l", "vheld_u", "vomega_l", "vomega_u"))]
+    name = f"probe_{run.name}_code{probe.code}" + ("_lb" if lb_probe else "") + (f"_mc{seed}" if seed is not None else "")
+    return Testbench(name, s.text(), Transient(step=probe.print_step, stop=probe.t_stop, max_step=probe.max_step),
+                     _corner_tech(run, tech, seed), seed=seed, options=run.options(), saves=tuple(saves))
 
 
 def learning_loop_testbench(run: IcRun, tech: Technology, omega_per_code: float,

@@ -50,6 +50,18 @@ class Testbench:
             lines = lines[1:]
         return cls(name=name, body="\n".join(lines), analysis=analysis, technology=technology, **kwargs)
 
+    def __repr__(self) -> str:
+        """One line: name, analysis, technology, size (``.netlist()`` gives the text)."""
+        analysis = self.analysis.card() if self.analysis is not None else "analysis in the body"
+        tech = "no technology"
+        if self.technology is not None:
+            tech = f"{self.technology.name} {self.technology.corner}" + (" mismatch" if self.technology.mismatch else "")
+        extras = "".join(f", {label} {value}" for label, value in (
+            ("seed", self.seed), ("options", " ".join(f"{k}={v}" for k, v in self.options)),
+            ("saves", len(self.saves))) if value)
+        lines = len(self.body.splitlines())
+        return f"<Testbench {self.name!r}: {analysis}, {tech}, {lines} body lines{extras}>"
+
     def netlist(self, portable: bool = False, header: str = "", prints: tuple[str, ...] = (),
                 stem: str = "") -> str:
         """The complete netlist text, as ngspice reads it.

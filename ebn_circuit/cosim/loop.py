@@ -6,10 +6,12 @@ plant's. Per step t:
 1. the plant advances over step t: it receives u_t of its neurons and the spike of step t-1 (the
    neuron k and the codes of the synapses (hybrid, k)), and returns their potentials v_t and the
    rule's decisions for that spike, which update the codes (hybrid, k);
-2. the behavioural neurons: v_t = a·v_{t-1} + u_t;
+2. the behavioural neurons: v_t = a·v_{t-1} + u_t + (1 - ρ)·s, s = ρ·s (ρ: the fast synapse);
 3. at most one spike: the neuron furthest above threshold, hybrid or not;
-4. its column is learned for the behavioural rows (V_before = v_t), their potentials jump (with
-   the new codes), and the spiking neuron, if behavioural, drops by its fixed reset.
+4. its column is learned for the behavioural rows (V_before = v_t, or v_t + s with
+   rule_sample "settled"; the diagonal only with learn_diagonal), their synaptic charges take the
+   jumps (with the new codes), and the spiking neuron, if behavioural, takes its own diagonal jump
+   minus its fixed reset in V.
 
 Timing: a spike decided at the end of step t reaches the plant at the start of step t+1, which
 is where the pure model applies it too; inside the plant a circuit can only react within that
@@ -27,7 +29,7 @@ import numpy as np
 
 from ebn_circuit.errors import ConfigError, EbnCircuitError
 from ebn_circuit.network.inputs import target_signal
-from ebn_circuit.network.params import NetworkParams, check_network, thresholds
+from ebn_circuit.network.params import CODE_DTYPE, NetworkParams, check_network, resets, thresholds
 from ebn_circuit.network.simulate import check_command, readout
 from ebn_circuit.network.substrate import Substrate
 from ebn_circuit.rule import decide, step
@@ -40,7 +42,8 @@ class HybridTrial:
 
     spike_steps, spike_ids: the network's spikes. x, x_hat: target and readout (J × steps).
     codes: the weight codes at the end. v: potentials (steps × N, V - V_rest + V_rest = V),
-    recorded when asked. plant_v, i_mem, clipped: per step and hybrid neuron. events: one row
+    recorded when asked; a hybrid neuron's is before the step's spike. plant_v, i_mem, clipped:
+    per step and hybrid neuron. events: one row
     per spike and hybrid neuron: (step, presynaptic k, hybrid neuron, code before, decision).
     timing: seconds in the plant (waiting), in the child's ngspice and Python callbacks, in
     this loop; points, source_calls: totals. error: the message that stopped the trial, if any
@@ -76,8 +79,11 @@ class HybridTrial:
 
 def input_per_step(params: NetworkParams, decoder: np.ndarray, command: np.ndarray, noise: np.ndarray,
                    gain: np.ndarray) -> np.ndarray:
-    """u (n_steps × N): feed-forward drive plus σ·noise of each step, as network/batch.py computes it."""
-    return ((decoder.T @ command).T * params.dt) * gain + params.sigma_noise * noise
+    """u (n_steps × N): feed-forward drive plus the noise's step, as network/batch.py computes it."""
+    u = (decoder.T @ command).T * params.dt * gain
+    if params.noise_per_step > 0:
+        u += params.noise_per_step * noise
+    return u
 
 
 def run_hybrid_trial(params: NetworkParams, decoder: np.ndarray, codes: np.ndarray, command: np.ndarray,
@@ -100,17 +106,19 @@ def run_hybrid_trial(params: NetworkParams, decoder: np.ndarray, codes: np.ndarr
     hybrid = tuple(plant.hybrid)
     rows_h = np.array(hybrid)
     rows_b = np.array([i for i in range(params.n_neurons) if i not in hybrid], dtype=np.int64)
+    behavioural_spikers = set(rows_b.tolist())
     k = len(hybrid)
 
-    codes = np.array(codes, dtype=np.int64, copy=True)
+    codes = np.array(codes, dtype=CODE_DTYPE, copy=True)
     u = input_per_step(params, decoder, command, np.asarray(noise, float), sub.gain)
     a = 1.0 - sub.lambda_v * params.dt
     a_b = a[rows_b]
-    thr = thresholds(decoder, params)
-    jumps = sub.jumps(codes, params)
+    rho = params.synapse_decay
+    scale = np.ones(params.n_neurons) if sub.threshold_scale is None else np.asarray(sub.threshold_scale, float)
+    thr = thresholds(decoder, params) * scale
+    reset = resets(decoder, params) * scale
     lo, hi = sub.offsets()
-    g, half = params.gain_g, 0.5 * params.delta + params.margin
-    behavioural_spikers = set(rows_b.tolist())
+    settled = params.rule_sample == "settled"
 
     trial = HybridTrial(params=params, hybrid=hybrid, n_steps=n_steps)
     plant_v = np.full((n_steps, k), np.nan)
@@ -124,10 +132,11 @@ def run_hybrid_trial(params: NetworkParams, decoder: np.ndarray, codes: np.ndarr
               "source_calls": 0}
 
     v = np.zeros(params.n_neurons)
+    s = np.zeros(params.n_neurons)
     pending, pending_codes = -1, np.zeros(k, np.int64)
     started = time.perf_counter()
     try:
-        v[rows_h] = plant.start()
+        v[rows_h] = plant.start(reset[rows_h])
         for t in range(n_steps + 1):
             last = t == n_steps
             if last and pending < 0:
@@ -138,9 +147,10 @@ def run_hybrid_trial(params: NetworkParams, decoder: np.ndarray, codes: np.ndarr
             totals["plant_wait_s"] += time.perf_counter() - asked
             _account(totals, result)
             if pending >= 0 and learn and result.decisions is not None:
-                decisions = np.asarray(result.decisions, dtype=np.int64)
+                decisions = np.asarray(result.decisions, dtype=np.int64).copy()
+                if not params.learn_diagonal and pending in hybrid:
+                    decisions[hybrid.index(pending)] = 0
                 codes[rows_h, pending] = step(pending_codes, decisions, params.code_min, params.code_max)
-                jumps[rows_h, pending] = sub.jump_column(codes[:, pending], pending, params)[rows_h]
                 events += [(t - 1, pending, h, int(c), int(d)) for h, c, d in zip(hybrid, pending_codes, decisions)]
             if last:
                 break
@@ -150,21 +160,34 @@ def run_hybrid_trial(params: NetworkParams, decoder: np.ndarray, codes: np.ndarr
                 i_mem[t] = result.i_mem
             if result.clipped is not None:
                 clipped[t] = result.clipped
-            v[rows_b] = a_b * v[rows_b] + u[t, rows_b]
+            v[rows_b] = a_b * v[rows_b] + u[t, rows_b] + (1.0 - rho) * s[rows_b]
+            s[rows_b] = rho * s[rows_b]
             over = v - thr
             spiker = int(over.argmax())
             pending = -1
             if over[spiker] > 0.0:
+                jump = sub.jump_column(codes[:, spiker], spiker, params)[rows_b]
                 if learn:
-                    dec = decide(v[rows_b], jumps[rows_b, spiker], g, half, lo[rows_b, spiker], hi[rows_b, spiker])
+                    before = v[rows_b] + s[rows_b] if settled else v[rows_b]
+                    dec = decide(before, jump, params.gain_g, params.half_band, lo[rows_b, spiker], hi[rows_b, spiker])
+                    if not params.learn_diagonal and spiker in behavioural_spikers:
+                        dec[np.flatnonzero(rows_b == spiker)] = 0
                     codes[rows_b, spiker] = step(codes[rows_b, spiker], dec, params.code_min, params.code_max)
-                    jumps[:, spiker] = sub.jump_column(codes[:, spiker], spiker, params)
-                v[rows_b] += jumps[rows_b, spiker]
+                    jump = sub.jump_column(codes[:, spiker], spiker, params)[rows_b]
+                own = None
                 if spiker in behavioural_spikers:
-                    v[spiker] -= params.reset
+                    where = int(np.flatnonzero(rows_b == spiker)[0])
+                    own = jump[where] - reset[spiker]
+                    jump[where] = 0.0
+                if rho > 0.0:
+                    s[rows_b] += jump
+                else:
+                    v[rows_b] += jump
+                if own is not None:
+                    v[spiker] += own
                 spikes_t.append(t)
                 spikes_k.append(spiker)
-                pending, pending_codes = spiker, codes[rows_h, spiker].copy()
+                pending, pending_codes = spiker, codes[rows_h, spiker].astype(np.int64)
             if v_rec is not None:
                 v_rec[t] = v + params.v_rest
             trial.steps_done = t + 1

@@ -57,7 +57,7 @@ class PlantStep:
 class Plant(Protocol):
     hybrid: tuple[int, ...]
 
-    def start(self) -> np.ndarray: ...
+    def start(self, reset: np.ndarray) -> np.ndarray: ...
 
     def advance(self, drive: np.ndarray, spike: int, codes: np.ndarray, learn: bool) -> PlantStep: ...
 
@@ -74,7 +74,9 @@ def check_hybrid(hybrid, params: NetworkParams) -> tuple[int, ...]:
 
 class BehaviouralPlant:
     """The network model's neurons and rule for the hybrid neurons (``substrate``: their leak,
-    gain, DAC and bound offsets; ideal by default)."""
+    gain, DAC and bound offsets; ideal by default), in network/batch.py's order of operations:
+    the fast synapse's charge s, the jump of a spike into s (or straight into V without it), the
+    spiking neuron's own diagonal jump minus its fixed reset straight into V."""
 
     def __init__(self, params: NetworkParams, hybrid, substrate: Substrate | None = None):
         self.params = params
@@ -83,12 +85,18 @@ class BehaviouralPlant:
         self.substrate = substrate if substrate is not None else Substrate.ideal(params)
         self.substrate.check(params)
         self.a = 1.0 - self.substrate.lambda_v[self.rows] * params.dt
+        self.rho = params.synapse_decay
         lo, hi = self.substrate.offsets()
         self.lo, self.hi = lo[self.rows], hi[self.rows]
         self.v = np.zeros(len(self.hybrid))
+        self.s = np.zeros(len(self.hybrid))
+        self.reset = np.zeros(len(self.hybrid))
 
-    def start(self) -> np.ndarray:
+    def start(self, reset: np.ndarray) -> np.ndarray:
+        """From rest; ``reset``: each hybrid neuron's fixed reset (potential units)."""
+        self.reset = np.asarray(reset, float)
         self.v = np.zeros(len(self.hybrid))
+        self.s = np.zeros(len(self.hybrid))
         return self.v.copy()
 
     def jumps(self, codes: np.ndarray, spike: int) -> np.ndarray:
@@ -104,24 +112,35 @@ class BehaviouralPlant:
         jump = self.jumps(codes, spike)
         if not learn:
             return jump, None
-        decisions = decide(self.v, jump, params.gain_g, 0.5 * params.delta + params.margin,
-                           self.lo[:, spike], self.hi[:, spike])
+        before = self.v + self.s if params.rule_sample == "settled" else self.v
+        decisions = decide(before, jump, params.gain_g, params.half_band, self.lo[:, spike], self.hi[:, spike])
+        if not params.learn_diagonal and spike in self.hybrid:
+            decisions[self.hybrid.index(spike)] = 0
         new = step(codes, decisions, params.code_min, params.code_max)
         return self.jumps(new, spike), decisions
 
     def next_state(self, drive: np.ndarray, spike: int, codes: np.ndarray, learn: bool):
-        """(potentials at the step's end, decisions), in network/batch.py's order of operations."""
-        v = self.v.copy()
+        """(potentials and synaptic charges at the step's end, decisions)."""
+        v, s = self.v.copy(), self.s.copy()
         decisions = None
         if spike >= 0:
             jump, decisions = self.event(spike, codes, learn)
-            v += jump
+            own = None
             if spike in self.hybrid:
-                v[self.hybrid.index(spike)] -= self.params.reset
-        return self.a * v + drive, decisions
+                j = self.hybrid.index(spike)
+                own = jump[j] - self.reset[j]
+                jump[j] = 0.0
+            if self.rho > 0.0:
+                s += jump
+            else:
+                v += jump
+            if own is not None:
+                v[j] += own
+        v = self.a * v + drive + (1.0 - self.rho) * s
+        return v, self.rho * s, decisions
 
     def advance(self, drive: np.ndarray, spike: int, codes: np.ndarray, learn: bool) -> PlantStep:
-        self.v, decisions = self.next_state(np.asarray(drive, float), spike, codes, learn)
+        self.v, self.s, decisions = self.next_state(np.asarray(drive, float), spike, codes, learn)
         return PlantStep(v=self.v.copy(), decisions=decisions)
 
     def close(self) -> None:
@@ -135,8 +154,8 @@ INTEGRATOR_PERIOD = 1e-4  # s of circuit time per network step
 class IntegratorPlant(BehaviouralPlant):
     """``BehaviouralPlant`` whose potentials are capacitor voltages in ngspice (1 V per unit).
 
-    Each step the net change of the step (leak, jump, reset, drive, all from this model) becomes
-    the current C·Δv/period held over the period; ``.option method=gear maxord=1`` (backward
+    Each step the net change of the step (leak, jump, reset, drive, the fast synapse's share, all
+    from this model) becomes the current C·Δv/period held over the period; ``.option method=gear maxord=1`` (backward
     Euler) integrates it exactly, so the potential read back at the boundary equals the model's
     to rounding. ``periods``: the trial's steps plus one (the last spike's decisions).
     """
@@ -156,12 +175,13 @@ class IntegratorPlant(BehaviouralPlant):
                           vectors=tuple(f"v(v_{j})" for j in range(k)))
         self.session = LockstepSession(spec, context)
 
-    def start(self) -> np.ndarray:
+    def start(self, reset: np.ndarray) -> np.ndarray:
+        super().start(reset)
         self.v = np.array(self.session.first.values)
         return self.v.copy()
 
     def advance(self, drive: np.ndarray, spike: int, codes: np.ndarray, learn: bool) -> PlantStep:
-        target, decisions = self.next_state(np.asarray(drive, float), spike, codes, learn)
+        target, self.s, decisions = self.next_state(np.asarray(drive, float), spike, codes, learn)
         currents = INTEGRATOR_C * (target - self.v) / INTEGRATOR_PERIOD
         readings = self.session.step(command([hold(i) for i in currents]))
         self.v = np.array(readings.values)

@@ -10,8 +10,9 @@ Per step and hybrid neuron j, the sources carry (chip time, offsets from the ste
 - drive: the network's input to neuron j during the step, I_in = I_rest,in + u·(input per unit),
   held over the step; what would be negative is clipped to 0 and its deficit goes to the leak;
 - leak: after the neuron's own spike, the charge q_e·ln(I/(I - reset·i_per_unit)) on the leak
-  bias between leak_start and leak_start + leak_width: the network's fixed reset, exactly, from
-  I_mem read at the step's start (q_e from the calibration); plus a held deficit current.
+  bias between leak_start and leak_start + leak_width: the network's fixed reset (its threshold:
+  back to rest), exactly, from I_mem read at the step's start (q_e from the calibration); plus a
+  held deficit current.
 
 Read at the step's end: I_mem → V = (I_mem - I_rest)/i_per_unit; the flags → INC/SL/DEC (both
 set → SL, counted in ``conflicts``); the input node's maximum → clipped.
@@ -80,11 +81,14 @@ class TransistorPlant:
         self.i_mem = np.zeros(len(self.hybrid))
         self.conflicts = 0
         self.clipped_steps = 0
+        self.reset = np.zeros(len(self.hybrid))
 
     def _unpack(self, values) -> np.ndarray:
         return np.asarray(values, float).reshape(len(self.hybrid), VECTORS)
 
-    def start(self) -> np.ndarray:
+    def start(self, reset: np.ndarray) -> np.ndarray:
+        """``reset``: each hybrid neuron's fixed reset (potential units), delivered on the leak bias."""
+        self.reset = np.asarray(reset, float)
         self.i_mem = self._unpack(self.session.first.values)[:, 0]
         v = (self.i_mem - self.units.i_rest) / self.units.i_per_unit
         if np.any(np.abs(v) > OFF_REST):
@@ -123,7 +127,7 @@ class TransistorPlant:
     def _reset_wave(self, j: int, base: float):
         d = self.design
         i_mem = max(self.i_mem[j], 1e-12)
-        after = max(i_mem - self.params.reset * self.units.i_per_unit, LOWEST_RESET_RATIO * i_mem)
+        after = max(i_mem - self.reset[j] * self.units.i_per_unit, LOWEST_RESET_RATIO * i_mem)
         charge = self.q_e[j] * np.log(i_mem / after)
         height = charge / d.leak_width
         return pulse(base, base + height, d.leak_start, d.leak_width, d.pulse_edge)

@@ -104,6 +104,14 @@ def run_main_job(tech: Technology, settings: SimSettings, out: Path, netlist_dir
     sections += ["## Network (§5.2): ideal and on the extracted DAC curves", "", _table(network),
                  "", "Figures: network/ideal/figure1.png, network/circuit/figure1.png", ""]
 
+    stage("chip twin")
+    from ebn_circuit.experiments.chip_study import chip_stage
+    from ebn_circuit.experiments.ic_setup import load_run
+    from ebn_circuit.experiments.ic_study import DEFAULT_RUNS
+
+    runs = [load_run(path) for path in DEFAULT_RUNS]
+    sections += [chip_stage(tech, settings, out / "chip_twin", runs[0], runs, quick, log=log, **jobs)]
+
     names = list(stage_times)
     timing = [f"{name}: {((stage_times[names[i + 1]] if i + 1 < len(names) else time.perf_counter()) - stage_times[name]):.0f} s"
               for i, name in enumerate(names)]

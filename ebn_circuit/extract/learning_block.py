@@ -45,7 +45,8 @@ from ebn_circuit.circuits.learning_block import LearningBenchParams, LearningBlo
 from ebn_circuit.circuits.learning_timing import PulseSchedule
 from ebn_circuit.errors import ConfigError
 from ebn_circuit.extract.tables import TransferCurve, conditions_of
-from ebn_circuit.measure.learning_block import readout
+from ebn_circuit.circuits.testbench import Testbench
+from ebn_circuit.measure.learning_block import pulse_readout
 from ebn_circuit.rule import DEC, INC, NONE, ideal_decision
 from ebn_circuit.sweep.jobs import JobOutput, make_job, run_jobs
 from ebn_circuit.sweep.settings import SimSettings
@@ -58,20 +59,24 @@ MIN_LEVEL = 0.5e-9
 
 @dataclass(frozen=True)
 class BoundsSetup:
-    """The block whose bounds are measured and the transient's largest step (s)."""
+    """The block whose bounds are measured and the transient's largest step (s); ``column`` builds
+    one column's testbench (the block alone, I_before from an ideal source)."""
 
     block: LearningBlockParams = field(default_factory=LearningBlockParams)
     max_step: float = 1e-6
 
+    def column(self, code: int, schedule: PulseSchedule, seed: int | None, tech) -> Testbench:
+        block = self.block.with_code(int(code))
+        return learning_block_testbench(LearningBenchParams(block, schedule, max_step=self.max_step, seed=seed), tech)
+
 
 def run_levels(simulator, tech, spec, code: int, levels, seed: int | None = None):
     """One column: ``levels`` (A) at ``code``; returns (per-pulse table, SimResult). ``spec``: a
-    ``DecisionMapSpec`` (its ``block`` and ``max_step`` are used)."""
+    ``BoundsSetup`` or anything with its ``block`` and ``column`` (e.g. the chip's probe of the loop)."""
     block = spec.block.with_code(int(code))
     schedule = PulseSchedule(levels=tuple(float(v) for v in levels), i_omega=(code * block.omega_per_code,))
-    params = LearningBenchParams(block, schedule, max_step=spec.max_step, seed=seed)
-    result = simulator.run(learning_block_testbench(params, tech))
-    table = readout(params, result, tech.vdd)
+    result = simulator.run(spec.column(int(code), schedule, seed, tech))
+    table = pulse_readout(schedule, result, tech.vdd, block.bits, "xlb", block.omega_ratio)
     table.insert(0, "code", int(code))
     return table, result
 

@@ -158,17 +158,23 @@ def threshold_table(runs, vdd: float, smooth: int = 5) -> pd.DataFrame:
 
 
 # --- I_mem step response ---------------------------------------------------------------------
-def exponential_tau(t: np.ndarray, i_mem: np.ndarray, t_from: float) -> float:
-    """τ of the best fit a + b·exp(−(t − t_from)/τ) to the trace after t_from (s)."""
-    keep = t >= t_from
-    t, y = t[keep] - t_from, i_mem[keep]
-    span = np.ptp(y)
+def exponential_fit(t: np.ndarray, y: np.ndarray, t_from: float, t_to: float | None = None) -> tuple[float, float, float]:
+    """(a, b, τ) of the best fit a + b·exp(−(t − t_from)/τ) to the trace between t_from and t_to (s)."""
+    keep = (t >= t_from) & (t <= (np.inf if t_to is None else t_to))
+    t, y = t[keep] - t_from, y[keep]
+    span = np.ptp(y) or 1.0
 
     def residual(p):
         return (p[0] + p[1] * np.exp(-t / p[2]) - y) / span
 
     guess = (y[-1], y[0] - y[-1], max(t[-1] / 8, 1e-4))
-    return float(least_squares(residual, guess, bounds=([-np.inf, -np.inf, 1e-5], [np.inf, np.inf, 10.0])).x[2])
+    a, b, tau = least_squares(residual, guess, bounds=([-np.inf, -np.inf, 1e-5], [np.inf, np.inf, 10.0])).x
+    return float(a), float(b), float(tau)
+
+
+def exponential_tau(t: np.ndarray, i_mem: np.ndarray, t_from: float) -> float:
+    """τ of the best fit a + b·exp(−(t − t_from)/τ) to the trace after t_from (s)."""
+    return exponential_fit(t, i_mem, t_from)[2]
 
 
 def step_runs(simulator, tech, params: DpiNeuronParams, steps=STEPS, seed: int | None = None):

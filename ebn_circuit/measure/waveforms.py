@@ -1,70 +1,19 @@
-"""Waveform files into tidy DataFrames: ngspice raw files and per-signal CSV exports of a
-commercial simulator's waveform viewer (header ``<signal> X,<signal> Y``), plus alignment of
-several signals on one time base."""
+"""Waveforms of other simulators and their alignment on one time base. The readers live in
+``measure/readers/`` (one frame for every format); they are re-exported here."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Mapping
 
 import numpy as np
 import pandas as pd
 
 from ebn_circuit.errors import WaveformError
-from ebn_circuit.spice.rawfile import read_raw
-from ebn_circuit.spice.result import UNIT_OF_TYPE, normalise_vector_name
+from ebn_circuit.measure.readers import (detect_format, read_psf_ascii, read_raw_frame, read_spectre_csv,
+                                         read_viewer_csv, read_viewer_csv_dir, read_waveforms, read_xyce)
 
-
-def read_viewer_csv(path: str | Path) -> pd.DataFrame:
-    """One signal exported as CSV: columns ``time`` (s) and ``value``; ``attrs['signal']``."""
-    path = Path(path)
-    try:
-        with path.open() as handle:
-            header = handle.readline().strip()
-    except OSError as exc:
-        raise WaveformError(f"{path}: cannot read waveform CSV: {exc.strerror}") from None
-    columns = [c.strip() for c in header.split(",")]
-    if len(columns) != 2 or not columns[0].endswith(" X") or not columns[1].endswith(" Y"):
-        raise WaveformError(f"{path}: header {header!r} is not '<signal> X,<signal> Y'")
-    signal = columns[0][:-2]
-    try:
-        data = np.loadtxt(path, delimiter=",", skiprows=1, ndmin=2)
-    except ValueError as exc:
-        raise WaveformError(f"{path}: non-numeric data: {exc}") from None
-    if data.shape[1] != 2 or len(data) < 2:
-        raise WaveformError(f"{path}: expected two columns and at least two rows, got shape {data.shape}")
-    time = data[:, 0]
-    if not np.all(np.isfinite(data)):
-        raise WaveformError(f"{path}: holds non-finite values")
-    bad = np.flatnonzero(np.diff(time) < 0)
-    if bad.size:
-        raise WaveformError(f"{path}: time is not monotonic (decreases after row {bad[0] + 2})")
-    frame = pd.DataFrame({"time": time, "value": data[:, 1]})
-    frame.attrs.update(signal=signal, source=str(path))
-    return frame
-
-
-def read_viewer_csv_dir(folder: str | Path, files: Mapping[str, str]) -> dict[str, pd.DataFrame]:
-    """Several signals from one export folder: ``files`` maps our name → CSV file name."""
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise WaveformError(f"{folder}: waveform folder does not exist")
-    signals = {}
-    for name, filename in files.items():
-        path = folder / filename
-        if not path.is_file():
-            raise WaveformError(f"{folder}: signal {name!r} expected in {filename}, which is missing")
-        signals[name] = read_viewer_csv(path)
-    return signals
-
-
-def read_raw_frame(path: str | Path, plot: int = -1) -> pd.DataFrame:
-    """One plot of an ngspice raw file as a wide frame (normalised names; units in attrs)."""
-    raw = read_raw(path)[plot]
-    frame = pd.DataFrame({normalise_vector_name(n, t): np.real(raw.data[n]) for n, t in raw.variables})
-    frame.attrs["units"] = {normalise_vector_name(n, t): UNIT_OF_TYPE.get(t, "") for n, t in raw.variables}
-    frame.attrs["plotname"] = raw.plotname
-    return frame
+__all__ = ["align", "detect_format", "read_psf_ascii", "read_raw_frame", "read_spectre_csv", "read_viewer_csv",
+           "read_viewer_csv_dir", "read_waveforms", "read_xyce", "to_long"]
 
 
 def align(signals: Mapping[str, pd.DataFrame], time: np.ndarray | None = None, step: float | None = None,

@@ -1,9 +1,9 @@
 """Step-by-step simulation of many instances at once (leading batch axis).
 
-Same model as `simulate.run_trial`, written as the plain per-step loop: every step updates
-all B×N potentials, picks each instance's most suprathreshold neuron and applies the rule.
-Used for mismatch studies (one chip instance per batch row) and as the reference
-implementation the event-driven path is tested against.
+The model of `simulate.run_trial`, written as the plain per-step loop: every step updates
+all B×N potentials and synaptic charges, picks each instance's most suprathreshold neuron
+and applies the rule. Used for mismatch studies (one chip instance per batch row) and as the
+reference implementation both engines of run_trial are tested against.
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ import numpy as np
 
 from ebn_circuit.errors import ConfigError
 from ebn_circuit.network.inputs import target_signal
-from ebn_circuit.network.learning import decide
-from ebn_circuit.network.params import NetworkParams, check_network, thresholds
+from ebn_circuit.network.params import CODE_DTYPE, NetworkParams, check_network, resets, thresholds
 from ebn_circuit.network.simulate import TrialResult, check_command, readout
 from ebn_circuit.network.substrate import Substrate
+from ebn_circuit.rule import decide, step
 
 
 def _stack(substrates: Sequence[Substrate], params: NetworkParams):
@@ -35,7 +35,9 @@ def _stack(substrates: Sequence[Substrate], params: NetworkParams):
         dac = None
     lo = np.stack([s.offsets()[0] for s in substrates])
     hi = np.stack([s.offsets()[1] for s in substrates])
-    return lam, gain, dac, lo, hi
+    scale = np.stack([np.ones(n) if s.threshold_scale is None else np.asarray(s.threshold_scale, float)
+                      for s in substrates])
+    return lam, gain, dac, lo, hi, scale
 
 
 def run_batch(
@@ -52,9 +54,9 @@ def run_batch(
 ) -> list[TrialResult]:
     """Simulate B instances of one trial. codes: (B, N, N); command: (J, n_steps) shared
     or (B, J, n_steps); substrates: B of them (default ideal); noise: (B, n_steps, N)
-    standard normals, or one Generator per instance in `rngs` (drawn as run_trial does
-    with the default chunk, so both paths see the same noise)."""
-    codes = np.array(codes, dtype=np.int64, copy=True)
+    standard normals, or one Generator per instance in `rngs` (drawn in run_trial's order,
+    so both see the same noise)."""
+    codes = np.array(codes, dtype=CODE_DTYPE, copy=True)
     if codes.ndim != 3:
         raise ConfigError(f"run_batch: codes have shape {codes.shape}, expected (B, N, N)")
     n_batch, n = codes.shape[0], params.n_neurons
@@ -67,52 +69,63 @@ def run_batch(
     subs = list(substrates) if substrates is not None else [Substrate.ideal(params)] * n_batch
     if len(subs) != n_batch:
         raise ConfigError(f"run_batch: {len(subs)} substrates for {n_batch} instances")
-    if noise is None:
+    scale = params.noise_per_step
+    if noise is None and scale > 0:
         if rngs is None or len(rngs) != n_batch:
             raise ConfigError("run_batch needs `noise` (B, n_steps, N) or one Generator per instance in `rngs`")
-        noise = np.stack([_draw_like_run_trial(r, n_steps, n) for r in rngs])
-    if np.shape(noise) != (n_batch, n_steps, n):
+        noise = np.stack([r.standard_normal((n_steps, n)) for r in rngs])
+    if noise is not None and np.shape(noise) != (n_batch, n_steps, n):
         raise ConfigError(f"noise has shape {np.shape(noise)}, expected ({n_batch}, {n_steps}, {n})")
 
-    lam, gain, dac, lo, hi = _stack(subs, params)
+    lam, gain, dac, lo, hi, threshold_scale = _stack(subs, params)
     a = 1.0 - lam * params.dt
-    thr = thresholds(decoder, params)
-    # u[t, b, n]: feed-forward drive plus noise of every step
-    drive = np.stack([(decoder.T @ c).T for c in commands], axis=1) * params.dt
-    u = drive * gain[None] + params.sigma_noise * np.transpose(noise, (1, 0, 2))
-    if dac is None:
-        jumps = gain[:, :, None] * codes * params.delta
-    else:
-        idx = (codes - params.code_min)[..., None]
-        jumps = gain[:, :, None] * np.take_along_axis(dac, idx, axis=3)[..., 0]
+    rho = params.synapse_decay
+    thr = thresholds(decoder, params) * threshold_scale          # (B, N)
+    reset = resets(decoder, params) * threshold_scale
+    # u[t, b, n]: feed-forward drive plus the noise's step of every step
+    u = np.stack([(decoder.T @ c).T for c in commands], axis=1) * params.dt * gain[None]
+    if noise is not None and scale > 0:
+        u += scale * np.transpose(noise, (1, 0, 2))
     rows = np.arange(n)[None, :]
+    settled = params.rule_sample == "settled"
+
+    def column_jumps(b, kk):
+        """(len(b), N) jumps of column kk[j] in instance b[j]."""
+        c = codes[b, :, kk].astype(np.int64)
+        raw = c * params.delta if dac is None else dac[b[:, None], rows, kk[:, None], c - params.code_min]
+        return gain[b] * raw
 
     v = np.zeros((n_batch, n))
+    s = np.zeros((n_batch, n))
     v_rec = np.empty((n_steps, n_batch, n)) if record_v else None
     ev_t: list[np.ndarray] = []
     ev_b: list[np.ndarray] = []
     ev_k: list[np.ndarray] = []
     arange_b = np.arange(n_batch)
     for t in range(n_steps):
-        v = a * v + u[t]
+        v = a * v + u[t] + (1.0 - rho) * s
+        s = rho * s
         over = v - thr
         k = over.argmax(axis=1)
         spk = over[arange_b, k] > 0.0
         if spk.any():
             b = np.flatnonzero(spk)
             kk = k[b]
+            jump = column_jumps(b, kk)
             if learn:
-                # v holds V - V_rest
-                dec = decide(v[b], jumps[b, :, kk], params.gain_g, 0.5 * params.delta + params.margin,
-                             lo[b, :, kk], hi[b, :, kk])
-                new = np.clip(codes[b, :, kk] + dec, params.code_min, params.code_max)
-                codes[b, :, kk] = new
-                if dac is None:
-                    jumps[b, :, kk] = gain[b] * new * params.delta
-                else:
-                    jumps[b, :, kk] = gain[b] * dac[b[:, None], rows, kk[:, None], new - params.code_min]
-            v[b] += jumps[b, :, kk]
-            v[b, kk] -= params.reset
+                before = v[b] + s[b] if settled else v[b]  # v holds V - V_rest
+                dec = decide(before, jump, params.gain_g, params.half_band, lo[b, :, kk], hi[b, :, kk])
+                if not params.learn_diagonal:
+                    dec[np.arange(b.size), kk] = 0
+                codes[b, :, kk] = step(codes[b, :, kk], dec, params.code_min, params.code_max)
+                jump = column_jumps(b, kk)
+            own = jump[np.arange(b.size), kk] - reset[b, kk]
+            jump[np.arange(b.size), kk] = 0.0
+            if rho > 0.0:
+                s[b] += jump
+            else:
+                v[b] += jump
+            v[b, kk] += own
             ev_t.append(np.full(b.size, t))
             ev_b.append(b)
             ev_k.append(kk)
@@ -130,9 +143,3 @@ def run_batch(
         v_i = None if v_rec is None else v_rec[:, i] + params.v_rest
         results.append(TrialResult(steps, ids, x, x_hat, codes[i].copy(), v_i))
     return results
-
-
-def _draw_like_run_trial(rng: np.random.Generator, n_steps: int, n: int, chunk: int = 2048) -> np.ndarray:
-    return np.concatenate(
-        [rng.standard_normal((min(chunk, n_steps - t0), n)) for t0 in range(0, n_steps, chunk)]
-    )

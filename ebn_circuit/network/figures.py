@@ -1,4 +1,4 @@
-"""Figures: Figure 1 (initial / learned / optimal), learning curve, g sweep, mismatch study.
+"""Figures: Figure 1 (initial / learned / optimal), learning curve, seeds, sweeps, mismatch study.
 
 Every function takes results, writes one file and returns its path. Agg backend: no display.
 """
@@ -30,8 +30,11 @@ def figure1(run, path: str | Path, window: tuple[float, float] = (0.3, 0.6)) -> 
                              gridspec_kw={"height_ratios": [1.2, 1, 1.4]})
     i0, i1 = (int(round(w / p.dt)) for w in window)
     t_ms = np.arange(i0, i1) * p.dt * 1e3
-    weights = {n: run.codes[n] * p.omega for n in names}
-    vmax = max(np.abs(w).max() for w in weights.values())
+    weights = {}
+    for n in names:  # the diagonal is each neuron's reset, not a synapse: left blank
+        w = run.codes[n] * p.omega
+        weights[n] = np.where(np.eye(w.shape[0], dtype=bool), np.nan, w)
+    vmax = max(np.nanmax(np.abs(w)) for w in weights.values())
     for col, name in enumerate(names):
         res, m = run.results[name], run.metrics[name]
         denom = np.sum(res.x_hat**2)
@@ -94,26 +97,51 @@ def learning_curve(history, path: str | Path) -> Path:
     return path
 
 
-def g_sweep_figure(table: pd.DataFrame, path: str | Path) -> Path:
-    """Median over seeds against g: correlation, error learned/optimal, spikes learned/optimal."""
+PANELS = (("correlation", 0.95, "off-diag. correlation"), ("slope", None, "learned/optimal slope"),
+          ("error_ratio", 1.1, "error learned/optimal"), ("spike_ratio", 2.0, "spikes learned/optimal"))
+
+
+def sweep_figure(table: pd.DataFrame, param: str, path: str | Path) -> Path:
+    """Figure-1 numbers against one swept parameter: each seed (grey) and the median over
+    seeds; the issue's goals as red dotted lines."""
     plt = _plt()
-    t = table.assign(err_ratio=table.error_learned / table.error_optimal,
-                     spike_ratio=table.spikes_learned / table.spikes_optimal)
-    med = t.groupby("g").median(numeric_only=True)
-    fig, axes = plt.subplots(1, 4, figsize=(14, 3.5))
-    for ax, col, goal, label in zip(
-        axes, ("offdiag_correlation", "offdiag_slope", "err_ratio", "spike_ratio"), (0.95, None, 1.1, 2.0),
-        ("off-diag. correlation", "learned/optimal slope", "error learned/optimal", "spikes learned/optimal"),
-    ):
-        ax.plot(t.g, t[col], ".", color="0.7")
-        ax.plot(med.index, med[col], "o-")
+    table = table.assign(**{param: table[param].map(str)})  # values may be None, bools or strings
+    values = list(dict.fromkeys(table[param]))  # sweep order
+    x_of = {v: i for i, v in enumerate(values)}
+    fig, axes = plt.subplots(1, len(PANELS), figsize=(14, 3.5))
+    for ax, (col, goal, label) in zip(axes, PANELS):
+        xs = table[param].map(x_of)
+        ax.plot(xs, table[col], ".", color="0.7")
+        med = table.groupby(param, sort=False)[col].median()
+        ax.plot([x_of[v] for v in med.index], med.to_numpy(), "o-")
         if goal is not None:
             ax.axhline(goal, color="r", ls=":", label="goal")
             ax.legend()
-        if col in ("err_ratio", "spike_ratio"):
+        if col in ("error_ratio", "spike_ratio"):
             ax.set_yscale("log")
-        ax.set_xlabel("comparison gain g")
+        ax.set_xticks(range(len(values)), values)
+        ax.set_xlabel(param)
         ax.set_ylabel(label)
+    fig.tight_layout()
+    path = Path(path)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
+
+
+def seeds_figure(table: pd.DataFrame, path: str | Path) -> Path:
+    """Figure-1 numbers per seed (dots) with their median (bar) and the goals."""
+    plt = _plt()
+    fig, axes = plt.subplots(1, len(PANELS), figsize=(12, 3.2))
+    for ax, (col, goal, label) in zip(axes, PANELS):
+        vals = table[col].to_numpy()
+        ax.plot(np.linspace(-0.15, 0.15, vals.size), vals, ".", alpha=0.7)
+        ax.plot([-0.25, 0.25], [np.median(vals)] * 2, "k-")
+        if goal is not None:
+            ax.axhline(goal, color="r", ls=":")
+        ax.set_xticks([])
+        ax.set_title(label, fontsize=10)
+    fig.suptitle(f"{len(table)} seeds ({table.seed.min()}–{table.seed.max()}); black: median, red: goal")
     fig.tight_layout()
     path = Path(path)
     fig.savefig(path, dpi=120)

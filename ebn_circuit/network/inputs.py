@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
-from scipy.signal import fftconvolve, lfilter
+from scipy import fft
+from scipy.signal import lfilter
 
 from ebn_circuit.errors import ConfigError
 from ebn_circuit.network.params import NetworkParams
@@ -31,10 +34,17 @@ def command_signal(
         raise ConfigError(f"command_signal: n_steps={n_steps} and n_silent={n_silent} must be >= 1 and >= 0")
     white = rng.standard_normal((params.n_dims, n_steps))
     white[:, :n_silent] = 0.0
-    kernel = gaussian_kernel(10_000, sigma)
-    smooth = fftconvolve(white, kernel[None, :], mode="full", axes=1)
-    start = (kernel.size - 1) // 2  # 'same' alignment
+    n_fft, kernel_spectrum = _kernel_spectrum(n_steps, sigma)
+    smooth = fft.irfft(fft.rfft(white, n_fft, axis=1) * kernel_spectrum, n_fft, axis=1)
+    start = (10_000 - 1) // 2  # the full linear convolution's 'same' part
     return amplitude * smooth[:, start : start + n_steps]
+
+
+@lru_cache(maxsize=8)
+def _kernel_spectrum(n_steps: int, sigma: float) -> tuple[int, np.ndarray]:
+    """FFT length for the full linear convolution and the kernel's spectrum (computed once)."""
+    n_fft = fft.next_fast_len(n_steps + 10_000 - 1, real=True)
+    return n_fft, fft.rfft(gaussian_kernel(10_000, sigma), n_fft)
 
 
 def target_signal(command: np.ndarray, params: NetworkParams) -> np.ndarray:

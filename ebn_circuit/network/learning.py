@@ -10,7 +10,7 @@ the spike arrives and jump = the signed membrane jump the present weight causes:
 the ideal model). g = 1 is the literal rule: a step is taken only if it lowers
 L = ½(V_before - V_rest + V_after - V_rest)². The fixed point is
 jump ≈ -(2/g)·E[V_before - V_rest]; see SCIENCE.md §2 "Where the rule converges".
-For n = k the same test moves the neuron's reset.
+For n = k the same test moves the neuron's reset (only with params.learn_diagonal).
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ from __future__ import annotations
 import numpy as np
 
 from ebn_circuit.network.params import NetworkParams
-from ebn_circuit.rule import DEC, INC, SL, decide, step
+from ebn_circuit.rule import DEC, INC, SL, decide
 
-__all__ = ["DEC", "INC", "SL", "apply_decision", "decide", "rule_decision"]
+__all__ = ["DEC", "INC", "SL", "decide", "rule_decision"]
 
 
 def rule_decision(
@@ -32,10 +32,4 @@ def rule_decision(
 ) -> np.ndarray:
     """+1 (INC), 0 (stop learning) or -1 (DEC) per receiving neuron; broadcasts."""
     deviation = np.asarray(v_before, dtype=float) - params.v_rest
-    return decide(deviation, np.asarray(jump, dtype=float), params.gain_g, 0.5 * params.delta + params.margin,
-                  bound_lo, bound_hi)
-
-
-def apply_decision(codes_col: np.ndarray, decision: np.ndarray, params: NetworkParams) -> np.ndarray:
-    """New codes of one column after the decisions; the counter saturates."""
-    return step(codes_col, decision, params.code_min, params.code_max)
+    return decide(deviation, np.asarray(jump, dtype=float), params.gain_g, params.half_band, bound_lo, bound_hi)

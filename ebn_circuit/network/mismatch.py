@@ -1,7 +1,8 @@
 """Synthetic per-instance mismatch, standing in for the extraction tables until they exist.
 
 Every synapse gets its own DAC curve, every neuron its own gain and leak, every learning
-block its own bound offsets, all drawn from a seeded Generator. The DAC curve of a synapse,
+block its own bound offsets, all drawn from a seeded Generator (`Substrate.synthetic` builds
+the chip instance from these spreads). The DAC curve of a synapse,
 in units of one nominal code step (LSB):
 
     out(code) = exp(σ_gain·ξ)·code·(1 - b·|code|/code_max) + σ_offset·ξ + σ_inl·ξ_code,
@@ -19,7 +20,6 @@ import pandas as pd
 
 from ebn_circuit.errors import ConfigError
 from ebn_circuit.network.params import NetworkParams
-from ebn_circuit.network.substrate import Substrate
 from ebn_circuit.network.units import Units
 
 
@@ -71,18 +71,6 @@ def synthetic_dac_lsb(params: NetworkParams, mismatch: SyntheticMismatch, n_curv
     bow = np.minimum(np.abs(mismatch.dac_bow * rng.standard_normal((n_curves, 1))), 0.45)
     inl = mismatch.dac_inl * rng.standard_normal((n_curves, codes.size))
     return gain * codes * (1.0 - bow * np.abs(codes) / params.code_max) + offset + inl
-
-
-def synthetic_substrate(params: NetworkParams, mismatch: SyntheticMismatch, rng: np.random.Generator,
-                        units: Units = Units()) -> Substrate:
-    """One synthetic chip instance for the network of `params`."""
-    n = params.n_neurons
-    dac = synthetic_dac_lsb(params, mismatch, n * n, rng).reshape(n, n, -1) * params.delta
-    gain = np.clip(1.0 + mismatch.neuron_gain * rng.standard_normal(n), 0.1, None)
-    lam = params.lambda_v * np.clip(1.0 + mismatch.leak * rng.standard_normal(n), 0.1, None)
-    lo = units.bound_offset(mismatch.bound * rng.standard_normal((n, n)))
-    hi = units.bound_offset(mismatch.bound * rng.standard_normal((n, n)))
-    return Substrate(lambda_v=lam, gain=gain, dac=dac, bound_lo=lo, bound_hi=hi)
 
 
 def synthetic_dac_table(params: NetworkParams, mismatch: SyntheticMismatch, n_instances: int,

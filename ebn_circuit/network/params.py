@@ -6,16 +6,19 @@ seconds. Recurrent weights are stored as signed integer codes; one code is the w
 ``omega`` in *weight units* (the §5.2 scripts' units), and a weight ``w`` moves the
 membrane by ``w / w_scale`` (``w_scale`` = τ_mem/τ_syn = 50 in the published setup).
 The sign convention is the learning rule's: a weight is the signed jump the spike causes,
-so the optimal weights are ``-(DᵀD + μλd²I)·w_scale``.
+so the optimal weights are ``-(DᵀD + μλd²I)·w_scale``, less each neuron's own reset.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
 
 from ebn_circuit.errors import ConfigError
+
+RULE_SAMPLES = ("spike", "settled")
+CODE_DTYPE = np.int16  # every counter width we allow (2..16 bits) fits; N = 10 000 costs 200 MB
 
 
 def _positive(name: str, value: float) -> None:
@@ -28,20 +31,29 @@ class NetworkParams:
     """Everything that defines the §5.2 network and its learning rule.
 
     n_neurons, n_dims: N and J. dt: time step [s]. lambda_d: readout leak [1/s];
-    lambda_v: membrane leak [1/s]. mu, nu: quadratic and linear cost. sigma_noise: membrane
-    noise added per step (dimensionless std per step, as the reference scripts do).
+    lambda_v: membrane leak [1/s]. mu, nu: quadratic and linear cost.
+    sigma_noise: white noise *current* per step, in the units of the input current
+        τ_mem·Dᵀc (as the published script adds it to the input), so V moves by
+        σ·λV·dt·ξ per step (2·10⁻⁵ at the defaults).
     omega: weight step in weight units; w_scale: weight units per unit of potential.
-    margin: widens the stop-learning band on each side (potential units).
+    margin: widens the stop-learning band on each side (on the scale of the rule's test
+        2·(V−V_rest) + g·jump; 0 = the literal band ±δ/2; the published script's band was
+        ±ω/2 = ±1, i.e. margin = (ω − δ)/2 = 0.98).
     gain_g: comparison gain g of the rule (1 = literal rule; 2.5 = the published script,
-    which compared 2·V with weight/20 while the weight moved V by weight/50).
+        which compared 2·V with weight/20 while the weight moved V by weight/50).
     init_scale: std of the initial random weights (weight units).
     code_bits: signed counter width; codes saturate at its limits.
-    reset_base: the neuron's own, fixed reset (potential drop after its spike, on top of
-        the learned diagonal weight); None = μ·λd², the cost part of the optimal reset
-        ‖D_k‖² + μλd², so learning only has to find the DᵀD part. 0 = the literal §1 model
-        where the diagonal weight is the whole reset (with it the rule's fixed point has no
-        μ part and the learned network is marginally stable off the learning rule; see
-        docs/network.md).
+    reset_base: each neuron's own, fixed reset (potential drop after its spike, on top of its
+        diagonal weight); None = its threshold T_k, so a spike at threshold lands at rest
+        (a DPI neuron resets to a fixed I_reset; the published script reset to 0 = rest).
+    learn_diagonal: the rule also moves each neuron's reset through its diagonal code (§2:
+        "for n = k the same test moves the reset"); off by default, see docs/network.md.
+    tau_syn_fast: time constant of the fast recurrent synapse [s] (§5.2: 1 ms); a spike's
+        jump is delivered as an exponentially decaying current, integrated exactly over each
+        step; 0 = instantaneous jumps. The reset is always instantaneous.
+    rule_sample: what the rule takes as V_before: "spike" = the potential at the spike, as
+        the published script (charge of earlier spikes still on its way is not counted);
+        "settled" = that potential plus the charge still to arrive from earlier spikes.
     """
 
     n_neurons: int = 20
@@ -60,6 +72,9 @@ class NetworkParams:
     init_scale: float = 30.0
     code_bits: int = 8
     reset_base: float | None = None
+    learn_diagonal: bool = False
+    tau_syn_fast: float = 1e-3
+    rule_sample: str = "spike"
 
     def __post_init__(self) -> None:
         if int(self.n_neurons) != self.n_neurons or self.n_neurons < 1:
@@ -68,7 +83,7 @@ class NetworkParams:
             raise ConfigError(f"NetworkParams.n_dims must be a positive integer, got {self.n_dims!r}")
         for name in ("dt", "lambda_d", "lambda_v", "omega", "w_scale", "gain_g"):
             _positive(name, getattr(self, name))
-        for name in ("mu", "nu", "sigma_noise", "margin", "init_scale"):
+        for name in ("mu", "nu", "sigma_noise", "margin", "init_scale", "tau_syn_fast"):
             value = getattr(self, name)
             if not np.isfinite(value) or value < 0:
                 raise ConfigError(f"NetworkParams.{name} must be finite and >= 0, got {value!r}")
@@ -85,6 +100,15 @@ class NetworkParams:
             raise ConfigError(f"NetworkParams.reset_base must be None or finite and >= 0, got {self.reset_base!r}")
         if not 2 <= int(self.code_bits) <= 16:
             raise ConfigError(f"NetworkParams.code_bits must be in 2..16, got {self.code_bits!r}")
+        if self.rule_sample not in RULE_SAMPLES:
+            raise ConfigError(f"NetworkParams.rule_sample must be one of {RULE_SAMPLES}, got {self.rule_sample!r}")
+
+    def with_(self, **changes) -> "NetworkParams":
+        """A copy with some fields changed (validated like the original)."""
+        try:
+            return replace(self, **changes)
+        except TypeError as exc:  # an unknown field name
+            raise ConfigError(f"NetworkParams: {exc}") from exc
 
     @property
     def delta(self) -> float:
@@ -92,9 +116,19 @@ class NetworkParams:
         return self.omega / self.w_scale
 
     @property
-    def reset(self) -> float:
-        """The fixed part of every neuron's reset (potential units)."""
-        return self.mu * self.lambda_d**2 if self.reset_base is None else float(self.reset_base)
+    def half_band(self) -> float:
+        """Half-width of the rule's stop-learning band on the scale of its test 2·ΔV + g·jump."""
+        return 0.5 * self.delta + self.margin
+
+    @property
+    def synapse_decay(self) -> float:
+        """ρ = exp(-dt/τ_fast): the fast synapse's decay per step (0 = instantaneous jumps)."""
+        return float(np.exp(-self.dt / self.tau_syn_fast)) if self.tau_syn_fast > 0 else 0.0
+
+    @property
+    def noise_per_step(self) -> float:
+        """Std of the noise's step on V (potential units): σ·λV·dt."""
+        return self.sigma_noise * self.lambda_v * self.dt
 
     @property
     def code_min(self) -> int:
@@ -103,6 +137,28 @@ class NetworkParams:
     @property
     def code_max(self) -> int:
         return 2 ** (int(self.code_bits) - 1) - 1
+
+
+def parse_field(name: str, text: str):
+    """A NetworkParams field's value from text (the CLI's --set NAME=VALUE and sweeps)."""
+    types = {f.name: str(f.type) for f in fields(NetworkParams)}
+    if name not in types:
+        raise ConfigError(f"NetworkParams has no field {name!r}; fields: {', '.join(types)}")
+    kind, text = types[name], str(text).strip()
+    if "None" in kind and text.lower() == "none":
+        return None
+    try:
+        if kind.startswith("bool"):
+            if text.lower() not in ("true", "false", "1", "0"):
+                raise ValueError(text)
+            return text.lower() in ("true", "1")
+        if kind.startswith("int"):
+            return int(text)
+        if kind.startswith("float"):
+            return float(text)
+    except ValueError:
+        raise ConfigError(f"NetworkParams.{name} expects {kind}, got {text!r}") from None
+    return text
 
 
 def make_decoder(params: NetworkParams, rng: np.random.Generator) -> np.ndarray:
@@ -117,19 +173,41 @@ def thresholds(decoder: np.ndarray, params: NetworkParams) -> np.ndarray:
     return 0.5 * (params.nu * params.lambda_d + params.mu * params.lambda_d**2 + norms)
 
 
+def resets(decoder: np.ndarray, params: NetworkParams) -> np.ndarray:
+    """Each neuron's fixed reset (potential units): its threshold (back to rest) or reset_base."""
+    if params.reset_base is None:
+        return thresholds(decoder, params)
+    return np.full(decoder.shape[1], float(params.reset_base))
+
+
 def optimal_weights(decoder: np.ndarray, params: NetworkParams) -> np.ndarray:
-    """Optimal signed weights in weight units (off the grid): -(DᵀD + μλd²I)·w_scale minus
-    the part of the reset the neuron does itself (params.reset), so that weights plus the
-    fixed reset give exactly Ω = DᵀD + μλd²I."""
-    extra = params.mu * params.lambda_d**2 - params.reset
-    omega_opt = decoder.T @ decoder + extra * np.eye(decoder.shape[1])
-    return -omega_opt * params.w_scale
+    """Optimal signed weights in weight units (off the grid): -(DᵀD + μλd²I)·w_scale with the
+    diagonal less each neuron's fixed reset, so that weights plus reset give exactly
+    Ω = DᵀD + μλd²I. N×N float64: for large N use optimal_codes."""
+    omega_opt = decoder.T @ decoder
+    omega_opt[np.diag_indices_from(omega_opt)] += params.mu * params.lambda_d**2 - resets(decoder, params)
+    omega_opt *= -params.w_scale
+    return omega_opt
+
+
+def optimal_codes(decoder: np.ndarray, params: NetworkParams, block: int = 1024) -> np.ndarray:
+    """to_codes(optimal_weights(...)) built a block of columns at a time (memory ~ N² codes)."""
+    n = decoder.shape[1]
+    codes = np.empty((n, n), dtype=CODE_DTYPE)
+    extra = params.mu * params.lambda_d**2 - resets(decoder, params)
+    for c0 in range(0, n, block):
+        cols = slice(c0, min(c0 + block, n))
+        w = decoder.T @ decoder[:, cols]
+        idx = np.arange(cols.start, cols.stop)
+        w[idx, idx - c0] += extra[idx]
+        codes[:, cols] = to_codes(-params.w_scale * w, params)
+    return codes
 
 
 def to_codes(weights: np.ndarray, params: NetworkParams) -> np.ndarray:
     """Round weights (weight units) to the nearest grid code, saturating at the counter."""
     codes = np.rint(np.asarray(weights, dtype=float) / params.omega)
-    return np.clip(codes, params.code_min, params.code_max).astype(np.int64)
+    return np.clip(codes, params.code_min, params.code_max).astype(CODE_DTYPE)
 
 
 def initial_codes(params: NetworkParams, rng: np.random.Generator) -> np.ndarray:
@@ -151,9 +229,9 @@ def check_network(decoder: np.ndarray, codes: np.ndarray, params: NetworkParams)
         raise ConfigError("decoder D contains non-finite values")
     if codes.shape[-2:] != (n, n):
         raise ConfigError(f"weights have shape {codes.shape}, expected N×N = {n}×{n}")
-    if not np.all(np.isfinite(codes)):
+    if codes.dtype.kind == "f" and not np.all(np.isfinite(codes)):
         raise ConfigError("weights contain non-finite values")
-    if np.any(codes < params.code_min) or np.any(codes > params.code_max):
+    if codes.min() < params.code_min or codes.max() > params.code_max:
         raise ConfigError(
             f"weight codes outside the {params.code_bits}-bit counter range "
             f"[{params.code_min}, {params.code_max}]"

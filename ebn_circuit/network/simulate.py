@@ -1,16 +1,19 @@
-"""Event-driven NumPy simulation of one EBN trial, optionally learning.
+"""One EBN trial, optionally learning: the model and its two engines.
 
 Time steps of dt, at most one spike per step: the neuron furthest above threshold fires.
-Per step t, with v the potential relative to rest and a = 1 - λV·dt:
+Per step t, with v the potential relative to rest, a = 1 - λV·dt, s the charge still to
+arrive through the fast synapse and ρ = exp(-dt/τ_fast):
 
-    v_t = a·v_{t-1} + gain·dt·Dᵀc_t + σ·ξ_t;   if max(v_t - T) > 0: neuron k spikes,
-    the rule updates column k (every receiving neuron, v_t as V_before), v_t += jump[:, k],
-    and v_k drops by the neuron's own fixed reset (params.reset)
+    v_t = a·v_{t-1} + gain·dt·Dᵀc_t + σ·λV·dt·ξ_t + (1-ρ)·s_{t-1};   s_t = ρ·s_{t-1}
+    if max(v_t - T) > 0: neuron k spikes; the rule updates column k (every receiving neuron,
+    v_t, or v_t + s_t when rule_sample = "settled", as V_before); s += jump[:, k] off the
+    diagonal (v += jump[:, k] when τ_fast = 0); v_k += jump[k, k] - reset_k
 
-The spike-free part of v is a linear filter of the input, computed for a whole chunk of
-steps at once (scipy lfilter); the spikes' part decays geometrically between spikes. So
-the Python loop runs once per spike, not once per step. `batch.run_batch` is the
-step-by-step loop (with a leading batch axis) and serves as the reference in the tests.
+(1-ρ)·s is the exact integral over one step of the synapse's exponentially decaying current,
+so a spike's jump is delivered in full, spread over ~τ_fast. Engines: "numpy" (events.py,
+Python once per spike), "numba" (compiled.py, compiled step loop), "auto" (numba when it
+imports). They give the same spikes and codes (tested); `batch.run_batch` is the plain step
+loop with a batch axis and the reference of both.
 """
 
 from __future__ import annotations
@@ -21,10 +24,12 @@ import numpy as np
 from scipy.signal import lfilter
 
 from ebn_circuit.errors import ConfigError
+from ebn_circuit.network.events import run_events
 from ebn_circuit.network.inputs import target_signal
-from ebn_circuit.network.learning import decide
-from ebn_circuit.network.params import NetworkParams, check_network, thresholds
+from ebn_circuit.network.params import CODE_DTYPE, NetworkParams, check_network, resets, thresholds
 from ebn_circuit.network.substrate import Substrate
+
+ENGINES = ("auto", "numpy", "numba")
 
 
 @dataclass(frozen=True, eq=False)
@@ -62,17 +67,8 @@ def readout(spike_steps, spike_ids, decoder: np.ndarray, n_steps: int, params: N
     return lfilter([1.0], [1.0, -a], impulses, axis=1)
 
 
-def _free_run(u: np.ndarray, a: np.ndarray, f_prev: np.ndarray) -> np.ndarray:
-    """f_t = a·f_{t-1} + u_t along axis 0, per-neuron a."""
-    if np.all(a == a[0]):
-        return lfilter([1.0], [1.0, -a[0]], u, axis=0, zi=(a[0] * f_prev)[None, :])[0]
-    out = np.empty_like(u)
-    for i in range(u.shape[1]):
-        out[:, i] = lfilter([1.0], [1.0, -a[i]], u[:, i], zi=[a[i] * f_prev[i]])[0]
-    return out
-
-
-def _pick_engine(engine: str) -> bool:
+def use_numba(engine: str) -> bool:
+    """Resolve an engine name; ConfigError for an unknown one or numba missing."""
     from ebn_circuit.network import compiled
 
     if engine == "numpy":
@@ -83,7 +79,7 @@ def _pick_engine(engine: str) -> bool:
         return True
     if engine == "auto":
         return compiled.available()
-    raise ConfigError(f"unknown simulation engine {engine!r}; choose numpy, numba or auto")
+    raise ConfigError(f"unknown simulation engine {engine!r}; choose one of {', '.join(ENGINES)}")
 
 
 def run_trial(
@@ -97,14 +93,15 @@ def run_trial(
     substrate: Substrate | None = None,
     learn: bool = False,
     record_v: bool = False,
-    chunk: int = 2048,
+    chunk: int | None = None,
     max_block: int = 512,
     engine: str = "auto",
 ) -> TrialResult:
     """Simulate one trial from rest. Noise is `noise` (n_steps × N standard normals, scaled
-    by σ here) or drawn from `rng` chunk by chunk; one of the two is required.
-    engine: "numpy" (event-driven), "numba" (compiled step loop, optional dependency) or
-    "auto" (numba if it imports, else numpy); both give the same spikes (tested)."""
+    here) or drawn from `rng` step by step; one of the two is required (with σ = 0 neither is
+    used). Both engines draw the same numbers from `rng` and leave it in the same state.
+    chunk: steps per block of input (default: 2048 for the NumPy engine, 16 384 for numba, fewer
+    for large N so that one block of N-wide arrays stays near 32 MB)."""
     check_network(decoder, codes, params)
     command = check_command(command, params)
     n_steps = command.shape[1]
@@ -114,20 +111,23 @@ def run_trial(
         raise ConfigError(f"noise has shape {np.shape(noise)}, expected ({n_steps}, {params.n_neurons})")
     sub = substrate if substrate is not None else Substrate.ideal(params)
     sub.check(params)
-    use_numba = _pick_engine(engine)
+    numba = use_numba(engine)
 
-    n = params.n_neurons
-    codes = np.array(codes, dtype=np.int64, copy=True)
-    thr = thresholds(decoder, params)
+    codes = np.array(codes, dtype=CODE_DTYPE, copy=True)
+    thr, reset = sub.thresholds_and_resets(thresholds(decoder, params), resets(decoder, params))
     a = 1.0 - sub.lambda_v * params.dt
-    jumps = sub.jumps(codes, params)
-    lo, hi = sub.offsets()
     ff = (decoder * sub.gain[None, :]).T * params.dt  # N × J feed-forward
-
-    v_rec = np.empty((n_steps, n)) if record_v else None
-    chunks = _input_chunks(command, ff, params.sigma_noise, noise, rng, chunk)
-    loop = _loop_compiled if use_numba else _loop_events
-    spikes_t, spikes_k = loop(chunks, params, sub, codes, jumps, thr, a, lo, hi, learn, v_rec, max_block)
+    v_rec = np.empty((n_steps, params.n_neurons)) if record_v else None
+    if chunk is None:
+        # ~32 MB of N-wide arrays at most; the NumPy loop is fastest with 2048 steps, the compiled
+        # one with as few calls as possible
+        chunk = int(np.clip(2**22 // params.n_neurons, 64, 16_384 if numba else 2048))
+    drives = _drive_chunks(command, ff, chunk)
+    if numba:
+        spikes_t, spikes_k = _run_compiled(drives, params, sub, codes, thr, reset, a, rng, noise, learn, v_rec)
+    else:
+        chunks = _add_noise(drives, params, rng, noise)
+        spikes_t, spikes_k = run_events(chunks, params, sub, codes, thr, reset, a, learn, v_rec, max_block)
     steps = np.asarray(spikes_t, dtype=np.int64)
     ids = np.asarray(spikes_k, dtype=np.int64)
     x = target_signal(command, params)
@@ -136,91 +136,55 @@ def run_trial(
     return TrialResult(steps, ids, x, x_hat, codes, v_out)
 
 
-def _input_chunks(command, ff, sigma, noise, rng, chunk):
-    """(t0, u) per chunk: u = feed-forward drive + σ·noise of each step (c_len × N)."""
-    n_steps, n = command.shape[1], ff.shape[0]
-    for t0 in range(0, n_steps, chunk):
-        c_len = min(chunk, n_steps - t0)
-        if noise is None:
-            u = rng.standard_normal((c_len, n))
-            u *= sigma
-        else:
-            u = sigma * noise[t0 : t0 + c_len]
-        u += command[:, t0 : t0 + c_len].T @ ff.T
+def _drive_chunks(command, ff, chunk):
+    """(t0, drive) per chunk: the feed-forward drive of each step (c_len × N)."""
+    for t0 in range(0, command.shape[1], chunk):
+        yield t0, command[:, t0 : t0 + chunk].T @ ff.T
+
+
+def _add_noise(drives, params, rng, noise):
+    """(t0, u): drive plus the noise's step on V, drawn chunk by chunk (row-major, as the
+    compiled loop draws it) into one reused buffer."""
+    scale = params.noise_per_step
+    buf = None
+    for t0, u in drives:
+        if scale > 0:
+            if noise is not None:
+                u += scale * noise[t0 : t0 + u.shape[0]]
+            else:
+                if buf is None or buf.shape != u.shape:
+                    buf = np.empty(u.shape)
+                rng.standard_normal(out=buf)
+                buf *= scale
+                u += buf
         yield t0, u
 
 
-def _loop_events(chunks, params, sub, codes, jumps, thr, a, lo, hi, learn, v_rec, max_block):
-    """Event-driven loop: Python runs once per spike; codes, jumps and v_rec in place."""
-    n = a.size
-    decay = a[None, :] ** np.arange(1, max_block + 1)[:, None]  # decay[i] = a^(i+1)
-    g, half = params.gain_g, 0.5 * params.delta + params.margin
-    cmin, cmax, reset = params.code_min, params.code_max, params.reset
-    spikes_t: list[int] = []
-    spikes_k: list[int] = []
-    f_prev = np.zeros(n)  # spike-free part of v at the previous step
-    e = np.zeros(n)  # spikes' part of v at the previous step
-    for t0, u in chunks:
-        c_len = u.shape[0]
-        f = _free_run(u, a, f_prev)
-        f_prev = f[-1].copy()
-        e_start = e.copy()
-        chunk_spikes: list[tuple[int, np.ndarray]] = []
-        pos, block = 0, 16
-        while pos < c_len:
-            m = min(block, c_len - pos)
-            over = f[pos : pos + m] + decay[:m] * e - thr
-            above = over.max(axis=1) > 0.0
-            i = int(above.argmax())
-            if not above[i]:
-                e = decay[m - 1] * e
-                pos += m
-                block = min(2 * block, max_block)
-                continue
-            k = int(over[i].argmax())
-            e = decay[i] * e  # spikes' part at the spike's step, before it arrives
-            if learn:
-                dec = decide(e + f[pos + i], jumps[:, k], g, half, lo[:, k], hi[:, k])
-                if dec.any():
-                    col = codes[:, k] + dec
-                    codes[:, k] = np.minimum(np.maximum(col, cmin), cmax)
-                    jumps[:, k] = sub.jump_column(codes[:, k], k, params)
-            e += jumps[:, k]
-            e[k] -= reset
-            spikes_t.append(t0 + pos + i)
-            spikes_k.append(k)
-            if v_rec is not None:
-                jump = jumps[:, k].copy()
-                jump[k] -= reset
-                chunk_spikes.append((pos + i, jump))
-            pos += i + 1
-            block = 16
-        if v_rec is not None:
-            imp = np.zeros((c_len, n))
-            for row, jump in chunk_spikes:
-                imp[row] += jump
-            v_rec[t0 : t0 + c_len] = f + _free_run(imp, a, e_start)
-    return spikes_t, spikes_k
-
-
-def _loop_compiled(chunks, params, sub, codes, jumps, thr, a, lo, hi, learn, v_rec, max_block):
-    """The numba step loop (compiled.py); same contract as _loop_events."""
+def _run_compiled(drives, params, sub, codes, thr, reset, a, rng, noise, learn, v_rec):
+    """The numba step loop (compiled.py), chunk by chunk; same contract as run_events."""
     from ebn_circuit.network import compiled
 
     kern = compiled.kernel()
-    use_dac, dac = compiled.dac_argument(sub, params)
+    use_dac, dac = compiled.dac_argument(sub)
     n = a.size
-    v = np.zeros(n)
+    v, s = np.zeros(n), np.zeros(n)
+    scale = params.noise_per_step
+    use_offsets = sub.bound_lo is not None or sub.bound_hi is not None
+    lo, hi = (sub.offsets() if use_offsets else (np.zeros((1, 1)), np.zeros((1, 1))))
+    noise_mode = 0 if scale == 0 else (2 if noise is not None else 1)
+    rng_arg = rng if rng is not None else np.random.default_rng(0)  # unused unless noise_mode = 1
     spikes_t: list[int] = []
     spikes_k: list[int] = []
     dummy = np.empty((1, n))
-    for t0, u in chunks:
-        c_len = u.shape[0]
+    for t0, drive in drives:
+        c_len = drive.shape[0]
+        xi = noise[t0 : t0 + c_len] if noise_mode == 2 else dummy
         out_t, out_k = np.empty(c_len, np.int64), np.empty(c_len, np.int64)
         rec = v_rec[t0 : t0 + c_len] if v_rec is not None else dummy
-        count = kern(u, v, a, thr, jumps, codes, dac, sub.gain, lo, hi, learn, use_dac, params.gain_g,
-                     0.5 * params.delta + params.margin, params.code_min, params.code_max, params.reset,
-                     out_t, out_k, rec, v_rec is not None)
+        count = kern(drive, xi, rng_arg, noise_mode, scale, v, s, a, params.synapse_decay, thr, reset, codes, dac,
+                     use_dac, params.delta, sub.gain, lo, hi, use_offsets, learn, params.learn_diagonal,
+                     params.rule_sample == "settled", params.gain_g, params.half_band, params.code_min,
+                     params.code_max, out_t, out_k, rec, v_rec is not None)
         spikes_t.extend((out_t[:count] + t0).tolist())
         spikes_k.extend(out_k[:count].tolist())
     return spikes_t, spikes_k

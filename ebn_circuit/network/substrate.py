@@ -4,6 +4,11 @@ A Substrate says how a weight code becomes a membrane jump and how each neuron a
 learning block deviates from the ideal. The ideal substrate has unit gains, the nominal
 leak, a linear DAC (code·δ) and no bound offsets; a chip instance carries per-synapse DAC
 curves, per-neuron gain and leak, and per-learning-block offsets of the rule's bounds.
+
+One constructor per kind: `Substrate.ideal(params)`, `Substrate.synthetic(params, rng, …)`
+(synthetic mismatch everywhere, or a measured DAC table's curves with synthetic neuron and
+learning-block spreads) and `Substrate.from_dac_table(table, params, rng, …)` (a table's
+DAC curves, the rest ideal unless given).
 """
 
 from __future__ import annotations
@@ -11,9 +16,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from ebn_circuit.errors import ConfigError
+from ebn_circuit.network.circuit_mode import dac_curves_from_table
+from ebn_circuit.network.mismatch import SyntheticMismatch, synthetic_dac_lsb
 from ebn_circuit.network.params import NetworkParams
+from ebn_circuit.network.units import Units
 
 
 @dataclass(frozen=True, eq=False)
@@ -27,6 +36,8 @@ class Substrate:
     bound_lo, bound_hi: offsets added to the rule's lower/upper comparison levels
         (potential units, on the scale of the test 2·(V-V_rest) + g·jump), shape (N, N);
         None = no offset.
+    threshold_scale: per-neuron factor on the threshold (and the reset to rest), shape (N,);
+        None = 1.
     """
 
     lambda_v: np.ndarray
@@ -34,6 +45,7 @@ class Substrate:
     dac: np.ndarray | None = None
     bound_lo: np.ndarray | None = None
     bound_hi: np.ndarray | None = None
+    threshold_scale: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         n = np.shape(self.lambda_v)[0] if np.ndim(self.lambda_v) == 1 else -1
@@ -48,21 +60,77 @@ class Substrate:
             value = getattr(self, name)
             if value is not None and np.shape(value) != (n, n):
                 raise ConfigError(f"Substrate.{name} has shape {np.shape(value)}, expected ({n}, {n})")
-        for name in ("lambda_v", "gain", "dac", "bound_lo", "bound_hi"):
+        if self.threshold_scale is not None and (np.shape(self.threshold_scale) != (n,)
+                                                 or np.any(np.asarray(self.threshold_scale) <= 0)):
+            raise ConfigError(f"Substrate.threshold_scale must be positive with shape ({n},)")
+        for name in ("lambda_v", "gain", "dac", "bound_lo", "bound_hi", "threshold_scale"):
             value = getattr(self, name)
             if value is not None and not np.all(np.isfinite(value)):
                 raise ConfigError(f"Substrate.{name} contains non-finite values")
         if np.any(np.asarray(self.lambda_v) <= 0):
             raise ConfigError("Substrate.lambda_v must be positive for every neuron")
 
-    @property
-    def n_neurons(self) -> int:
-        return int(np.shape(self.lambda_v)[0])
+    # -- the three kinds -------------------------------------------------------------------
 
     @classmethod
     def ideal(cls, params: NetworkParams) -> "Substrate":
+        """Unit gains, the nominal leak, a linear DAC, no bound offsets."""
         n = params.n_neurons
         return cls(lambda_v=np.full(n, params.lambda_v), gain=np.ones(n))
+
+    @classmethod
+    def synthetic(cls, params: NetworkParams, rng: np.random.Generator, *,
+                  mismatch: SyntheticMismatch = SyntheticMismatch(), units: Units = Units(),
+                  dac_table: pd.DataFrame | None = None) -> "Substrate":
+        """One chip instance with synthetic mismatch (mismatch.py): its own DAC curve per
+        synapse, gain and leak per neuron, bound offsets per learning block. With `dac_table`
+        the DAC curves are the table's instead (drawn as in from_dac_table)."""
+        n = params.n_neurons
+        dac = synthetic_dac_lsb(params, mismatch, n * n, rng).reshape(n, n, -1) * params.delta
+        gain = np.clip(1.0 + mismatch.neuron_gain * rng.standard_normal(n), 0.1, None)
+        lam = params.lambda_v * np.clip(1.0 + mismatch.leak * rng.standard_normal(n), 0.1, None)
+        lo = units.bound_offset(mismatch.bound * rng.standard_normal((n, n)))
+        hi = units.bound_offset(mismatch.bound * rng.standard_normal((n, n)))
+        if dac_table is not None:
+            return cls.from_dac_table(dac_table, params, rng, units=units, gain=gain, lambda_v=lam,
+                                      bound_lo=lo, bound_hi=hi)
+        return cls(lambda_v=lam, gain=gain, dac=dac, bound_lo=lo, bound_hi=hi)
+
+    @classmethod
+    def from_dac_table(cls, table: pd.DataFrame, params: NetworkParams, rng: np.random.Generator, *,
+                       units: Units = Units(), gain: np.ndarray | None = None, lambda_v: np.ndarray | None = None,
+                       bound_lo: np.ndarray | None = None, bound_hi: np.ndarray | None = None) -> "Substrate":
+        """A chip whose synapses use the table's DAC curves (columns instance, code, current [A]):
+        instances go to the N×N synapses in row-major order if there are at least N² of them,
+        otherwise they are drawn with replacement from `rng`. Missing gain/leak/offsets are ideal."""
+        curves = dac_curves_from_table(table, params, units)
+        n = params.n_neurons
+        names = list(curves)
+        if len(names) >= n * n:
+            chosen = names[: n * n]
+        else:
+            chosen = [names[i] for i in rng.integers(0, len(names), n * n)]
+        dac = np.stack([curves[c] for c in chosen]).reshape(n, n, -1)
+        return cls(
+            lambda_v=np.full(n, params.lambda_v) if lambda_v is None else np.asarray(lambda_v, float),
+            gain=np.ones(n) if gain is None else np.asarray(gain, float),
+            dac=dac, bound_lo=bound_lo, bound_hi=bound_hi,
+        )
+
+    @classmethod
+    def from_chip(cls, chip, params: NetworkParams, rng: np.random.Generator, *, scale: float = 1.0,
+                  model=None, units: Units = Units()) -> "Substrate":
+        """A chip drawn from an extracted chip's mismatch model (every neuron, synapse DAC and
+        learning block its own instance; spreads × ``scale``), see network/chip_mode.py."""
+        from ebn_circuit.network.chip_mode import chip_substrate
+
+        return chip_substrate(chip, params, rng, scale, model, units)
+
+    # -- use ------------------------------------------------------------------------------
+
+    @property
+    def n_neurons(self) -> int:
+        return int(np.shape(self.lambda_v)[0])
 
     def check(self, params: NetworkParams) -> None:
         """Raise ConfigError if this substrate cannot run with params."""
@@ -79,22 +147,31 @@ class Substrate:
 
     def jumps(self, codes: np.ndarray, params: NetworkParams) -> np.ndarray:
         """Membrane jumps (N×N, potential units) that the weight codes cause."""
+        codes = np.asarray(codes, dtype=np.int64)
         if self.dac is None:
             raw = codes * params.delta
         else:
-            idx = (codes - params.code_min)[..., None]
-            raw = np.take_along_axis(self.dac, idx, axis=2)[..., 0]
+            raw = np.take_along_axis(self.dac, (codes - params.code_min)[..., None], axis=2)[..., 0]
         return self.gain[:, None] * raw
 
     def jump_column(self, codes_col: np.ndarray, k: int, params: NetworkParams) -> np.ndarray:
         """Jumps of column k (spikes of neuron k onto every neuron), shape (N,)."""
+        codes_col = np.asarray(codes_col, dtype=np.int64)
         if self.dac is None:
             raw = codes_col * params.delta
         else:
             raw = self.dac[np.arange(self.n_neurons), k, codes_col - params.code_min]
         return self.gain * raw
 
+    def thresholds_and_resets(self, thresholds: np.ndarray, resets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The network's thresholds and resets on this chip (scaled per neuron)."""
+        if self.threshold_scale is None:
+            return thresholds, resets
+        scale = np.asarray(self.threshold_scale, float)
+        return thresholds * scale, resets * scale
+
     def offsets(self) -> tuple[np.ndarray, np.ndarray]:
+        """(bound_lo, bound_hi) as N×N arrays (zeros where None)."""
         n = self.n_neurons
         lo = np.zeros((n, n)) if self.bound_lo is None else np.asarray(self.bound_lo, float)
         hi = np.zeros((n, n)) if self.bound_hi is None else np.asarray(self.bound_hi, float)

@@ -12,12 +12,13 @@ from ebn_circuit.network.batch import run_batch
 from ebn_circuit.network.inputs import command_signal
 from ebn_circuit.network.metrics import evaluate, reconstruction_error, script_distance, relative_frobenius
 from ebn_circuit.network.params import (
+    CODE_DTYPE,
     NetworkParams,
     check_network,
     initial_codes,
     make_decoder,
+    optimal_codes,
     optimal_weights,
-    to_codes,
 )
 from ebn_circuit.network.simulate import TrialResult, run_trial
 from ebn_circuit.network.substrate import Substrate
@@ -55,7 +56,7 @@ def train(
     check_network(decoder, codes, params)
     w_opt = optimal_weights(decoder, params)
     codes_in = codes
-    codes = np.array(codes, dtype=np.int64, copy=True)
+    codes = np.array(codes, dtype=CODE_DTYPE, copy=True)
     rows: list[tuple[int, float, float, float]] = []
     for _ in range(n_trials):
         command = command_signal(params, rng, n_steps)
@@ -85,7 +86,7 @@ def train_batch(
     progress: Callable[[int], None] | None = None,
 ) -> np.ndarray:
     """Train B instances at once (same input per trial, own noise each); returns (B, N, N) codes."""
-    codes = np.array(codes, dtype=np.int64, copy=True)
+    codes = np.array(codes, dtype=CODE_DTYPE, copy=True)
     for _ in range(n_trials):
         command = command_signal(params, rng, n_steps)
         rngs = [np.random.default_rng(s) for s in rng.integers(0, 2**63, len(substrates))]
@@ -132,7 +133,7 @@ def reproduce_figure1(
     w_opt = optimal_weights(decoder, params)
     history = train(params, decoder, codes0, rng, n_trials, substrate=substrate,
                     n_steps=n_steps, progress=progress, engine=engine)
-    codes = {"initial": codes0, "learned": history.codes, "optimal": to_codes(w_opt, params)}
+    codes = {"initial": codes0, "learned": history.codes, "optimal": optimal_codes(decoder, params)}
     command = command_signal(params, rng, n_steps)
     noise = rng.standard_normal((n_steps, params.n_neurons))
     results, metrics = {}, {}

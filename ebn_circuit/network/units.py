@@ -63,6 +63,44 @@ class Units:
         return 2.0 * np.asarray(delta_i) / self.i_per_unit
 
 
+# --- a chip's instances in the network's units -----------------------------------------------------
+#
+# The chip's circuits are not built to the network's scale (its neuron spikes at ~25 nA, its band is
+# I_SL = 0.3 nA, a code moves I_mem by ~0.07 nA), so a chip instance enters the network by its
+# deviations from the chip's median instance, each applied to the network's own nominal value:
+#
+#   neuron gain        g_i = A_i / median(A)                   (I_mem∞ at a 3 nA input)
+#   leak               λV_i = λV · median(τ) / τ_i
+#   threshold, reset   T_i·s_i,  s_i = (I_thr,i − I_rest) / (median(I_thr) − I_rest)
+#   synapse jump       δ · [ (G_i / median(G)) · dac_j(code) + O_i / median(G) ]
+#                      G, O: the pair's net current per code and at code 0; dac_j(code): a DAC
+#                      instance's code → current in units of the median LSB, minus its offset code
+#   bound offsets      the learning block's offsets from its ideal bounds, in units of its I_SL,
+#                      times the network's I_SL: ΔI = (offset / I_SL,chip) · I_SL,net → bound_offset
+
+
+def chip_neuron(draws, median, params: NetworkParams, i_rest_chip: float):
+    """(gain, lambda_v, threshold_scale) per neuron from drawn chip neurons (DataFrame columns gain,
+    tau, i_threshold) relative to the chip's median neuron (a Series of the same)."""
+    gain = np.asarray(draws["gain"], float) / float(median["gain"])
+    lambda_v = params.lambda_v * float(median["tau"]) / np.asarray(draws["tau"], float)
+    scale = (np.asarray(draws["i_threshold"], float) - i_rest_chip) / (float(median["i_threshold"]) - i_rest_chip)
+    return gain, lambda_v, np.clip(scale, 0.1, None)
+
+
+def chip_jumps(synapses, dac_lsb_curves: np.ndarray, median_gain: float, params: NetworkParams) -> np.ndarray:
+    """Jump curves (n, n_codes) in potential units: drawn pairs (columns gain, offset) on DAC curves
+    in LSB (n, n_codes)."""
+    gain = np.asarray(synapses["gain"], float)[:, None] / median_gain
+    offset = np.asarray(synapses["offset"], float)[:, None] / median_gain
+    return params.delta * (gain * dac_lsb_curves + offset)
+
+
+def chip_bound_offsets(offsets_a, i_sl_chip: float, params: NetworkParams, units: Units = Units()):
+    """Offsets of learning-block bounds (A, from the chip) → the rule's comparison levels."""
+    return units.bound_offset(np.asarray(offsets_a, float) / i_sl_chip * units.i_sl(params))
+
+
 # --- co-simulation (ebn_circuit.cosim): the network ↔ a transistor-level hybrid neuron ------------
 
 

@@ -1,13 +1,19 @@
-"""The batch backend: ``ngspice -b -r out.raw netlist`` in a subprocess, raw file parsed."""
+"""The batch backend: ``ngspice -b -r out.raw netlist`` in a subprocess, raw file parsed.
+
+ngspice runs confined (sandbox.py, through its launcher) in a fresh run folder, which is removed
+however the run ends (timeout included); it dies with its parent."""
 
 from __future__ import annotations
 
+import functools
+import os
+import shutil
 import subprocess
-import tempfile
 import time
 from pathlib import Path
 
-from ebn_circuit.errors import SimulationTimeoutError
+from ebn_circuit.errors import ConfigError, SimulationTimeoutError
+from ebn_circuit.spice import sandbox
 from ebn_circuit.spice.diagnose import error_from_log
 from ebn_circuit.spice.rawfile import read_raw
 from ebn_circuit.spice.result import UNIT_OF_TYPE, normalise_vector_name
@@ -15,21 +21,24 @@ from ebn_circuit.spice.result import UNIT_OF_TYPE, normalise_vector_name
 RawVectors = tuple[str, dict, dict]  # (plot name, vectors, units)
 
 
-def run_batch(netlist: str, context: str, timeout: float, keep_dir: Path | None = None) -> tuple[RawVectors, str, float]:
-    """Run one netlist; returns ((plotname, vectors, units), log, wall time in s)."""
+def run_batch(netlist: str, context: str, timeout: float, keep_dir: Path | None = None,
+              confined: bool = True) -> tuple[RawVectors, str, float]:
+    """Run one netlist; returns ((plotname, vectors, units), log, wall time in s).
+    confined: in the sandbox (False only for trusted netlists whose commands must work)."""
     from ebn_circuit.spice.locate import ngspice_environment, ngspice_program
 
     program = ngspice_program()
-    with tempfile.TemporaryDirectory(prefix="ebn_ngspice_") as tmp:
-        workdir = Path(tmp)
+    workdir = Path(sandbox.make_workdir("batch"))
+    try:
         netlist_path = workdir / "testbench.spice"
         raw_path = workdir / "out.raw"
         netlist_path.write_text(netlist)
+        spec = sandbox.confinement(str(workdir), _executables(program)) if confined and sandbox.enabled() else None
+        command = sandbox.launcher_command(spec, [program, "-b", "-r", str(raw_path), str(netlist_path)])
         start = time.perf_counter()
         try:
-            proc = subprocess.run([program, "-b", "-r", str(raw_path), str(netlist_path)],
-                                  capture_output=True, text=True, timeout=timeout, cwd=workdir,
-                                  stdin=subprocess.DEVNULL, env=ngspice_environment())
+            proc = subprocess.run(command, capture_output=True, text=True, errors="replace", timeout=timeout,
+                                  cwd=workdir, stdin=subprocess.DEVNULL, env=ngspice_environment())
         except subprocess.TimeoutExpired as exc:
             log = (exc.stdout or b"").decode(errors="replace") if isinstance(exc.stdout, bytes) else (exc.stdout or "")
             raise SimulationTimeoutError(f"{context}: ngspice exceeded the {timeout:g} s time limit and was killed",
@@ -40,6 +49,8 @@ def run_batch(netlist: str, context: str, timeout: float, keep_dir: Path | None 
             saved = _keep(netlist_path, keep_dir)
             raise error_from_log(log, context, saved)
         plots = read_raw(raw_path)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
     plot = plots[-1]
     vectors, units = {}, {}
     for name, vtype in plot.variables:
@@ -47,6 +58,18 @@ def run_batch(netlist: str, context: str, timeout: float, keep_dir: Path | None 
         vectors[key] = plot.data[name]
         units[key] = UNIT_OF_TYPE.get(vtype, "")
     return (plot.plotname, vectors, units), log, wall
+
+
+@functools.lru_cache(maxsize=4)
+def _executables(program: str) -> tuple[str, ...]:
+    """What the confined launcher may execute: the ngspice binary and its dynamic loader."""
+    real = os.path.realpath(program)
+    with open(real, "rb") as handle:
+        if handle.read(2) == b"#!":
+            raise ConfigError(f"ngspice program {program} is a script: the sandbox lets it execute nothing "
+                              "else; point NGSPICE_PROGRAM at the ngspice binary, or set EBN_CIRCUIT_SANDBOX=off "
+                              "to run it unconfined")
+    return tuple(filter(None, (real, sandbox.elf_interpreter(real))))
 
 
 def _keep(netlist_path: Path, keep_dir: Path | None) -> str | None:

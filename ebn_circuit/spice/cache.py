@@ -11,9 +11,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 import struct
 import tempfile
+import warnings
 import zlib
 from pathlib import Path
 
@@ -21,9 +21,13 @@ import numpy as np
 
 from ebn_circuit.spice.result import SimMeta, SimResult
 from ebn_circuit.technology.files import tree_sha256
+from ebn_circuit.technology.netlist_scan import include_targets
 
 CACHE_FORMAT = 2
-_INCLUDE = re.compile(r"^\s*\.(?:include|inc|lib)\s+['\"]?([^'\"\s]+)", re.IGNORECASE | re.MULTILINE)
+
+
+class CacheWarning(UserWarning):
+    """The result cache could not be read or written; results are still returned."""
 
 
 def default_cache_dir() -> Path:
@@ -37,7 +41,7 @@ def cache_key(netlist: str, simulator_version: str) -> str:
     digest = hashlib.sha256()
     digest.update(f"format {CACHE_FORMAT}\n{simulator_version}\n".encode())
     digest.update(netlist.encode())
-    digest.update(tree_sha256(Path(target) for target in _INCLUDE.findall(netlist)).encode())
+    digest.update(tree_sha256(include_targets(netlist)).encode())
     return digest.hexdigest()
 
 
@@ -65,12 +69,24 @@ class ResultCache:
             vectors = {v["name"]: np.frombuffer(data, dtype=v["dtype"], count=int(np.prod(v["shape"])),
                                                 offset=v["offset"]).reshape(v["shape"]) for v in header["vectors"]}
         except Exception:
-            path.unlink(missing_ok=True)  # corrupt: drop it, the caller recomputes
+            try:
+                path.unlink(missing_ok=True)  # corrupt: drop it, the caller recomputes
+            except OSError:
+                pass
             return None
         meta = SimMeta(**{**header["meta"], "cached": True})
         return SimResult(kind=header["kind"], vectors=vectors, units=header["units"], meta=meta)
 
     def put(self, key: str, result: SimResult) -> None:
+        """Store a result; a cache that cannot be written (a file in the way, no permission, a
+        read-only disk, a full one) is a CacheWarning, not an error: the result is not lost."""
+        try:
+            self._put(key, result)
+        except OSError as exc:
+            warnings.warn(f"result not cached: cannot write the simulation cache {self.root}: "
+                          f"{exc.strerror or exc}; use --cache-dir DIR or --no-cache", CacheWarning, stacklevel=3)
+
+    def _put(self, key: str, result: SimResult) -> None:
         path = self.path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
         arrays = [np.ascontiguousarray(result.vectors[name]) for name in result.vectors]

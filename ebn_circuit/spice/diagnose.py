@@ -17,10 +17,21 @@ _NETLIST = re.compile(
     re.IGNORECASE)
 
 
+# Follow-up messages that say only that an earlier error happened; the earlier one names the cause.
+_GENERIC = re.compile(r"cannot recover|awaits to be detached|there aren't any circuits loaded|"
+                      r"fatal error in ngspice|circuit not parsed", re.IGNORECASE)
+
+
 def first_error_line(log: str) -> str:
-    for line in log.splitlines():
-        if line.strip().lower().startswith("error"):
-            return line.strip()
+    """The most telling error line: the first 'Error…' line that names a cause, else any line that
+    mentions an error, else the first generic one."""
+    lines = [line.strip() for line in log.splitlines()]
+    for wanted in (lambda l: l.lower().startswith("error") and not _GENERIC.search(l),
+                   lambda l: "error" in l.lower() and not _GENERIC.search(l),
+                   lambda l: l.lower().startswith("error")):
+        for line in lines:
+            if wanted(line):
+                return line
     return ""
 
 
@@ -34,6 +45,9 @@ def offending_netlist_line(log: str) -> str:
         match = re.search(r"unknown (?:subckt|model)[^:]*:\s*(.+)", line, re.IGNORECASE)
         if match:
             return match.group(1).strip()
+        match = re.search(r"netlist line no\. (\d+)", line, re.IGNORECASE)
+        if match:
+            return f"netlist line {match.group(1)}"
     return ""
 
 

@@ -2,7 +2,9 @@
 
 libngspice is not re-entrant, can crash or hang, and PySpice leaks memory over many runs, so
 it never runs in the caller's process: a `SharedWorker` owns one child process with the
-library loaded, kills it on timeout or crash, and replaces it every ``recycle_after`` runs.
+library loaded, kills it on timeout or crash, replaces it every ``recycle_after`` runs and after a
+netlist that left the library unusable ("cannot recover"). The child runs confined (sandbox.py),
+in a run folder that the parent removes whatever way the child ended, and dies with its parent.
 """
 
 from __future__ import annotations
@@ -11,12 +13,14 @@ import os
 import pickle
 import re
 import select
+import shutil
 import struct
 import subprocess
 import sys
 import time
 
 from ebn_circuit.errors import SimulatorCrashError, SimulatorMissingError, SimulationTimeoutError
+from ebn_circuit.spice import sandbox
 from ebn_circuit.spice.diagnose import error_from_log
 from ebn_circuit.spice.locate import ngspice_environment
 from ebn_circuit.spice.result import UNIT_OF_TYPE, normalise_vector_name
@@ -25,6 +29,8 @@ from ebn_circuit.spice.result import UNIT_OF_TYPE, normalise_vector_name
 # Messages after which ngspice -b exits non-zero; a partial plot left behind is not a result.
 _FATAL = re.compile(r"simulation interrupted|circuit not parsed|aren't any circuits|"
                     r"timestep too small|run simulation\(s\) aborted|op failed", re.IGNORECASE)
+# After this message every later run of the library fails: the worker must be replaced.
+_UNRECOVERABLE = re.compile(r"cannot recover|awaits to be detached", re.IGNORECASE)
 
 
 class SharedWorker:
@@ -35,18 +41,25 @@ class SharedWorker:
     over the child's stdin/stdout.
     """
 
-    def __init__(self, library: str, recycle_after: int = 50, start_timeout: float = 60.0):
+    def __init__(self, library: str, recycle_after: int = 50, start_timeout: float = 60.0, confined: bool = True):
         self.library = library
         self.recycle_after = recycle_after
         self.start_timeout = start_timeout
+        self.confined = confined
         self.version = ""
         self._process: subprocess.Popen | None = None
+        self._workdir: str | None = None
         self._runs = 0
 
     def _start(self) -> None:
-        self._process = subprocess.Popen(
-            [sys.executable, "-m", "ebn_circuit.spice.shared", self.library],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=ngspice_environment())
+        self._workdir = sandbox.make_workdir("worker")
+        python = os.path.realpath(sys.executable)
+        spec = sandbox.confinement(self._workdir, tuple(filter(None, (python, sandbox.elf_interpreter(python))))) \
+            if self.confined else None
+        command = sandbox.launcher_command(spec, [sys.executable, "-m", "ebn_circuit.spice.shared", self.library,
+                                                  str(os.getpid()), "confined" if spec else "open"])
+        self._process = subprocess.Popen(command, cwd=self._workdir, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                         stderr=subprocess.DEVNULL, env=ngspice_environment())
         try:
             status, payload = self._receive(self.start_timeout, "starting the libngspice worker")
         except SimulationTimeoutError:
@@ -76,6 +89,8 @@ class SharedWorker:
             raise SimulatorCrashError(f"{context}: libngspice worker is gone") from None
         status, payload = self._receive(timeout, context)
         if status == "error":
+            if _UNRECOVERABLE.search(payload):
+                self.close()   # the next run starts a fresh library
             raise error_from_log(payload, context)
         return payload
 
@@ -93,18 +108,20 @@ class SharedWorker:
             raise SimulatorCrashError(f"{context}: libngspice worker crashed (exit code {code})") from None
 
     def close(self) -> None:
-        if self._process is None:
-            return
         process, self._process = self._process, None
-        try:
-            _send(process.stdin, None)
-            process.stdin.close()
-            process.wait(timeout=2)
-        except (OSError, subprocess.TimeoutExpired, ValueError):
-            process.kill()
-            process.wait()
-        if process.stdout:
-            process.stdout.close()
+        if process is not None:
+            try:
+                _send(process.stdin, None)
+                process.stdin.close()
+                process.wait(timeout=2)
+            except (OSError, subprocess.TimeoutExpired, ValueError):
+                process.kill()
+                process.wait()
+            if process.stdout:
+                process.stdout.close()
+        workdir, self._workdir = self._workdir, None
+        if workdir is not None:   # also after a kill: the child cannot clean up itself
+            shutil.rmtree(workdir, ignore_errors=True)
 
     def __del__(self):  # best effort; explicit close() is the contract
         try:
@@ -131,19 +148,16 @@ def _receive(stream):
     return pickle.loads(data)
 
 
-def _worker_main(library: str) -> None:
+def _worker_main(library: str, parent: int, confined: bool) -> None:
+    sandbox.die_with_parent(parent)
+    if confined:
+        sandbox.forbid_exec()   # Python has started: from here on, nothing may be executed
     # The protocol owns the real stdout; anything libngspice prints goes to stderr.
     out = os.fdopen(os.dup(1), "wb")
     inp = os.fdopen(os.dup(0), "rb")
     os.dup2(2, 1)
-    # ngspice writes side files (bsim4v5.out model checks) into the working directory.
-    import atexit
-    import shutil
-    import tempfile
-
-    workdir = tempfile.mkdtemp(prefix="ebn_ngspice_worker_")
-    atexit.register(shutil.rmtree, workdir, True)
-    os.chdir(workdir)
+    # The working directory is the run folder the parent made: ngspice writes side files there
+    # (bsim4v5.out model checks), and the parent removes it.
     os.environ["NGSPICE_LIBRARY_PATH"] = library
     import logging
 
@@ -213,7 +227,8 @@ def _make_quiet_class():
             return self.stdout if join_lines else self._stdout
 
         def load_circuit_quiet(self, text: str) -> None:
-            lines = [line for line in text.splitlines() if line] + [""]
+            # Split on newlines only, as ngspice -b and the netlist scan do.
+            lines = [line.rstrip("\r") for line in text.split("\n") if line.strip()] + [""]
             keep = [ffi.new("char[]", line.encode("utf8")) for line in lines] + [ffi.NULL]
             self._ngspice_shared.ngSpice_Circ(ffi.new("char *[]", keep))
 
@@ -225,4 +240,4 @@ def _QuietNgSpice(**kwargs):
 
 
 if __name__ == "__main__":
-    _worker_main(sys.argv[1])
+    _worker_main(sys.argv[1], int(sys.argv[2]), sys.argv[3] == "confined")

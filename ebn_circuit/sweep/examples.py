@@ -21,7 +21,8 @@ class RcLadderParams(Params):
     seconds; transient to ``stop`` seconds with internal steps of at most ``max_step`` seconds
     (the run time in ngspice grows as stop / max_step)."""
 
-    sections: int = param(10, integer=True, low=1, low_inclusive=True, doc="RC sections")
+    # bounded: each section is two netlist lines, and a sweep point must stay a small netlist
+    sections: int = param(10, integer=True, low=1, low_inclusive=True, high=10_000, doc="RC sections")
     r: float = positive(1e3, "ohm", "resistance per section")
     c: float = positive(1e-12, "F", "capacitance per section")
     period: float = positive(10e-6, "s", "input pulse period")

@@ -23,6 +23,8 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Callable, Iterable
 
 from ebn_circuit.errors import ConfigError
+from ebn_circuit.spice.sandbox import die_with_parent
+from ebn_circuit.sweep.dask_access import QUIET_HTTP_ROUTES, check_scheduler, local_security
 from ebn_circuit.sweep.plan import PointTask
 from ebn_circuit.sweep.worker import close_simulators, failed_row, run_task
 
@@ -45,9 +47,11 @@ def _check_workers(workers: int | None) -> int:
     return workers
 
 
-def _pool_worker_init() -> None:
+def _pool_worker_init(parent: int) -> None:
     # Ctrl-C reaches the whole process group: the parent handles it and ends the workers.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # A parent killed outright (SIGKILL, OOM) takes its workers along, and they their ngspice.
+    die_with_parent(parent)
 
 
 class ProcessExecutor:
@@ -72,7 +76,8 @@ class ProcessExecutor:
         # fork: workers start fast and need no `if __name__ == "__main__"` guard in scripts.
         methods = multiprocessing.get_all_start_methods()
         context = multiprocessing.get_context("fork" if "fork" in methods else None)
-        return ProcessPoolExecutor(self.workers, mp_context=context, initializer=_pool_worker_init)
+        return ProcessPoolExecutor(self.workers, mp_context=context, initializer=_pool_worker_init,
+                                   initargs=(os.getpid(),))
 
     def worker_pids(self) -> list[int]:
         """Process ids of the current pool's workers (for monitoring and fault tests)."""
@@ -152,16 +157,21 @@ class ProcessExecutor:
 class DaskExecutor:
     """Runs points as Dask tasks.
 
-    scheduler: address of an existing scheduler (``tcp://host:8786``); None starts a
-        LocalCluster of ``workers`` single-threaded worker processes on 127.0.0.1.
+    scheduler: address of an existing scheduler (``tcp://host:8786``, ``tls://…`` with ``security``);
+        None starts a LocalCluster of ``workers`` single-threaded worker processes on 127.0.0.1
+        (TLS with a throwaway certificate when `cryptography` is installed; see dask_access).
     connect_timeout: seconds to reach the scheduler before a ConfigError.
+    security: a distributed.Security for a remote scheduler (None: Dask's configuration).
+    dashboard: serve the LocalCluster's dashboard on 127.0.0.1:8787 (off by default).
     Each worker process keeps one Simulator for all its tasks (see sweep.worker).
     """
 
     name = "dask"
 
-    def __init__(self, scheduler: str | None = None, workers: int | None = None, connect_timeout: float = 5.0):
+    def __init__(self, scheduler: str | None = None, workers: int | None = None, connect_timeout: float = 5.0,
+                 security=None, dashboard: bool = False):
         try:
+            import dask
             from distributed import Client, LocalCluster
         except ImportError:
             raise ConfigError("the Dask executor needs dask.distributed: pip install "
@@ -170,8 +180,9 @@ class DaskExecutor:
         self.restarts = 0
         self._cluster = None
         if scheduler:
+            check_scheduler(scheduler, security, connect_timeout)
             try:
-                self.client = Client(scheduler, timeout=connect_timeout, set_as_default=False)
+                self.client = Client(scheduler, timeout=connect_timeout, set_as_default=False, security=security)
             except Exception as exc:  # noqa: BLE001 — OSError, TimeoutError, ValueError for a bad address
                 raise ConfigError(f"cannot reach the Dask scheduler at {scheduler!r} within {connect_timeout:g} s "
                                   f"({type(exc).__name__}: {exc}); check the address, or leave out "
@@ -183,10 +194,18 @@ class DaskExecutor:
                                   f"`dask worker {scheduler}`")
         else:
             workers = _check_workers(workers)
-            self._cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                         host="127.0.0.1", dashboard_address=None,
-                                         silence_logs=logging.ERROR)
-            self.client = Client(self._cluster, set_as_default=False)
+            security = local_security()
+            # The scheduler serves HTTP whatever dashboard_address says (8787 by default): bind it to
+            # loopback on a free port with a health check only, unless the dashboard is wanted.
+            routes = {} if dashboard else {"distributed.scheduler.http.routes": QUIET_HTTP_ROUTES}
+            with dask.config.set(routes):
+                self._cluster = LocalCluster(
+                    n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+                    dashboard_address="127.0.0.1:8787" if dashboard else "127.0.0.1:0",
+                    scheduler_kwargs={"dashboard": dashboard}, worker_dashboard_address=None,
+                    security=security, protocol="tls://" if security is not None else None,
+                    silence_logs=logging.ERROR)
+            self.client = Client(self._cluster, set_as_default=False, security=security)
             self.workers = workers
 
     def worker_pids(self) -> dict[str, int]:
@@ -233,8 +252,9 @@ class DaskExecutor:
 
 
 def make_executor(kind: str = "process", workers: int | None = None, scheduler: str | None = None,
-                  connect_timeout: float = 5.0):
-    """``"process"`` or ``"dask"``; a scheduler address implies Dask."""
+                  connect_timeout: float = 5.0, security=None, dashboard: bool = False):
+    """``"process"`` or ``"dask"``; a scheduler address implies Dask. security, dashboard: see
+    DaskExecutor."""
     if scheduler:
         kind = "dask"
     if kind not in EXECUTORS:
@@ -243,4 +263,7 @@ def make_executor(kind: str = "process", workers: int | None = None, scheduler: 
         return ProcessExecutor(workers)
     if scheduler and workers:
         raise ConfigError("--workers applies to local execution; an existing Dask cluster has its own workers")
-    return DaskExecutor(scheduler=scheduler, workers=workers, connect_timeout=connect_timeout)
+    if dashboard and scheduler:
+        raise ConfigError("--dashboard applies to the local cluster; a remote scheduler serves its own")
+    return DaskExecutor(scheduler=scheduler, workers=workers, connect_timeout=connect_timeout, security=security,
+                        dashboard=dashboard)

@@ -135,9 +135,10 @@ def run_jobs(jobs: list[Job], out: str | Path, name: str = "jobs", executor=None
 
     jobs = numbered(list(jobs))
     store = SweepStore(out)
-    if not resume:
-        store.clear()
-    execute(name, jobs, store, executor, workers, progress, log)
+    with store.locked():   # another run writing into ``out`` is a ConfigError, not a race
+        if not resume:
+            store.clear()
+        execute(name, jobs, store, executor, workers, progress, log)
     results = [store.read_result(job.key) for job in jobs]
     failed = [(job, r) for job, r in zip(jobs, results) if r is None or not r.ok]
     if failed:

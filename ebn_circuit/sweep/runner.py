@@ -62,8 +62,12 @@ class SweepSummary:
 
 
 def check_out_folder(spec: SweepSpec, resume: bool = False, overwrite: bool = False) -> SweepStore:
-    """The spec's store; a ConfigError when it holds results and neither flag says what to do."""
+    """The spec's store; a ConfigError when it holds results and neither flag says what to do, when
+    both are given, or when another run is writing into it."""
+    if resume and overwrite:
+        raise ConfigError("--resume keeps finished points and --overwrite deletes them: give one of them")
     store = SweepStore(spec.out)
+    store.check_unlocked()
     existing = store.part_keys()
     if existing and not (resume or overwrite):
         raise ConfigError(f"{spec.out} already holds {len(existing)} finished point(s); pass --resume "
@@ -72,7 +76,8 @@ def check_out_folder(spec: SweepSpec, resume: bool = False, overwrite: bool = Fa
 
 
 def run_sweep(spec: SweepSpec, executor=None, workers: int | None = None, resume: bool = False,
-              overwrite: bool = False, progress: bool = True, technology=None, settings=None) -> SweepSummary:
+              overwrite: bool = False, progress: bool = True, technology=None, settings=None,
+              force: bool = False) -> SweepSummary:
     """Run every point of ``spec`` not yet finished in ``spec.out``; returns the summary
     (also written to ``spec.out/summary.json``). Read the rows with `load_results`.
 
@@ -83,12 +88,15 @@ def run_sweep(spec: SweepSpec, executor=None, workers: int | None = None, resume
         ``overwrite`` (start afresh, deleting them).
     progress: a tqdm bar with ETA and the failure count on stderr.
     technology, settings: override the spec's technology and simulator settings (the CLI's).
+    force: plan a sweep of more than MAX_POINTS points.
+    The output folder is locked while the sweep runs (a second run into it is a ConfigError).
     """
-    tasks = plan_sweep(spec, technology, settings)
+    tasks = plan_sweep(spec, technology, settings, force=force)
     store = check_out_folder(spec, resume, overwrite)
-    if overwrite and not resume:
-        store.clear()
-    return execute(spec.name, tasks, store, executor, workers, progress)
+    with store.locked():
+        if overwrite:
+            store.clear()
+        return execute(spec.name, tasks, store, executor, workers, progress)
 
 
 def execute(name: str, tasks: list, store: SweepStore, executor=None, workers: int | None = None,

@@ -16,13 +16,15 @@ class SimSettings:
     """backend: "shared" (libngspice in a worker process) or "batch" (``ngspice -b``).
     cache: reuse results by netlist content hash; cache_dir: its folder (None: the user cache).
     timeout: seconds one simulation may take. threads: ngspice's ``num_threads`` for every run
-    (None: what each testbench sets)."""
+    (None: what each testbench sets). allow_commands: trusted netlists whose `.control` commands
+    may run programs or write files; ngspice then runs outside the sandbox (see Simulator)."""
 
     backend: str = "shared"
     cache: bool = True
     cache_dir: str | None = None
     timeout: float = 600.0
     threads: int | None = None
+    allow_commands: bool = False
 
     def __post_init__(self) -> None:
         if self.backend not in BACKENDS:
@@ -37,4 +39,4 @@ class SimSettings:
         """A Simulator with these settings (close it, or use it as a context manager)."""
         return Simulator(backend=self.backend, cache=self.cache,
                          cache_dir=Path(self.cache_dir) if self.cache_dir else None,
-                         timeout=self.timeout, threads=self.threads)
+                         timeout=self.timeout, threads=self.threads, allow_commands=self.allow_commands)

@@ -2,18 +2,25 @@
 
 Builders (``params, tech → Testbench``) and measurement functions (``result, params →
 {name: scalar}``) are named by dotted import path, ``"package.module:function"``, so that a
-TOML spec and a remote worker can resolve them. A spec is checked completely — imports,
-parameter names, grid values, corners — before anything runs.
+TOML spec and a remote worker can resolve them. A function that no worker could import — defined
+in a notebook, a script's ``__main__`` or inside another function — travels by value instead: it
+is pickled with cloudpickle into the spec (``"by-value:<module>:<name>:<data>"``), so local and
+Dask workers run the very same function (TOML specs take import paths only). A spec is checked
+completely — imports, parameter names, grid values, corners — before anything runs.
 """
 
 from __future__ import annotations
 
+import base64
 import dataclasses
+import functools
 import importlib
 import inspect
 import itertools
 import math
+import pickle
 import typing
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping
@@ -22,23 +29,79 @@ from ebn_circuit.tomlfile import read_toml
 from ebn_circuit.errors import ConfigError, EbnCircuitError
 
 _SCALARS = (bool, int, float, str)
+BY_VALUE = "by-value:"
+
+
+def _is_int(value) -> bool:
+    """An integer and not a boolean (TOML `runs = true` is not 1 run)."""
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def import_path(obj: Callable | str) -> str:
-    """The ``"module:qualname"`` of a module-level function (strings pass through, checked)."""
+    """The ``"module:qualname"`` of a module-level function (strings pass through, checked); a
+    function that workers could not import (notebook, ``__main__``, nested) goes by value."""
     if isinstance(obj, str):
         if ":" not in obj:
             raise ConfigError(f"import path {obj!r} must look like 'package.module:function'")
         return obj
+    if not callable(obj):
+        raise ConfigError(f"{obj!r} is neither a function nor a 'package.module:function' path")
     module, name = getattr(obj, "__module__", None), getattr(obj, "__qualname__", "")
-    if not module or "<" in name or module == "__main__":
-        raise ConfigError(f"{obj!r} is not importable by workers; define it at module level in an "
-                          f"importable module and name it as 'package.module:function'")
-    return f"{module}:{name}"
+    if module and "<" not in name and module != "__main__" and _imports_as(module, name, obj):
+        return f"{module}:{name}"
+    return by_value(obj)
+
+
+def _imports_as(module_name: str, qualname: str, obj) -> bool:
+    try:
+        found = importlib.import_module(module_name)
+        for part in qualname.split("."):
+            found = getattr(found, part)
+    except (ImportError, AttributeError):
+        return False
+    return found is obj
+
+
+def by_value(obj: Callable) -> str:
+    """``obj`` pickled with cloudpickle into a reference string that `resolve` turns back into it."""
+    try:
+        import cloudpickle
+    except ImportError:   # a runtime dependency; only a broken install lacks it
+        raise ConfigError(f"{obj!r} is not importable by workers and cloudpickle is missing to send "
+                          "it by value; pip install cloudpickle") from None
+    try:
+        blob = cloudpickle.dumps(obj, protocol=pickle.DEFAULT_PROTOCOL)
+    except Exception as exc:  # noqa: BLE001 — anything cloudpickle cannot serialise
+        raise ConfigError(f"{obj!r} cannot be sent to workers by value ({type(exc).__name__}: {exc}); "
+                          "define it in an importable module") from None
+    data = base64.b64encode(zlib.compress(blob)).decode()
+    return f"{BY_VALUE}{getattr(obj, '__module__', '?')}:{getattr(obj, '__qualname__', '?')}:{data}"
+
+
+def display_name(path: str) -> str:
+    """A reference for messages: the import path, or ``module:name (by value)``."""
+    if path.startswith(BY_VALUE):
+        module, name, _ = path[len(BY_VALUE):].split(":", 2)
+        return f"{module}:{name} (by value)"
+    return path
+
+
+@functools.lru_cache(maxsize=64)
+def _from_value(path: str) -> Callable:
+    try:
+        return pickle.loads(zlib.decompress(base64.b64decode(path.rsplit(":", 1)[1])))
+    except Exception as exc:  # noqa: BLE001 — a corrupt reference or a missing module on this worker
+        raise ConfigError(f"{display_name(path)}: cannot be restored here ({type(exc).__name__}: {exc})") from None
 
 
 def resolve(path: str, what: str = "function") -> Callable:
-    """Import ``"package.module:function"``; a clear ConfigError when it is not there."""
+    """Import ``"package.module:function"`` (or restore a by-value function); a clear
+    ConfigError when it is not there."""
+    if path.startswith(BY_VALUE):
+        obj = _from_value(path)
+        if not callable(obj):
+            raise ConfigError(f"{what} {display_name(path)} is not callable")
+        return obj
     module_name, _, attr = import_path(path).partition(":")
     try:
         module = importlib.import_module(module_name)
@@ -56,6 +119,7 @@ def resolve(path: str, what: str = "function") -> Callable:
 
 def params_class_of(builder: Callable, path: str) -> type:
     """The frozen params dataclass a builder takes as its first argument (from its annotation)."""
+    path = display_name(path)
     try:
         hints = typing.get_type_hints(builder)
     except Exception as exc:  # unresolvable annotations
@@ -80,11 +144,13 @@ def make_params(cls: type, values: Mapping[str, Any], where: str):
     for name, value in values.items():
         if hints.get(name) is float and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)
+        elif hints.get(name) is int and isinstance(value, float) and value.is_integer():
+            value = int(value)   # TOML `1e3` for an integer field
         coerced[name] = value
     try:
         return cls(**coerced)
-    except EbnCircuitError:
-        raise
+    except EbnCircuitError as exc:
+        raise type(exc)(f"{where}: {exc}") from None
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"{where}: bad parameters for {cls.__name__}: {exc}") from None
 
@@ -158,12 +224,13 @@ class SweepSpec:
         if len(set(corners)) != len(corners):
             raise ConfigError(f"{where}: corners repeat: {', '.join(corners)}")
         set_("corners", corners)
-        if not isinstance(self.mc_runs, int) or self.mc_runs < 0:
+        if not _is_int(self.mc_runs) or self.mc_runs < 0:
             raise ConfigError(f"{where}: monte_carlo runs must be an integer >= 0, got {self.mc_runs!r}")
-        if not isinstance(self.seed, int) or self.seed < 0:
+        if not _is_int(self.seed) or self.seed < 0:
             raise ConfigError(f"{where}: seed must be an integer >= 0, got {self.seed!r}")
-        if not self.timeout or self.timeout <= 0:
-            raise ConfigError(f"{where}: timeout must be > 0 s, got {self.timeout}")
+        if isinstance(self.timeout, bool) or not isinstance(self.timeout, (int, float)) \
+                or not math.isfinite(self.timeout) or self.timeout <= 0:
+            raise ConfigError(f"{where}: timeout must be a finite number of seconds > 0, got {self.timeout!r}")
         set_("out", Path(self.out))
 
     @property
@@ -206,6 +273,8 @@ def load_spec(path: str | Path, out: str | Path | None = None) -> SweepSpec:
     for key in ("builder", "measure"):
         if key not in sweep:
             raise ConfigError(f"{path}: [sweep] needs {key} = \"package.module:function\"")
+        if isinstance(sweep[key], str) and sweep[key].startswith(BY_VALUE):
+            raise ConfigError(f"{path}: [sweep] {key} must be an import path; a TOML spec cannot carry code")
     mc, sim = data.get("monte_carlo", {}), data.get("simulator", {})
     timeout = sim.get("timeout", 600.0)
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):

@@ -6,6 +6,7 @@ Layout of the dataset folder::
     tables/<key>/<name>.parquet   a job's tables (written before its part)
     failed/<key>.spice      the netlist of each failed point
     summary.json            counts of the last run
+    .lock                   held (POSIX record lock) by the run writing into the folder
 
 A part is written to a temporary name and renamed into place, so a reader never sees half a
 file, and only after the job's tables: a part on disk means the whole result is there. A part
@@ -15,9 +16,13 @@ point computed again.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
+import socket
+import time
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -28,6 +33,7 @@ import pyarrow.parquet as pq
 from ebn_circuit.errors import ConfigError
 
 PART_SUFFIX = ".parquet"
+LOCK_NAME = ".lock"
 
 
 class SweepStore:
@@ -46,6 +52,38 @@ class SweepStore:
             raise ConfigError(f"cannot create the sweep output folder {self.root}: {exc.strerror}") from None
         for stale in self.parts.glob("*.tmp"):  # left by an interrupted write
             stale.unlink(missing_ok=True)
+
+    @contextmanager
+    def locked(self):
+        """Hold the folder's lock while a run writes into it: a second run into the same folder (or an
+        --overwrite of a running one) is a ConfigError instead of computing everything twice or
+        deleting the other's results. A POSIX lock: released when the process ends, however it ends,
+        and not inherited by forked pool workers."""
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.root / LOCK_NAME, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        except OSError as exc:
+            raise ConfigError(f"cannot create the sweep output folder {self.root}: {exc.strerror}") from None
+        try:
+            fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            holder = os.pread(fd, 200, 0).decode(errors="replace").strip() or "another process"
+            os.close(fd)
+            raise ConfigError(f"{self.root} is in use by another run ({holder}); wait for it to finish, "
+                              "or write into another folder (--out)") from None
+        try:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"pid {os.getpid()} on {socket.gethostname()}, since "
+                          f"{time.strftime('%Y-%m-%d %H:%M:%S')}\n".encode(), 0)
+            yield self
+        finally:
+            os.close(fd)   # releases the lock
+
+    def check_unlocked(self) -> None:
+        """A ConfigError now when another run holds the folder (checked again when the run starts)."""
+        if (self.root / LOCK_NAME).is_file():
+            with self.locked():
+                pass
 
     def part_path(self, key: str) -> Path:
         return self.parts / f"{key}{PART_SUFFIX}"
@@ -84,6 +122,8 @@ class SweepStore:
 
     def read_part(self, key: str) -> dict[str, Any] | None:
         """The row of one part, or None when the file is unreadable or not this point's."""
+        if not self.part_path(key).is_file():
+            return None
         try:
             rows = pq.read_table(self.part_path(key)).to_pylist()
         except (OSError, pa.ArrowException, ValueError):
@@ -118,6 +158,9 @@ class SweepStore:
                 continue
             row = self.read_part(key)
             if row is None:
+                if delete_corrupted and self.part_path(key).is_dir():
+                    raise ConfigError(f"{self.part_path(key)} is a folder, not a part file; move it out of "
+                                      f"{self.parts} and run again with --resume")
                 corrupted.append(key)
                 if delete_corrupted:
                     self.part_path(key).unlink(missing_ok=True)

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import hashlib
 import functools
+import math
+import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ebn_circuit.errors import ConfigError, UnknownTechnologyError
 from ebn_circuit.technology.files import tree_sha256
+
+# Every string of a technology is pasted into netlists (and file names): identifiers only, so that
+# none can start a new line, a card or a `.control` block.
+IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_UNSAFE_PATH = re.compile(r"[\x00-\x1f\x7f\"\u0085\u2028\u2029]")
 
 
 @dataclass(frozen=True)
@@ -41,10 +48,14 @@ class Technology:
     prune_bins: bool = True
 
     def __post_init__(self) -> None:
-        if self.vdd <= 0:
-            raise ConfigError(f"technology {self.name!r}: vdd must be > 0 V, got {self.vdd}")
-        if self.scale <= 0:
-            raise ConfigError(f"technology {self.name!r}: scale must be > 0, got {self.scale}")
+        self._check_strings()
+        if not _finite_positive(self.vdd):
+            raise ConfigError(f"technology {self.name!r}: vdd must be a finite number > 0 V, got {self.vdd!r}")
+        if not _finite_positive(self.scale):
+            raise ConfigError(f"technology {self.name!r}: scale must be a finite number > 0, got {self.scale!r}")
+        for key, value in self.params:
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+                raise ConfigError(f"technology {self.name!r}: params.{key} must be a finite number, got {value!r}")
         if not self.corner_files:
             raise ConfigError(f"technology {self.name!r}: no corners defined")
         if self.corner not in self.corners:
@@ -54,6 +65,21 @@ class Technology:
             )
         if self.mismatch and not self.mismatch_param:
             raise ConfigError(f"technology {self.name!r} has no mismatch switch; cannot enable mismatch")
+
+    def _check_strings(self) -> None:
+        named = [("name", self.name), ("nfet", self.nfet), ("pfet", self.pfet), ("corner", self.corner)]
+        named += [("mismatch_param", self.mismatch_param)] if self.mismatch_param else []
+        named += [("params key", key) for key, _ in self.params]
+        named += [("corner name", corner) for corner, _ in self.corner_files]
+        for what, value in named:
+            if not isinstance(value, str) or IDENTIFIER.fullmatch(value) is None:
+                raise ConfigError(f"technology {self.name!r}: {what} {value!r} is not an identifier (letters, "
+                                  "digits and _, not starting with a digit); it is written into every netlist")
+        for corner, files in self.corner_files:
+            for path in files:
+                if not isinstance(path, str) or _UNSAFE_PATH.search(path) or not Path(path).is_absolute():
+                    raise ConfigError(f"technology {self.name!r}: corner {corner}: model file {path!r} must be an "
+                                      "absolute path without quotes or control characters")
 
     @property
     def corners(self) -> tuple[str, ...]:
@@ -144,3 +170,7 @@ class Technology:
         else:
             mult = f" mult={m} m={m}" if self.devices_are_subcircuits else f" m={m}"
         return f"{prefix}{name} {drain} {gate} {source} {bulk} {model} w={w_s:g} l={l_s:g}{mult}"
+
+
+def _finite_positive(value) -> bool:
+    return not isinstance(value, bool) and isinstance(value, (int, float)) and math.isfinite(value) and value > 0

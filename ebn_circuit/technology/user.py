@@ -21,8 +21,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from ebn_circuit.tomlfile import read_toml
-from ebn_circuit.errors import ConfigError
+from ebn_circuit.errors import ConfigError, UnsafeNetlistError
 from ebn_circuit.technology.core import Technology
+from ebn_circuit.technology.netlist_scan import check_file
 
 _REQUIRED = {"name": str, "vdd": (int, float), "nfet": str, "pfet": str, "corners": dict}
 _OPTIONAL = {"scale": (int, float), "mismatch_param": str, "params": dict,
@@ -30,6 +31,9 @@ _OPTIONAL = {"scale": (int, float), "mismatch_param": str, "params": dict,
 
 
 def load_technology_toml(path: str | Path, corner: str | None = None, mismatch: bool = False) -> Technology:
+    """The technology described by ``path``. Its strings must be identifiers (they are written into
+    every netlist) and its model files pass the same allow-list scan as imported netlists (no
+    `.control`, no unknown cards): a ConfigError names the key or the model file's line."""
     path = Path(path)
     data = read_toml(path, "technology file")
     for key in data:
@@ -39,7 +43,7 @@ def load_technology_toml(path: str | Path, corner: str | None = None, mismatch: 
         if key not in data:
             raise ConfigError(f"{path}: missing required key {key!r}")
     for key, kind in {**_REQUIRED, **_OPTIONAL}.items():
-        if key in data and not isinstance(data[key], kind):
+        if key in data and (not isinstance(data[key], kind) or (isinstance(data[key], bool) and kind is not bool)):
             raise ConfigError(f"{path}: key {key!r} has the wrong type ({type(data[key]).__name__})")
     corners = []
     for name, files in data["corners"].items():
@@ -50,15 +54,26 @@ def load_technology_toml(path: str | Path, corner: str | None = None, mismatch: 
             model = (path.parent / f).resolve()
             if not model.is_file():
                 raise ConfigError(f"{path}: corners.{name}: model file {f!r} not found at {model}")
+            try:
+                check_file(model)
+            except UnsafeNetlistError as exc:
+                raise UnsafeNetlistError(f"{path}: corners.{name}: model file refused: {exc}") from None
             resolved.append(str(model))
         corners.append((name, tuple(resolved)))
     params = data.get("params", {})
     for key, value in params.items():
-        if not isinstance(value, (int, float)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ConfigError(f"{path}: params.{key} must be a number")
     chosen = corner or data.get("default_corner") or corners[0][0] if corners else None
     if chosen is None:
         raise ConfigError(f"{path}: corners table is empty")
+    try:
+        return _technology(data, corners, chosen, mismatch, params)
+    except ConfigError as exc:
+        raise type(exc)(f"{path}: {exc}") from None
+
+
+def _technology(data: dict, corners: list, chosen: str, mismatch: bool, params: dict) -> Technology:
     return Technology(
         name=data["name"], vdd=float(data["vdd"]), nfet=data["nfet"], pfet=data["pfet"],
         corner_files=tuple(corners), corner=chosen, mismatch=mismatch,

@@ -1,0 +1,191 @@
+"""Per-instance extraction of a chip: every block measured as the IC runs use it, on the loop's own
+devices (``circuits.learning_loop.probe_testbench``), so that Monte-Carlo seed N gives the
+parameters of the instance that the loop's run with seed N is made of.
+
+One job per instance (``measure_instance``), a few short transients each:
+
+- neuron: a drive staircase with the code held at 0 and no pulses → I_mem∞ at three drives (the
+  power law I_mem∞ = A·(I_in/3 nA)^γ), τ_mem, and the ratio of the learning block's copy of I_mem
+  to I_mem (the copy mirror's mismatch: what the block compares is the copy); a strong drive →
+  spike threshold, refractory, rate;
+- synapse pair: one 1 ms pulse at four codes, its net current into the neuron input sensed → the
+  charge per pulse / width A(code) (its line: gain per code and offset at code 0) and τ_syn;
+- learning block: its effective bounds at two codes (successive refinement to ±0.012 nA) → I_rest, I_SL, g, k;
+- weight DAC: the all-code sweep of the synapse's DAC (its own netlist: another draw of the same
+  distribution) → LSB, offset, DNL and the code → current curve.
+
+Every parameter comes with a 1σ of its fit (``<name>_sigma``; the bounds' refinement resolution
+for the learning block).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pandas as pd
+
+from ebn_circuit.behavioural.learning_block import fit_bounds_model
+from ebn_circuit.circuits.dac import DacParams, DacSweepParams
+from ebn_circuit.circuits.learning_loop import IcRun, LoopProbe, probe_testbench
+from ebn_circuit.circuits.learning_timing import PulseSchedule
+from ebn_circuit.errors import WaveformError
+from ebn_circuit.extract.dac import measure_dac_table
+from ebn_circuit.extract.learning_block import refine_code
+from ebn_circuit.extract.neuron import exponential_fit, steady_rate, threshold_table
+from ebn_circuit.measure.dac import dac_linearity
+from ebn_circuit.measure.events import spike_times
+from ebn_circuit.params import Params, param, positive
+from ebn_circuit.sweep.jobs import JobOutput
+
+NEURON_DRIVES = (2e-9, 3.5e-9, 5.5e-9)   # A: the staircase spans the IC runs' I_mem (7–18 nA)
+NEURON_SEGMENT = 60e-3                    # s per stair: > 3 τ_mem
+REFERENCE_DRIVE = 3e-9                    # A: the power law's reference input
+STRONG_DRIVE = 30e-9                      # A: a few hundred Hz of spikes
+SYNAPSE_CODES = (-24, -8, 8, 24)
+SYNAPSE_ONSET, SYNAPSE_STOP = 2e-3, 14e-3
+LB_CODES = (-16, 16)
+
+
+@dataclass(frozen=True)
+class ChipSpec(Params):
+    """What a chip build measures: the IC run whose blocks are extracted (its neuron, synapse pair
+    and learning block), the learning block's calibrated I_Ω per code (A), and the bounds'
+    refinement resolution (A)."""
+
+    run: IcRun = param(default_factory=IcRun, kind=IcRun)
+    omega_per_code: float = positive(0.07e-9, "A", "the learning block's I_Ω per code (its replica DACs)")
+    lb_resolution: float = positive(0.015e-9, "A", "half-width of the bounds' final brackets")
+
+
+@dataclass(frozen=True)
+class ChipInstance:
+    """One Monte-Carlo instance of a chip build, as a job's payload."""
+
+    spec: ChipSpec
+    seed: int
+
+
+class LoopBounds:
+    """A bounds setup (``extract.learning_block``) whose columns are probes of the loop."""
+
+    def __init__(self, spec: ChipSpec):
+        self.spec = spec
+        self.block = spec.run.learning_block(spec.omega_per_code)
+
+    def column(self, code: int, schedule: PulseSchedule, seed: int | None, tech):
+        probe = LoopProbe(code=code, schedule=schedule, t_stop=schedule.stop, max_step=1e-6, print_step=1e-6)
+        return probe_testbench(self.spec.run, tech, self.spec.omega_per_code, probe, seed)
+
+
+def _probe(simulator, tech, spec: ChipSpec, seed: int, **probe):
+    return simulator.run(probe_testbench(spec.run, tech, spec.omega_per_code, LoopProbe(**probe), seed))
+
+
+def measure_neuron(simulator, tech, spec: ChipSpec, seed: int) -> dict:
+    """I_mem∞ power law, τ_mem, spike threshold, refractory time and rate of one instance."""
+    d0, d1, d2 = NEURON_DRIVES
+    t1, t2 = NEURON_SEGMENT, 2 * NEURON_SEGMENT
+    drive = f"PWL(0 {d0:.6g} {t1:.6g} {d0:.6g} {t1 + 10e-6:.6g} {d1:.6g} {t2:.6g} {d1:.6g} {t2 + 10e-6:.6g} {d2:.6g})"
+    res = _probe(simulator, tech, spec, seed, drive=drive, pulse_times=(), t_stop=3 * NEURON_SEGMENT,
+                 max_step=250e-6, print_step=100e-6, sense_copy=True)
+    t, i_mem = res.time, res.i("vimem")
+    if res.v("spk").max() > tech.vdd / 2:
+        raise WaveformError(f"chip instance {seed}: the neuron spiked under the staircase drive (I_mem up to "
+                            f"{i_mem.max() * 1e9:.1f} nA); its drives are below the spike threshold by design")
+    settled = float(np.mean(i_mem[(t > 0.7 * t1) & (t < t1)]))
+    late = np.zeros(t.shape, bool)          # the settled end of each stair
+    for start in (0.0, t1, t2):
+        late |= (t > start + 0.7 * NEURON_SEGMENT) & (t < start + NEURON_SEGMENT)
+    ratio = res.i("vimem_copy")[late] / i_mem[late]
+    fits = [exponential_fit(t, i_mem, start + 1e-3, start + NEURON_SEGMENT) for start in (t1, t2)]
+    levels = np.array([settled, fits[0][0], fits[1][0]])
+    design = np.vstack([np.ones(3), np.log(np.array(NEURON_DRIVES) / REFERENCE_DRIVE)]).T
+    coef, residual, *_ = np.linalg.lstsq(design, np.log(levels), rcond=None)
+    sigma = np.sqrt(float(residual[0]) / 1 if residual.size else 0.0) * np.sqrt(np.diag(np.linalg.inv(design.T @ design)))
+    taus = [tau for _, _, tau in fits]
+    # τ_mem falls with the level (the leak device's DIBL): τ = τ(9 nA)·(I/9 nA)^(−β) through both stairs
+    beta = -np.log(taus[1] / taus[0]) / np.log(levels[2] / levels[1])
+    tau_9n = taus[0] * (levels[1] / 9e-9) ** beta
+    strong = _probe(simulator, tech, spec, seed, drive=f"PWL(0 0 1m 0 1.01m {STRONG_DRIVE:.6g})", pulse_times=(),
+                    t_stop=40e-3, max_step=20e-6, print_step=10e-6)
+    spikes = spike_times(strong.time, strong.v("spk"), tech.vdd / 2)
+    threshold = threshold_table([(STRONG_DRIVE, strong)], tech.vdd)
+    row = threshold.iloc[0] if len(threshold) else {}
+    return {"i_mem_rest": settled, "i_mem_rest_sigma": float(np.std(i_mem[(t > 0.7 * t1) & (t < t1)])),
+            "gain": float(np.exp(coef[0])), "gain_sigma": float(np.exp(coef[0]) * sigma[0]),
+            "gain_exponent": float(coef[1]), "gain_exponent_sigma": float(sigma[1]),
+            "tau": float(tau_9n), "tau_sigma": float(abs(taus[0] - taus[1]) / 2), "tau_exponent": float(beta),
+            "copy_gain": float(np.median(ratio)), "copy_gain_sigma": float(np.std(ratio)),
+            "i_threshold": float(row.get("i_mem_threshold_A", np.nan)), "t_refractory": float(row.get("refractory_s", np.nan)),
+            "rate": steady_rate(spikes)}
+
+
+def measure_synapse(simulator, tech, spec: ChipSpec, seed: int) -> tuple[dict, pd.DataFrame]:
+    """The pair's net current per pulse A(code) = charge / width at SYNAPSE_CODES, its line (gain
+    per code, offset at code 0) and τ_syn (decay after the pulse)."""
+    rows = []
+    width = spec.run.width
+    for code in SYNAPSE_CODES:
+        res = _probe(simulator, tech, spec, seed, code=code, pulse_times=(SYNAPSE_ONSET,), sense_synapse=True,
+                     t_stop=SYNAPSE_STOP, max_step=20e-6, print_step=10e-6)
+        t, i_syn = res.time, -res.i("vsyn")   # current sunk from the neuron input: excitatory
+        base = float(np.mean(i_syn[(t > 0.5e-3) & (t < SYNAPSE_ONSET - 0.1e-3)]))
+        after = t >= SYNAPSE_ONSET
+        charge = float(np.trapezoid(i_syn[after] - base, t[after]))
+        _, _, tau = exponential_fit(t, i_syn - base, SYNAPSE_ONSET + width + 0.2e-3)
+        rows.append({"code": code, "amplitude": charge / width, "tau": tau, "baseline": base,
+                     "peak": float(np.max(np.abs(i_syn - base)))})
+    points = pd.DataFrame(rows)
+    design = np.vstack([points["code"], np.ones(len(points))]).T
+    coef, residual, *_ = np.linalg.lstsq(design, points["amplitude"], rcond=None)
+    dof = max(len(points) - 2, 1)
+    sigma = np.sqrt((float(residual[0]) if residual.size else 0.0) / dof * np.diag(np.linalg.inv(design.T @ design)))
+    strong = points.loc[points["code"].abs() == max(abs(c) for c in SYNAPSE_CODES), "tau"]
+    return ({"gain": float(coef[0]), "gain_sigma": float(sigma[0]), "offset": float(coef[1]),
+             "offset_sigma": float(sigma[1]), "tau": float(strong.mean()), "tau_sigma": float(strong.std(ddof=0)),
+             "baseline": float(points["baseline"].mean())}, points)
+
+
+def measure_learning_block(simulator, tech, spec: ChipSpec, seed: int) -> tuple[dict, pd.DataFrame]:
+    """The block's bounds at LB_CODES (successive refinement on the loop's devices) and the bounds
+    model of this instance: I_rest, I_SL, g, k."""
+    setup = LoopBounds(spec)
+    rows = [refine_code(simulator, tech, setup, code, seed, resolution=spec.lb_resolution, max_rounds=4)[0]
+            for code in LB_CODES]
+    bounds = pd.DataFrame(rows)
+    model = fit_bounds_model(bounds, spec.omega_per_code)
+    sigma = float(bounds["resolution_A"].max()) / np.sqrt(3)   # uniform within the final bracket
+    return ({"i_rest": model.i_rest, "i_rest_sigma": sigma, "i_sl": model.i_sl, "i_sl_sigma": sigma,
+             "gain": model.gain, "gain_sigma": sigma / (spec.omega_per_code * max(LB_CODES)),
+             "sl_gain": model.sl_gain, "offset_lower": float(model.bounds(0.0)[0] - (spec.run.i_rest - spec.run.i_sl)),
+             "offset_upper": float(model.bounds(0.0)[1] - (spec.run.i_rest + spec.run.i_sl)),
+             "monotonic": bool(bounds["monotonic"].all())}, bounds)
+
+
+def measure_dac(simulator, tech, spec: ChipSpec, seed: int) -> tuple[dict, pd.DataFrame]:
+    """The synapse DAC's code → current (A) in its own sweep netlist, instance ``seed``."""
+    dac = DacParams(polarity="offset", i_lsb=spec.run.i_lsb)
+    table = measure_dac_table(simulator, DacSweepParams(dac=dac, v_out=0.6, seed=seed), tech, instance=seed)
+    lin = dac_linearity(table)
+    return ({"lsb": lin.lsb, "offset": lin.offset, "dnl_max": lin.dnl_max, "inl_max": lin.inl_max,
+             "monotonic": lin.monotonic}, table)
+
+
+def measure_instance(simulator, tech, inst: ChipInstance) -> JobOutput:
+    """Job function: every block of one instance. Row columns ``<block>_<parameter>``."""
+    spec, seed = inst.spec, inst.seed
+    neuron = measure_neuron(simulator, tech, spec, seed)
+    synapse, points = measure_synapse(simulator, tech, spec, seed)
+    block, bounds = measure_learning_block(simulator, tech, spec, seed)
+    dac, curve = measure_dac(simulator, tech, spec, seed)
+    row = {"instance": seed}
+    for prefix, values in (("neuron", neuron), ("synapse", synapse), ("lb", block), ("dac", dac)):
+        row.update({f"{prefix}_{k}": v for k, v in values.items()})
+    return JobOutput(row=row, tables={"synapse_points": points.assign(instance=seed),
+                                      "lb_bounds": bounds.assign(instance=seed), "dac_curve": curve})
+
+
+def nominal_spec(run: IcRun, omega_per_code: float, **changes) -> ChipSpec:
+    """A ChipSpec for ``run`` with the drive and pulses irrelevant (each probe sets its own)."""
+    return ChipSpec(run=replace(run, start_at_rest=True), omega_per_code=omega_per_code, **changes)

@@ -1,0 +1,168 @@
+"""The chip twin: probes measure the loop's own instance, the chip folder is checked, the mismatch
+model reproduces and covers its instances, the twin follows the rule."""
+
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ebn_circuit.behavioural.learning_block import LearningBlockModel
+from ebn_circuit.chip.model import MismatchModel, pelgrom, pelgrom_coefficients, validate
+from ebn_circuit.chip.tables import BLOCKS, Chip, load_chip
+from ebn_circuit.chip.twin import TwinParams, simulate_twin
+from ebn_circuit.circuits.learning_loop import LoopProbe, learning_loop_testbench, probe_testbench
+from ebn_circuit.errors import ConfigError
+from ebn_circuit.experiments.ic_setup import load_run
+
+REPO = Path(__file__).resolve().parents[1]
+OMEGA = 0.075e-9
+
+
+def test_a_probe_measures_the_instance_the_loop_is_made_of(simulator, sky130_tt):
+    """ngspice draws each device's mismatch from the seed in the order devices appear: the probe
+    (other sources, the same devices) reproduces the loop's I_mem before the first pulse bit for bit
+    at the same seed, and another seed gives another instance."""
+    run = replace(load_run(REPO / "sims" / "ic_sim1.toml").shortened(1), start_at_rest=True)
+    grid = np.linspace(0.5e-3, run.first_pulse - 0.2e-3, 40)
+    traces = {}
+    for seed in (5, 6):
+        loop = simulator.run(learning_loop_testbench(run, sky130_tt, OMEGA, seed=seed))
+        probe = simulator.run(probe_testbench(run, sky130_tt, OMEGA, LoopProbe(code=run.initial_code, pulse_times=(),
+                                                                                t_stop=run.first_pulse), seed=seed))
+        traces[seed] = [np.interp(grid, r.time, r.i("vimem")) for r in (loop, probe)]
+        np.testing.assert_allclose(traces[seed][1], traces[seed][0], rtol=1e-6)
+    assert np.max(np.abs(traces[5][0] - traces[6][0]) / traces[5][0]) > 1e-3
+
+
+def synthetic_chip(n: int, rng) -> Chip:
+    """A chip whose parameters are drawn from a known distribution (log-normal where positive,
+    correlated gain and τ in the neuron)."""
+    blocks = {}
+    for block, params in BLOCKS.items():
+        z = rng.standard_normal((n, len(params)))
+        values = {p: np.exp(np.log(1e-9 * (k + 1)) + 0.2 * z[:, k]) for k, p in enumerate(params)}
+        if block == "neuron":
+            values["tau"] = np.exp(np.log(0.02) + 0.1 * (0.8 * z[:, 1] + 0.6 * z[:, 3]))
+        if block == "learning_block":
+            values["offset_lower"] = 0.2e-9 * z[:, 4]   # signed: normal
+        blocks[block] = pd.DataFrame({"instance": np.arange(1, n + 1), **values})
+    return Chip(blocks, {}, {"technology": "synthetic", "corner": "tt", "netlist_hash": ""})
+
+
+def test_mismatch_model_reproduces_its_distribution_and_covers_held_out_instances():
+    rng = np.random.default_rng(0)
+    chip = synthetic_chip(300, rng)
+    model, coverage = validate(chip)
+    assert coverage["inside_90"].between(0.8, 1.0).all(), coverage
+    neuron = model.blocks["neuron"]
+    assert dict(zip(neuron.params, neuron.log))["gain"] and not dict(zip(model.blocks["learning_block"].params,
+                                                                           model.blocks["learning_block"].log))["offset_lower"]
+    drawn = model.draw("neuron", 20_000, np.random.default_rng(1))
+    measured = chip.blocks["neuron"]
+    corr = np.corrcoef(np.log(drawn["gain"]), np.log(drawn["tau"]))[0, 1]
+    expected = np.corrcoef(np.log(measured["gain"]), np.log(measured["tau"]))[0, 1]
+    assert corr == pytest.approx(expected, abs=0.05) and expected > 0.5
+    assert np.std(np.log(drawn["gain"])) == pytest.approx(np.std(np.log(measured["gain"])), rel=0.1)
+    wider = MismatchModel.fit(chip).draw("neuron", 20_000, np.random.default_rng(2), scale=2.0)
+    assert np.std(np.log(wider["gain"])) == pytest.approx(2 * np.std(np.log(drawn["gain"])), rel=0.1)
+
+
+def test_pelgrom_scale_follows_one_over_root_area(sky130_tt):
+    coefficients = pelgrom_coefficients(sky130_tt.model_files())
+    assert 1e-9 < coefficients["nfet"] < 20e-9 and 1e-9 < coefficients["pfet"] < 20e-9   # V·m: mV·µm scale
+    table = pelgrom(coefficients, {"small": ("nfet", 1e-6, 1e-6), "big": ("nfet", 4e-6, 4e-6)})
+    small, big = table["pelgrom_sigma_ln_i_pair"]
+    assert small / big == pytest.approx(4.0)
+
+
+@pytest.mark.parametrize("damage, message", [
+    (lambda d: (d / "synapse.parquet").unlink() or (d / "synapse.csv").unlink(), "synapse.parquet: block table missing"),
+    (lambda d: pd.read_csv(d / "dac.csv").drop(columns="lsb").to_csv(d / "dac.csv", index=False)
+     or (d / "dac.parquet").unlink(), "dac.csv: missing column(s) lsb"),
+    (lambda d: pd.read_csv(d / "neuron.csv").assign(tau=np.nan).to_csv(d / "neuron.csv", index=False)
+     or (d / "neuron.parquet").unlink(), "neuron.csv: non-finite values in tau"),
+])
+def test_a_damaged_chip_folder_is_one_clear_error(tmp_path, damage, message):
+    folder = synthetic_chip(6, np.random.default_rng(3)).save(tmp_path / "chip")
+    load_chip(folder)
+    damage(folder)
+    with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        load_chip(folder)
+    proc = subprocess.run([sys.executable, "-m", "ebn_circuit.cli", "chip", "twin", "--chip", str(folder)],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr and message.split(":")[0] in proc.stderr
+
+
+def test_too_few_instances_for_the_model(tmp_path):
+    folder = synthetic_chip(2, np.random.default_rng(4)).save(tmp_path / "chip")
+    with pytest.raises(ConfigError, match="2 instance.*at least 3"):
+        load_chip(folder)
+
+
+def test_twin_settles_in_the_band_when_its_blocks_are_ideal():
+    """An ideal learning block in the twin loop, a synapse whose jump per code is of the order of
+    the block's I_Ω per code: once settled, only SL, and I_before inside the band."""
+    run = load_run(REPO / "sims" / "ic_sim1.toml")
+    block = LearningBlockModel(i_rest=9e-9, i_sl=0.3e-9, gain=1.0, omega_per_code=OMEGA)
+    twin = TwinParams(gain=11e-9, gain_exponent=0.85, tau=0.019, tau_exponent=0.3, copy_gain=1.0, i_threshold=25e-9,
+                      t_refractory=0.8e-3, synapse_codes=(-24, 24), synapse_amplitude=(-11e-9, 11e-9),
+                      tau_syn=2.9e-3, block=block)
+    table = simulate_twin(run, twin)
+    tail = table.iloc[-15:]
+    lower, upper = block.bounds_code(tail["code_before"])
+    assert (tail["decision"] == 0).all()
+    assert ((tail["i_before"] >= lower) & (tail["i_before"] <= upper)).all()
+    assert table["code_after"].diff().abs().max() <= 1   # one step per pulse
+
+
+def chip_with_dac_curves(n: int, rng) -> Chip:
+    """A synthetic chip with the point tables a network chip needs (DAC curves per instance)."""
+    chip = synthetic_chip(n, rng)
+    codes = np.arange(-32, 32)
+    curves = [pd.DataFrame({"instance": i, "code": codes,
+                            "current": 100e-12 * (codes + 32) * (1 + 0.05 * rng.standard_normal())
+                            + 2e-12 * rng.standard_normal(codes.size)}) for i in chip.blocks["neuron"]["instance"]]
+    chip.blocks["dac"]["lsb"] = 100e-12
+    return Chip(chip.blocks, {"dac_curve": pd.concat(curves, ignore_index=True)},
+                {**chip.conditions, "i_rest": 9e-9, "i_sl": 0.3e-9})
+
+
+def test_network_chip_draws_every_block_per_instance_at_the_chips_spread():
+    from ebn_circuit.network.params import NetworkParams
+    from ebn_circuit.network.substrate import Substrate
+
+    chip = chip_with_dac_curves(40, np.random.default_rng(5))
+    params = NetworkParams(n_neurons=200)
+    one = Substrate.from_chip(chip, params, np.random.default_rng(6), scale=1.0)
+    two = Substrate.from_chip(chip, params, np.random.default_rng(6), scale=2.0)
+    flat = Substrate.from_chip(chip, params, np.random.default_rng(6), scale=0.0)
+    assert one.dac.shape == (200, 200, params.code_max - params.code_min + 1)
+    spread = lambda s: np.std(np.log(s.gain))  # noqa: E731
+    assert spread(two) == pytest.approx(2 * spread(one), rel=0.2) and spread(flat) < 1e-9
+    assert np.std(one.bound_lo) > 0 and np.std(flat.bound_lo) < 1e-12
+    assert np.all(one.threshold_scale > 0) and np.std(one.threshold_scale) > 0
+    # without mismatch a synapse's jump is a line in the code, saturating at the 6-bit DAC's ends
+    column = flat.dac[0, 1]
+    codes = np.arange(params.code_min, params.code_max + 1)
+    inside = (codes >= -32) & (codes <= 31)
+    slope = np.polyfit(codes[inside], column[inside], 1)[0]
+    assert np.allclose(column[inside], np.polyval(np.polyfit(codes[inside], column[inside], 1), codes[inside]),
+                       atol=1e-9) and slope > 0
+    assert column[0] == pytest.approx(column[codes == -32][0]) and column[-1] == pytest.approx(column[codes == 31][0])
+
+
+def test_network_study_runs_on_a_chip_folder(tmp_path):
+    folder = chip_with_dac_curves(6, np.random.default_rng(7)).save(tmp_path / "chip")
+    proc = subprocess.run([sys.executable, "-m", "ebn_circuit.cli", "network", "study", "--chip", str(folder),
+                           "--instances", "2", "--trials", "1", "--mismatch-scale", "1", "--out", str(tmp_path / "s"),
+                           "--quiet"], capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    written = __import__("json").loads((tmp_path / "s" / "mismatch_study.json").read_text())
+    assert written["chip"] == str(folder)
+    no_chip = subprocess.run([sys.executable, "-m", "ebn_circuit.cli", "network", "study", "--trials", "1",
+                              "--out", str(tmp_path / "t")], capture_output=True, text=True, timeout=600, cwd=tmp_path)
+    assert no_chip.returncode == 2 and "chips/sky130_tt" in no_chip.stderr and "--synthetic" in no_chip.stderr
