@@ -31,22 +31,23 @@ def test_calibration_meets_its_targets(nominal):
 
 
 def test_the_leak_bias_gives_the_network_reset(nominal, sky130_tt):
-    """After the hybrid neuron's own spike its potential drops by the fixed reset (1 unit): the
+    """After the hybrid neuron's own spike its potential drops by its fixed reset (here 1 unit): the
     step's change against the same step without a spike, 10 % tolerance (the DPI is exponential in
     the leak charge: the charge is computed from I_mem at the step's start)."""
     run, design, calibration = nominal
     params = run.params
+    reset = 1.0
     drops = []
     for spike in (-1, 0):
         plant = TransistorPlant(params, (0,), 3, design, calibration, run.units, sky130_tt)
         try:
-            plant.start()
+            plant.start(np.array([reset]))
             before = plant.advance(np.zeros(1), -1, np.zeros(1, int), True).v[0]
             after = plant.advance(np.zeros(1), spike, np.zeros(1, int), False).v[0]
         finally:
             plant.close()
         drops.append(after - before)
-    assert drops[1] - drops[0] == pytest.approx(-params.reset, rel=0.1)
+    assert drops[1] - drops[0] == pytest.approx(-reset, rel=0.1)
 
 
 def test_the_hybrid_neuron_learns_its_row_the_way_the_rule_demands(nominal, sky130_tt, tmp_path):
@@ -81,6 +82,6 @@ def test_a_mismatched_instance_is_trimmed_to_rest(simulator, sky130_tt, nominal,
     assert shift * calibration.neurons[0].gain / run.units.i_per_unit > 0.05
     plant = TransistorPlant(run.params, (0,), 2, design, calibration, run.units, sky130_tt, seed=3)
     try:
-        assert abs(plant.start()[0]) < 0.05
+        assert abs(plant.start(np.ones(1))[0]) < 0.05
     finally:
         plant.close()
