@@ -72,70 +72,67 @@ FIGURES = ("cosim_imem.png", "cosim_rows.png", "cosim_learning.png")
 
 
 def draw_figures(out: Path, history: HybridHistory, learning) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    """The three figures (PNG and PDF each, the toolkit's style)."""
+    from ebn_circuit.cosim.training import network_of
+    from ebn_circuit.network.params import optimal_weights
+    from ebn_circuit.plotting import new_figure, save, style
 
     run = history.run
     first, last = out / "trial_001.npz", out / f"trial_{history.trials_done:03d}.npz"
-    fig, axes = plt.subplots(2, 1, figsize=(10, 7), sharey=True)
-    for ax, path, title, start in zip(axes, (first, last), ("first trial", f"trial {history.trials_done}"),
-                                      (None, run.steps // 2)):
-        if path.is_file():
-            _imem_panel(ax, np.load(path), run, learning, title, start)
-    fig.tight_layout()
-    fig.savefig(out / FIGURES[0], dpi=120)
-    plt.close(fig)
+    with style():
+        fig = new_figure("page", aspect=0.32, rows=2)
+        axes = fig.subplots(2, 1)
+        for ax, path, title, start in zip(axes, (first, last), ("first trial", f"trial {history.trials_done}"),
+                                          (None, run.steps // 2)):
+            if path.is_file():
+                _imem_panel(ax, np.load(path), run, learning, title, start)
+        save(fig, out / Path(FIGURES[0]).stem)
 
-    from ebn_circuit.cosim.training import network_of
-    from ebn_circuit.network.params import optimal_weights
+        decoder, codes0 = network_of(run)
+        h = run.hybrid[0]
+        optimal = optimal_weights(decoder, run.params)[h] / run.params.omega
+        rows = history.rows[-1]
+        fig = new_figure("column", aspect=0.85)
+        ax = fig.subplots()
+        keep = np.arange(run.params.n_neurons) != h
+        for values, label, marker in ((codes0[h], "initial", "x"), (rows["pure_row"][0], "pure model", "o"),
+                                      (rows["hybrid_row"][0], "hybrid (transistor level)", "s")):
+            values = np.asarray(values, float)
+            corr = np.corrcoef(values[keep], optimal[keep])[0, 1] if np.std(values[keep]) > 0 else float("nan")
+            ax.plot(optimal[keep], values[keep], marker, ls="", ms=3.5, label=f"{label}: r = {corr:.2f}", alpha=0.85)
+        lim = max(np.abs(optimal[keep]).max(), 32)
+        ax.plot([-lim, lim], [-lim, lim], "k:", lw=0.8)
+        ax.set_xlabel("optimal weight (codes)")
+        ax.set_ylabel("learned code")
+        ax.set_title(f"row of neuron {h} after {history.trials_done} trials")
+        ax.legend()
+        save(fig, out / Path(FIGURES[1]).stem)
 
-    decoder, codes0 = network_of(run)
-    optimal = optimal_weights(decoder, run.params)[run.hybrid[0]] / run.params.omega
-    rows = history.rows[-1]
-    fig, ax = plt.subplots(figsize=(6, 5))
-    keep = np.arange(run.params.n_neurons) != run.hybrid[0]
-    for values, label, style in ((codes0[run.hybrid[0]], "initial", "x"), (rows["pure_row"][0], "pure model", "o"),
-                                 (rows["hybrid_row"][0], "hybrid (transistor level)", "s")):
-        values = np.asarray(values, float)
-        corr = np.corrcoef(values[keep], optimal[keep])[0, 1] if np.std(values[keep]) > 0 else float("nan")
-        ax.plot(optimal[keep], values[keep], style, label=f"{label}: r = {corr:.2f}", alpha=0.8)
-    lim = max(np.abs(optimal).max(), 32)
-    ax.plot([-lim, lim], [-lim, lim], "k:", lw=0.8)
-    ax.set_xlabel("optimal weight of the row (codes)")
-    ax.set_ylabel("learned code")
-    ax.set_title(f"row of neuron {run.hybrid[0]} after {history.trials_done} trials")
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(out / FIGURES[1], dpi=120)
-    plt.close(fig)
-
-    trials = [r["trial"] for r in history.rows]
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4))
-    done = history.rows[1:]
-    ax1.plot([r["trial"] for r in done], [r["error_hybrid"] for r in done], "s-", label="hybrid")
-    ax1.plot([r["trial"] for r in done], [r["error_pure"] for r in done], "o-", label="pure model")
-    ax1.set_xlabel("trial")
-    ax1.set_ylabel("reconstruction error (training trial)")
-    ax1.legend()
-    for key, style, label in (("hybrid_row_corr", "s-", "hybrid: corr."), ("pure_row_corr", "o-", "pure: corr."),
-                              ("hybrid_row_dist", "s--", "hybrid: distance"), ("pure_row_dist", "o--", "pure: distance")):
-        ax2.plot(trials, [r[key][0] for r in history.rows], style, label=label)
-    ax2.set_xlabel("trial")
-    ax2.set_ylabel("row vs optimal row")
-    ax2.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(out / FIGURES[2], dpi=120)
-    plt.close(fig)
+        trials = [r["trial"] for r in history.rows]
+        done = history.rows[1:]
+        fig = new_figure("page", aspect=0.3)
+        ax1, ax2 = fig.subplots(1, 2)
+        ax1.plot([r["trial"] for r in done], [r["error_hybrid"] for r in done], "s-", label="hybrid")
+        ax1.plot([r["trial"] for r in done], [r["error_pure"] for r in done], "o-", label="pure model")
+        ax1.set_xlabel("trial")
+        ax1.set_ylabel("reconstruction error")
+        ax1.legend()
+        for key, fmt, label in (("hybrid_row_corr", "s-", "hybrid: corr."), ("pure_row_corr", "o-", "pure: corr."),
+                                ("hybrid_row_dist", "s--", "hybrid: distance"), ("pure_row_dist", "o--", "pure: distance")):
+            ax2.plot(trials, [r[key][0] for r in history.rows], fmt, label=label)
+        ax2.set_xlabel("trial")
+        ax2.set_ylabel("row against the optimal row")
+        ax2.legend()
+        save(fig, out / Path(FIGURES[2]).stem)
 
 
 def _imem_panel(ax, record, run: HybridRun, learning, title: str, start: int | None, window: int = 400) -> None:
     """I_mem of the first hybrid neuron over ``window`` steps (from ``start``; None: just before
-    the first presynaptic spike) with, at each presynaptic spike, the bounds of that synapse
-    coloured by the circuit's decision; the code before each decision on a second axis."""
-    from ebn_circuit.network.params import thresholds
+    the first presynaptic spike) with, at each presynaptic spike, the bound centre of that
+    synapse coloured by the circuit's decision; the code before each decision on a second axis."""
     from ebn_circuit.cosim.training import network_of
+    from ebn_circuit.network.params import thresholds
+    from ebn_circuit.plotting import DECISIONS
 
     units, params = run.units, run.params
     i_mem = record["i_mem"][:, 0]
@@ -146,23 +143,24 @@ def _imem_panel(ax, record, run: HybridRun, learning, title: str, start: int | N
     start = min(start, max(i_mem.size - window, 0))
     stop = min(start + window, i_mem.size)
     t = np.arange(start, stop) * params.dt * 1e3
-    ax.plot(t, i_mem[start:stop] * 1e9, color="k", lw=1, label="I_mem")
+    ax.plot(t, i_mem[start:stop] * 1e9, color="k", lw=0.8)
     ax.axhline(units.i_rest * 1e9, color="grey", ls=":", lw=0.8)
     threshold = thresholds(network_of(run)[0], params)[run.hybrid[0]]
     ax.axhline(float(units.i_mem(threshold, params)) * 1e9, color="grey", ls="--", lw=0.8)
     events = events[(events[:, 0] >= start) & (events[:, 0] < stop)]
     ax2 = ax.twinx()
+    ax2.grid(False)
     for step, _k, _h, code, decision in events:
         lower, upper = learning.bounds(code * learning.omega_per_code)
         x = step * params.dt * 1e3
-        ax.plot([x, x + params.dt * 1e3], [(lower + upper) / 2 * 1e9] * 2, color=DECISION_COLOURS.get(int(decision), "b"),
-                lw=3, solid_capstyle="butt")
-    ax2.plot(events[:, 0] * params.dt * 1e3, events[:, 3], ".", color="tab:blue", ms=3, label="code used")
+        ax.plot([x, x + params.dt * 1e3], [(lower + upper) / 2 * 1e9] * 2, color=DECISIONS[int(decision)][0], lw=3,
+                solid_capstyle="butt")
+    ax2.plot(events[:, 0] * params.dt * 1e3, events[:, 3], ".", color="tab:blue", ms=2)
     ax.set_xlabel("network time (ms)")
     ax.set_ylabel("I_mem (nA)")
-    ax2.set_ylabel("code of the synapse (dots)")
-    ax.set_title(f"{title}: bars = bound centre I_rest − r·I_Ω of each spike's synapse (green INC, yellow SL, "
-                 "red DEC); dotted I_rest, dashed threshold", fontsize=8)
+    ax2.set_ylabel("code in use (dots)")
+    ax.set_title(f"{title}: bars = bound centre of each spike's synapse (green INC, yellow SL, red DEC); "
+                 "dotted I_rest, dashed threshold")
 
 
 def markdown(history: HybridHistory, out: Path) -> str:
