@@ -75,10 +75,6 @@ def test_simulate_refuses_shell_and_runs_a_clean_deck(tmp_path):
 
 # --- conventions every command follows (cli/parsers.py) ---
 
-# cli/fit.py is being rewritten on another branch; it takes command_parser when that branch lands.
-NOT_YET_CONVERTED = {("fit",)}
-
-
 def command_tree():
     """(path, parser) of the top level, every command group and every command."""
     from ebn_circuit.cli import build_parser
@@ -88,8 +84,7 @@ def command_tree():
         for action in parser._actions:
             if isinstance(action, argparse._SubParsersAction):
                 for name, child in action.choices.items():
-                    if path + (name,) not in NOT_YET_CONVERTED:
-                        yield from walk(child, path + (name,))
+                    yield from walk(child, path + (name,))
 
     return list(walk(build_parser(), ()))
 

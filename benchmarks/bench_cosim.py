@@ -1,0 +1,176 @@
+"""Co-simulation speed (docs/cosim.md): one hybrid trial of the transistor-level neuron in the
+network, and the same circuit with the same stimuli replayed three ways:
+
+- plain transient: every source as a PWL, the same breakpoints and short-step windows (a dummy
+  PWL source with a corner every fine step inside each pulse window; its breakpoints also restart
+  ngspice's step there, so it takes more points than the lock step), through the Simulator; and
+  the same without the windows (fewer points; the synapse's charge per pulse then drifts by tens
+  of %, see HybridDesign.fine_step);
+- lock step in this process: the ctypes engine fed the recorded commands (no pipe, no network);
+- lock step in a child process: LockstepSession fed the recorded commands (the pipe, no network);
+- the hybrid trial itself: child process, pipe, network loop, learning.
+
+Prints a table (wall and CPU seconds, per step, time points, source callbacks per step, ratio to
+the plain transient) and the hybrid trial's split between ngspice, Python callbacks and the rest.
+Compare ratios within one run: the machine is shared.
+
+    python benchmarks/bench_cosim.py [--steps 1000] [--seed 0] [--trial 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import time
+from pathlib import Path
+
+import numpy as np
+
+from ebn_circuit.cosim.calibrate import prepare_circuit
+from ebn_circuit.cosim.circuit import BITS, hybrid_testbench
+from ebn_circuit.cosim.loop import run_hybrid_trial
+from ebn_circuit.cosim.training import HybridRun, network_of, trial_inputs
+from ebn_circuit.cosim.transistor import TransistorPlant
+from ebn_circuit.spice.locate import ngspice_library
+from ebn_circuit.spice.lockstep import LockstepSession
+from ebn_circuit.spice.lockstep_engine import Engine
+from ebn_circuit.spice.simulator import Simulator
+from ebn_circuit.technology import get_technology
+
+
+class RecordingPlant(TransistorPlant):
+    """The transistor plant, keeping every command it sends."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.commands = []
+
+    def waves(self, drive, spike, codes):
+        command = super().waves(drive, spike, codes)
+        self.commands.append(command)
+        return command
+
+
+def child_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def pwl_stimuli(spec, commands, count: int):
+    """Per neuron the value texts (bits, pulse, drive, leak) of a PWL replay, and a dummy source's
+    PWL whose corners force the windows' short steps."""
+    period = spec.period
+    corners = [[(0.0, value)] for value in spec.initial]
+    fine = [(0.0, 0.0)]
+
+    def append(points, time, value):
+        if time > points[-1][0]:
+            points.append((time, value))
+
+    for index, (waves, _samples, windows) in enumerate(commands):
+        t0 = index * period
+        for source, wave in enumerate(waves):
+            points = corners[source]
+            for offset, value in wave:
+                if offset > 0:
+                    append(points, t0 + offset, value)
+                elif value != points[-1][1]:  # a step at the period's start
+                    append(points, t0, points[-1][1])
+                    append(points, t0 + 1e-9, value)
+        for start, end, step in windows:
+            for k, time in enumerate(np.arange(t0 + start, t0 + end, step)):
+                fine.append((time, 1e-6 * (k % 2)))
+    texts = ["PWL(" + " ".join(f"{t:.12g} {v:.9g}" for t, v in points) + ")" for points in corners]
+    per = BITS + 3
+    stimuli = [(texts[j * per:j * per + BITS], *texts[j * per + BITS:(j + 1) * per]) for j in range(count)]
+    return stimuli, "PWL(" + " ".join(f"{t:.12g} {v:.9g}" for t, v in fine) + ")"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=1000)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--trial", type=int, default=1, help="which training trial's inputs (1 = from the initial weights)")
+    args = parser.parse_args()
+    run = HybridRun(steps=args.steps, seed=args.seed)
+    tech = get_technology("sky130")
+    params, units = run.params, run.units
+    with Simulator() as simulator:
+        design, calibration = prepare_circuit(simulator, tech, units, params,
+                                              cache_dir=simulator.cache.root.parent / "cosim")
+        decoder, codes = network_of(run)
+        command, noise = trial_inputs(run, args.trial - 1)
+        rows = []
+
+        cpu0, wall0 = child_cpu(), time.perf_counter()
+        plant = RecordingPlant(params, run.hybrid, run.steps + 1, design, calibration, units, tech)
+        trial = run_hybrid_trial(params, decoder, codes, command, noise, plant)
+        plant.close()
+        hybrid_wall, hybrid_cpu = time.perf_counter() - wall0, child_cpu() - cpu0
+        spec, commands = plant.spec, plant.commands
+        steps = len(commands)
+
+        # plain transient with the same stimuli
+        stimuli, fine = pwl_stimuli(spec, commands, 1)
+        bench = hybrid_testbench(design, tech, 1, stimuli, steps * spec.period, "cosim_bench_plain",
+                                 max_step=design.max_step or design.period)
+        bench = type(bench)(bench.name, bench.body + f"\nvfine fine 0 {fine}\nrfine fine 0 1k", bench.analysis,
+                            bench.technology, options=bench.options, saves=bench.saves)
+        coarse = hybrid_testbench(design, tech, 1, stimuli, steps * spec.period, "cosim_bench_plain_coarse",
+                                  max_step=design.max_step or design.period)
+        for name, testbench in (("plain transient, same short steps", bench),
+                                ("plain transient, no short steps", coarse)):
+            plain_sim = Simulator(cache=False, timeout=7200)
+            cpu0, wall0 = child_cpu(), time.perf_counter()
+            result = plain_sim.run(testbench)
+            plain_wall = time.perf_counter() - wall0
+            plain_sim.close()
+            rows.append((name, plain_wall, child_cpu() - cpu0, len(result.time), 0))
+
+        # lock step in this process
+        engine = Engine(ngspice_library())
+        queue = iter(commands)
+        calls = [0, 0]
+
+        def exchange(readings):
+            calls[0] += readings[6]
+            calls[1] += readings[7]
+            return next(queue, None)
+
+        short = type(spec)(**{**spec.__dict__, "periods": steps})
+        cpu_self, wall0 = time.process_time(), time.perf_counter()
+        engine.run(short, exchange)
+        rows.append(("lock step, in-process engine", time.perf_counter() - wall0, time.process_time() - cpu_self,
+                     calls[0], calls[1]))
+
+        # lock step in a child process, no network
+        cpu0, wall0 = child_cpu(), time.perf_counter()
+        points = source_calls = 0
+        with LockstepSession(short, "bench") as session:
+            for cmd in commands:
+                readings = session.step(cmd)
+                points += readings.points
+                source_calls += readings.source_calls
+        rows.append(("lock step, child process", time.perf_counter() - wall0, child_cpu() - cpu0, points, source_calls))
+        rows.append(("hybrid trial (network + learning)", hybrid_wall, hybrid_cpu, trial.timing["points"],
+                     trial.timing["source_calls"]))
+
+    network_seconds = steps * params.dt
+    print(f"one hybrid neuron, {steps} network steps ({network_seconds:g} s of network time, "
+          f"{trial.n_spikes} spikes = pulses), chip {units.time_scale:g}× slower; CPU = the ngspice process's")
+    print(f"{'mode':38s} {'wall s':>8s} {'CPU s':>8s} {'ms/step':>8s} {'points':>8s} {'src calls/step':>15s} {'wall ratio':>11s}")
+    base = rows[0][1]
+    for name, wall, cpu, pts, calls_ in rows:
+        print(f"{name:38s} {wall:8.1f} {cpu:8.1f} {1e3 * wall / steps:8.2f} {pts:8d} {calls_ / steps:15.0f} {wall / base:11.2f}")
+    t = trial.timing
+    print(f"hybrid trial split: ngspice {t['ngspice_s'] / hybrid_wall:.0%}, Python callbacks in the child "
+          f"{t['python_callbacks_s'] / hybrid_wall:.0%}, pipe + network loop {(hybrid_wall - t['ngspice_s'] - t['python_callbacks_s']) / hybrid_wall:.0%}; "
+          f"real-time factor {network_seconds / hybrid_wall:.2e} (wall), {network_seconds / max(hybrid_cpu, 1e-9):.2e} (CPU); "
+          f"{t['points'] / steps:.1f} points and {t['source_calls'] / steps:.0f} source callbacks per network step")
+    per_spike = (hybrid_cpu - 0) / max(trial.n_spikes, 1)
+    print(f"1 s of network time with this spike rate: {hybrid_wall / network_seconds / 60:.1f} min wall, "
+          f"{hybrid_cpu / network_seconds / 60:.1f} min CPU ({per_spike:.2f} CPU s per spike incl. the quiet steps)")
+
+
+if __name__ == "__main__":
+    main()

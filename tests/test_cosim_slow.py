@@ -1,0 +1,87 @@
+"""Transistor-level co-simulation (docs/cosim.md): the calibrated sky130 hybrid neuron inside the
+network. Slow: minutes of ngspice (make test-slow)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from ebn_circuit.cosim.calibrate import prepare_circuit
+from ebn_circuit.cosim.training import HybridRun, network_of, train_hybrid
+from ebn_circuit.cosim.transistor import TransistorPlant, transistor_factory
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def nominal(simulator, sky130_tt, tmp_path_factory):
+    run = HybridRun(trials=2, steps=1500)
+    design, calibration = prepare_circuit(simulator, sky130_tt, run.units, run.params,
+                                          cache_dir=tmp_path_factory.mktemp("cosim_cal"))
+    return run, design, calibration
+
+
+def test_calibration_meets_its_targets(nominal):
+    """τ_mem = time_scale/λV within 3 %, one code moves I_mem by δ·i_per_unit within 5 %, and the
+    neuron sits at I_rest in the lock-stepped circuit (within 0.05 potential units)."""
+    run, design, calibration = nominal
+    params, units = run.params, run.units
+    assert calibration.neurons[0].tau == pytest.approx(units.time_scale / params.lambda_v, rel=0.03)
+    assert calibration.omega_per_code == pytest.approx(units.omega_current(params), rel=0.05)
+
+
+def test_the_leak_bias_gives_the_network_reset(nominal, sky130_tt):
+    """After the hybrid neuron's own spike its potential drops by its fixed reset (here 1 unit): the
+    step's change against the same step without a spike, 10 % tolerance (the DPI is exponential in
+    the leak charge: the charge is computed from I_mem at the step's start)."""
+    run, design, calibration = nominal
+    params = run.params
+    reset = 1.0
+    drops = []
+    for spike in (-1, 0):
+        plant = TransistorPlant(params, (0,), 3, design, calibration, run.units, sky130_tt)
+        try:
+            plant.start(np.array([reset]))
+            before = plant.advance(np.zeros(1), -1, np.zeros(1, int), True).v[0]
+            after = plant.advance(np.zeros(1), spike, np.zeros(1, int), False).v[0]
+        finally:
+            plant.close()
+        drops.append(after - before)
+    assert drops[1] - drops[0] == pytest.approx(-reset, rel=0.1)
+
+
+def test_the_hybrid_neuron_learns_its_row_the_way_the_rule_demands(nominal, sky130_tt, tmp_path):
+    """Two trials of 0.15 s: the circuit's decisions are the rule's on the same V_before wherever
+    I_before is at least 0.1 nA from both bounds (≥ 97 %; closer, the front end's offsets decide:
+    ~90 % overall), and its row moves like the pure model's row on the same inputs: the code
+    changes correlate (≥ 0.6) and the row's correlation with the optimal row rises."""
+    run, design, calibration = nominal
+    factory = transistor_factory(run.params, run.hybrid, design, calibration, run.units, sky130_tt)
+    history = train_hybrid(tmp_path / "run", run, factory, log=lambda *_: None)
+    rows = history.rows
+    assert history.status == "done"
+    assert min(r["agreement_outside_guard"] for r in rows[1:]) >= 0.97
+    assert min(r["agreement_with_rule"] for r in rows[1:]) >= 0.8
+    _, initial = network_of(run)
+    h = run.hybrid[0]
+    keep = np.arange(run.params.n_neurons) != h
+    moved_h = (np.array(rows[-1]["hybrid_row"][0]) - initial[h])[keep]
+    moved_p = (np.array(rows[-1]["pure_row"][0]) - initial[h])[keep]
+    assert np.abs(moved_h).sum() >= 10  # the row did move
+    assert np.corrcoef(moved_h, moved_p)[0, 1] >= 0.6
+    assert rows[-1]["hybrid_row_corr"][0] > rows[0]["hybrid_row_corr"][0]
+
+
+def test_a_mismatched_instance_is_trimmed_to_rest(simulator, sky130_tt, nominal, tmp_path_factory):
+    """Monte-Carlo instance 3: the per-instance trim holds I_mem at I_rest (within 0.05 units) although
+    the instance's rest input differs from the nominal one by more than that."""
+    run, _, nominal_calibration = nominal
+    design, calibration = prepare_circuit(simulator, sky130_tt, run.units, run.params, mismatch_seed=3,
+                                          cache_dir=tmp_path_factory.mktemp("cosim_cal_mc"))
+    shift = abs(calibration.neurons[0].drive_rest - nominal_calibration.neurons[0].drive_rest)
+    assert shift * calibration.neurons[0].gain / run.units.i_per_unit > 0.05
+    plant = TransistorPlant(run.params, (0,), 2, design, calibration, run.units, sky130_tt, seed=3)
+    try:
+        assert abs(plant.start(np.ones(1))[0]) < 0.05
+    finally:
+        plant.close()
