@@ -14,14 +14,16 @@ from report_check import problems
 CLI = [sys.executable, "-m", "ebn_circuit.cli"]
 
 
-def run_cli(*args, cwd=None):
-    return subprocess.run([*CLI, *args], capture_output=True, text=True, cwd=cwd, timeout=900)
+def run_cli(*args, cwd=None, timeout=900):
+    return subprocess.run([*CLI, *args], capture_output=True, text=True, cwd=cwd, timeout=timeout)
 
 
+# every stage from a cold simulation cache: ~10 min of CPU (24 min wall at load 12 on 2 cores)
+@pytest.mark.timeout(2400)
 def test_main_job_quick_runs_every_stage_end_to_end(tmp_path):
     """The whole pipeline, shortened: netlists → ngspice → verification → figures → network."""
     results = tmp_path / "results"
-    proc = run_cli("run", "--quick", "--out", str(results), "--netlists", str(tmp_path / "netlists"))
+    proc = run_cli("run", "--quick", "--out", str(results), "--netlists", str(tmp_path / "netlists"), timeout=2400)
     assert proc.returncode == 0, proc.stderr[-3000:]
     table = pd.read_csv(results / "device_characterisation.csv")
     assert set(table["device"]) == {"nfet", "pfet"} and set(table["corner"]) == {"tt", "ff", "ss"}
