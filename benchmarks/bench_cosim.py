@@ -6,7 +6,15 @@ network, and the same circuit with the same stimuli replayed three ways:
   ngspice's step there, so it takes more points than the lock step), through the Simulator; and
   the same without the windows (fewer points; the synapse's charge per pulse then drifts by tens
   of %, see HybridDesign.fine_step);
-- lock step in this process: the ctypes engine fed the recorded commands (no pipe, no network);
+- lock step in this process: the ctypes engine fed the recorded commands (no pipe, no network),
+  two ways of holding ngspice at each boundary (issue 13 asks which is faster and exact):
+  the engine's own, a blocking ``GetSyncData`` callback inside a foreground ``run`` (the
+  callback exchanges at the boundary and ngspice continues when it returns: no thread, no
+  halt), and halt/resume: a ``stop when time >= t1`` condition per period (ngspice merges
+  it with the breakpoint at t1 and halts there), ``run`` / ``resume`` returning to Python at
+  each boundary (``HaltResumeEngine``; its operating point cannot depend on the readings of
+  the operating point, so the caller's first command is sent before ``run``). Both rows say
+  how far their readings at the boundaries differ (max |ΔI_mem| over the run);
 - lock step in a child process: LockstepSession fed the recorded commands (the pipe, no network);
 - the hybrid trial itself: child process, pipe, network loop, learning.
 
@@ -20,6 +28,7 @@ Compare ratios within one run: the machine is shared.
 from __future__ import annotations
 
 import argparse
+import ctypes
 import resource
 import time
 
@@ -48,6 +57,70 @@ class RecordingPlant(TransistorPlant):
         command = super().waves(drive, spike, codes)
         self.commands.append(command)
         return command
+
+
+class HaltResumeEngine(Engine):
+    """The lock-step engine holding ngspice with halt/resume instead of the GetSyncData handover:
+    ``stop when time >= t1`` per period, ``run`` then ``resume`` from Python at each boundary;
+    GetSyncData only clips steps (windows, corners). ``halt`` False: the engine's own mode."""
+
+    halt = True
+
+    def run(self, spec, exchange, abort=None) -> int:
+        if not self.halt:
+            return super().run(spec, exchange, abort)
+        self.spec, self._exchange, self._abort, self.failure = spec, exchange, abort, None
+        self._reset_state(spec)
+        self.log.clear()
+        lines = [line for line in spec.netlist.splitlines() if line.strip()]
+        self.lib.ngSpice_Circ((ctypes.c_char_p * (len(lines) + 1))(*[line.encode() for line in lines], None))
+        self._op_pending = True            # the operating point sees spec.initial, as in the engine's mode
+        self._close_period()               # readings of "period 0" are empty here: the first command goes first
+        verb = b"run"
+        while not self._stopped:
+            # half the boundary tolerance early: ngspice merges this breakpoint with t1's and halts on it
+            self.lib.ngSpice_Command(f"stop when time >= {self.t1 - 0.5 * self.tolerance!r}".encode())
+            self.lib.ngSpice_Command(verb)
+            verb = b"resume"
+            self.lib.ngSpice_Command(b"delete all")
+            if not self._at_boundary(self.time):
+                self.failure = f"halted at {self.time!r} s, not at the boundary {self.t1!r} s"
+                break
+            self._close_period()
+            if self.done >= spec.periods - 1:
+                break
+        self.lib.ngSpice_Command(b"destroy all")
+        self.lib.ngSpice_Command(b"remcirc")
+        return self.done
+
+    def _source_value(self, value, time, name) -> None:
+        if self.halt and self._op_pending:
+            self.source_calls += 1
+            index = self._source_index.get(name)
+            if index is None:
+                index = self._source_index[name] = self._lookup_source(name)
+            value[0] = self.spec.initial[index]
+            return
+        super()._source_value(value, time, name)
+
+    def _on_data(self, data, count, ident, user) -> int:
+        self._op_pending = False
+        return super()._on_data(data, count, ident, user)
+
+    def _on_sync(self, time, delta, old_delta, redo, ident, location, user) -> int:
+        if not self.halt:
+            return super()._on_sync(time, delta, old_delta, redo, ident, location, user)
+        if location != 0 or self._stopped:
+            return 0
+        corners = self.corners
+        while corners and corners[0] <= time + self.tolerance:
+            corners.pop(0)
+        if corners and time + delta[0] > corners[0]:
+            delta[0] = corners[0] - time
+        for start, end, largest in self.windows:
+            if start - self.tolerance <= time < end and delta[0] > largest:
+                delta[0] = largest
+        return 0
 
 
 def child_cpu() -> float:
@@ -126,21 +199,33 @@ def main() -> None:
             plain_sim.close()
             rows.append((name, plain_wall, child_cpu() - cpu0, len(result.time), 0))
 
-        # lock step in this process
-        engine = Engine(ngspice_library())
-        queue = iter(commands)
-        calls = [0, 0]
+        # lock step in this process: the GetSyncData handover, then halt/resume (one library, one engine)
+        engine = HaltResumeEngine(ngspice_library())
+        short = type(spec)(**{**spec.__dict__, "periods": steps + 1})  # as the plant's: the last boundary is not tstop
+        imem = spec.vectors.index(next(v for v in spec.vectors if "vimem" in v))
+        boundary = {}
+        for halt, name in ((False, "lock step, in-process, GetSyncData"), (True, "lock step, in-process, halt/resume")):
+            engine.halt = halt
+            queue = iter(commands)
+            calls = [0, 0]
+            values = []
 
-        def exchange(readings):
-            calls[0] += readings[6]
-            calls[1] += readings[7]
-            return next(queue, None)
+            def exchange(readings):
+                calls[0] += readings[6]
+                calls[1] += readings[7]
+                values.append(readings[1][imem])
+                return next(queue, None)
 
-        short = type(spec)(**{**spec.__dict__, "periods": steps})
-        cpu_self, wall0 = time.process_time(), time.perf_counter()
-        engine.run(short, exchange)
-        rows.append(("lock step, in-process engine", time.perf_counter() - wall0, time.process_time() - cpu_self,
-                     calls[0], calls[1]))
+            cpu_self, wall0 = time.process_time(), time.perf_counter()
+            done = engine.run(short, exchange)
+            rows.append((name, time.perf_counter() - wall0, time.process_time() - cpu_self, calls[0], calls[1]))
+            if engine.failure:
+                print(f"{name}: {engine.failure}")
+            # the halt mode has no readings of the operating point (its first call is before run)
+            boundary[halt] = np.array(values[1:done + 1])
+        n = min(len(boundary[False]), len(boundary[True]))
+        imem_difference = float(np.max(np.abs(boundary[False][:n] - boundary[True][:n]))) if n else float("nan")
+        compared = n
 
         # lock step in a child process, no network
         cpu0, wall0 = child_cpu(), time.perf_counter()
@@ -161,6 +246,8 @@ def main() -> None:
     base = rows[0][1]
     for name, wall, cpu, pts, calls_ in rows:
         print(f"{name:38s} {wall:8.1f} {cpu:8.1f} {1e3 * wall / steps:8.2f} {pts:8d} {calls_ / steps:15.0f} {wall / base:11.2f}")
+    print(f"GetSyncData vs halt/resume: I_mem at {compared} of {steps} boundaries, max difference "
+          f"{imem_difference * 1e12:.3g} pA (one code moves I_mem by {units.omega_current(params) * 1e12:.3g} pA)")
     t = trial.timing
     print(f"hybrid trial split: ngspice {t['ngspice_s'] / hybrid_wall:.0%}, Python callbacks in the child "
           f"{t['python_callbacks_s'] / hybrid_wall:.0%}, pipe + network loop {(hybrid_wall - t['ngspice_s'] - t['python_callbacks_s']) / hybrid_wall:.0%}; "

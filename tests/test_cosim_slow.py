@@ -31,23 +31,31 @@ def test_calibration_meets_its_targets(nominal):
 
 
 def test_the_leak_bias_gives_the_network_reset(nominal, sky130_tt):
-    """After the hybrid neuron's own spike its potential drops by its fixed reset (here 1 unit): the
-    step's change against the same step without a spike, 10 % tolerance (the DPI is exponential in
-    the leak charge: the charge is computed from I_mem at the step's start)."""
+    """After the hybrid neuron's own spike its potential drops by its fixed reset (here 1 unit),
+    against the same steps without a spike: within 5 % once the leak bias has recovered (three
+    steps later, less the membrane's decay over them at the calibrated τ), and most of it (≥ 85 %)
+    at the spike's step's end. The leak bias node recovers over ~2 ms of chip time, so the charge
+    keeps acting after its pulse; the calibration's q_e is that of the equivalent instantaneous
+    drop (calibrate.leak_response). Before it was, the step showed 1.14 units and the settled drop
+    1.20."""
     run, design, calibration = nominal
     params = run.params
-    reset = 1.0
-    drops = []
+    reset, later = 1.0, 3
+    traces = []
     for spike in (-1, 0):
-        plant = TransistorPlant(params, (0,), 3, design, calibration, run.units, sky130_tt)
+        plant = TransistorPlant(params, (0,), 3 + later, design, calibration, run.units, sky130_tt)
         try:
             plant.start(np.array([reset]))
-            before = plant.advance(np.zeros(1), -1, np.zeros(1, int), True).v[0]
-            after = plant.advance(np.zeros(1), spike, np.zeros(1, int), False).v[0]
+            v = [plant.advance(np.zeros(1), -1, np.zeros(1, int), True).v[0]]
+            v.append(plant.advance(np.zeros(1), spike, np.zeros(1, int), False).v[0])
+            v += [plant.advance(np.zeros(1), -1, np.zeros(1, int), False).v[0] for _ in range(later)]
         finally:
             plant.close()
-        drops.append(after - before)
-    assert drops[1] - drops[0] == pytest.approx(-reset, rel=0.1)
+        traces.append(np.array(v) - v[0])
+    drop = traces[1] - traces[0]
+    decay = np.exp(-later * design.period / calibration.neurons[0].tau)
+    assert drop[-1] == pytest.approx(-reset * decay, rel=0.05)
+    assert -1.05 * reset <= drop[1] <= -0.85 * reset
 
 
 def test_the_hybrid_neuron_learns_its_row_the_way_the_rule_demands(nominal, sky130_tt, tmp_path):

@@ -130,11 +130,18 @@ def leak_response(simulator, design: HybridDesign, tech, drive_rest: float, coun
     if not 0 < after < rest:
         raise WaveformError(f"cosim calibration: the leak pulse did not lower I_mem of neuron {j} "
                             f"({rest * 1e9:.4g} → {after * 1e9:.4g} nA)")
-    charge = current * width / np.log(rest / after)
     tail = (time > start + width + 0.05 * tau_guess) & (time < start + width + 2 * tau_guess)
     deficit = rest - i_mem[tail]
     keep = deficit > 0.02 * (rest - after)
-    slope = np.polyfit(time[tail][keep], np.log(deficit[keep]), 1)[0]
+    slope, intercept = np.polyfit(time[tail][keep], np.log(deficit[keep]), 1)
+    # the charge keeps acting after the pulse (the leak bias node recovers over ~ms): I_mem read at the
+    # pulse's end has seen ~80 % of the drop. q_e is that of the equivalent instantaneous drop, the
+    # membrane's exponential recovery extrapolated back to the pulse's end (what the network's reset is)
+    drop = float(np.exp(intercept + slope * (start + width)))
+    if not 0 < drop < rest:
+        raise WaveformError(f"cosim calibration: the leak pulse's extrapolated drop of neuron {j} is "
+                            f"{drop * 1e9:.4g} nA at I_mem {rest * 1e9:.4g} nA")
+    charge = current * width / np.log(rest / (rest - drop))
     return float(-1.0 / slope), float(charge), rest
 
 
