@@ -65,6 +65,7 @@ from ebn_circuit.circuits.comparator import ComparatorParams, comparator_cell
 from ebn_circuit.circuits.counter import VARIANTS, CounterParams, counter_cell
 from ebn_circuit.circuits.dac import DacParams, dac_cell
 from ebn_circuit.circuits.learning_timing import PulseSchedule, delay_element, nominal_delay
+from ebn_circuit.circuits.mismatch import DeviceGroup
 from ebn_circuit.circuits.sample_hold import SampleHoldParams, sample_hold_cell
 from ebn_circuit.circuits.schematic import LOGIC_N, LOGIC_P, Cell, Schematic, Size, cell_name
 from ebn_circuit.circuits.testbench import Testbench
@@ -199,6 +200,21 @@ def learning_block_cell(params: LearningBlockParams, tech: Technology) -> Cell:
     s.comment("weight counter; its bits are pins and drive the replica DACs")
     s.instance("xcnt", cnt, clk="clk", inc="inc", dec="dec", rst="rst", **code, vdd="vdd", vss="vss")
     return s.cell()
+
+
+def mismatch_groups(params: LearningBlockParams) -> tuple[DeviceGroup, ...]:
+    """The block's devices by role, for ``verify mismatch`` (the rest: logic, delay, counter)."""
+    return (DeviceGroup("S&H mirror (min, mout)", ("sample_hold*",), ("min", "mout*")),
+            DeviceGroup("S&H switches, cascodes, bias", ("sample_hold*",)),
+            DeviceGroup("comparator input mirrors", ("current_comparator*",), ("pa_*", "pb_*")),
+            DeviceGroup("comparator latch", ("current_comparator*",), ("na_latch", "nb_latch")),
+            DeviceGroup("comparator reset, buffers", ("current_comparator*",)),
+            DeviceGroup("I_rest mirror", ("learning_block*",), ("mrest_*",)),
+            DeviceGroup("I_SL mirrors", ("learning_block*",), ("msl_in", "msl_u", "msl_p", "psl_*")),
+            DeviceGroup("bias cascodes", ("learning_block*",), ("mcas_*",)),
+            DeviceGroup("replica DAC units", ("weight_dac*",), ("mref", "mcs_*")),
+            DeviceGroup("replica DAC pFET mirror", ("weight_dac*",), ("mp_*",)),
+            DeviceGroup("replica DAC switches", ("weight_dac*",)))
 
 
 def learning_block_biases(s: Schematic, block: LearningBlockParams, prefix: str = "ref_",

@@ -24,6 +24,7 @@ from ebn_circuit.circuits.dac import DacParams, held_code
 from ebn_circuit.circuits.learning_block import SIM_OPTIONS as LB_OPTIONS
 from ebn_circuit.circuits.learning_block import LearningBlockParams, learning_block_biases, learning_block_cell
 from ebn_circuit.circuits.learning_timing import PulseSchedule
+from ebn_circuit.circuits.mismatch import DeviceGroup
 from ebn_circuit.circuits.neuron import DpiNeuronParams, dpi_neuron, neuron_biases
 from ebn_circuit.circuits.plastic_synapse import (PlasticSynapseParams, default_dpi, plastic_synapse,
                                                   plastic_synapse_biases)
@@ -33,6 +34,8 @@ from ebn_circuit.circuits.testbench import Testbench
 from ebn_circuit.errors import ConfigError
 from ebn_circuit.params import Params, param, positive
 from ebn_circuit.technology.core import Technology
+
+LB_INPUT_V = 0.45  # V: the learning block's input pin (the S&H's nFET diode at ~9 nA)
 
 
 @dataclass(frozen=True)
@@ -233,3 +236,39 @@ def learning_loop_testbench(run: IcRun, tech: Technology, omega_per_code: float,
     return Testbench(f"ic_{run.name}_{run.corner}" + (f"_mc{seed}" if seed is not None else ""), s.text(),
                      Transient(step=20e-6, stop=run.t_stop, max_step=run.max_step), _corner_tech(run, tech, seed),
                      seed=seed, options=run.options(), saves=saves)
+
+
+def drive_testbench(run: IcRun, tech: Technology, seed: int | None = None, t_stop: float = 0.15) -> Testbench:
+    """The loop's neuron alone under the run's constant drive (on from the operating point), with
+    the learning block's input branch: i(vimem) = I_mem, i(vcopy) = the copy the block receives
+    (its input pin held at ``LB_INPUT_V``). ``seed``: a Monte-Carlo instance."""
+    neuron = dpi_neuron(run.neuron, tech)
+    s = Schematic(tech, vss="0")
+    s.define(neuron)
+    s.voltage("dd", "vdd", "0", tech.vdd)
+    s.voltage("ss", "vss", "0", 0)
+    s.current("drive", "iin", "0", run.drive)
+    s.instance("xneuron", neuron, iin="iin", spk="spk", imem="imem", vtau="vtau", vthr="vthr", vspk="vspk",
+               vpw="vpw", vref="vref", vdd="vdd", vss="vss")
+    s.voltage("imem", "imem_p", "imem", 0)
+    s.diode("imem_d", "p", "imem_p", "vdd", run.neuron.unit)
+    s.fet("imem_c", "p", "imem_lb", "imem_p", "vdd", run.neuron.unit)
+    s.voltage("copy", "imem_lb", "0", LB_INPUT_V)
+    neuron_biases(s, run.neuron)
+    s.line(".nodeset v(xneuron.vmem)=0.3")
+    return Testbench(f"{run.name}_drive" + (f"_mc{seed}" if seed is not None else ""), s.text(),
+                     Transient(step=1e-3, stop=t_stop, max_step=1e-3), _corner_tech(run, tech, seed),
+                     seed=seed, options=SUBTHRESHOLD_OPTIONS, saves=("i(vimem)", "i(vcopy)"))
+
+
+def neuron_mismatch_groups(run: IcRun) -> tuple[DeviceGroup, ...]:
+    """The loop neuron's devices by role (and the copy of I_mem to the learning block), for
+    ``verify mismatch``."""
+    return (DeviceGroup("neuron input mirrors", ("dpi_neuron*",), ("ind", "inc", "tnd", "tail")),
+            DeviceGroup("neuron DPI pair", ("dpi_neuron*",), ("thr", "pair")),
+            DeviceGroup("neuron DPI pFET mirror", ("dpi_neuron*",), ("md", "mc")),
+            DeviceGroup("neuron leak", ("dpi_neuron*",), ("tau",)),
+            DeviceGroup("neuron output", ("dpi_neuron*",), ("mem",)),
+            DeviceGroup("neuron spike feedback, reset", ("dpi_neuron*",)),
+            DeviceGroup("neuron bias diodes", ("",), ("btau", "bthr", "bref", "bspk", "bpw")),
+            DeviceGroup("I_mem copy to the learning block", ("",), ("imem_d", "imem_c")))

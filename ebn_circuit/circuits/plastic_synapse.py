@@ -22,12 +22,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ebn_circuit.circuits.codes import bit_names
-from ebn_circuit.circuits.dac import DacParams, dac_cell
-from ebn_circuit.circuits.schematic import Cell, Schematic, Size, cell_name, leak_size
-from ebn_circuit.circuits.synapse import DpiSynapseParams, dpi_synapse
+from ebn_circuit.circuits.analysis import Transient
+from ebn_circuit.circuits.codes import bit_names, code_range
+from ebn_circuit.circuits.dac import DacParams, dac_cell, held_code
+from ebn_circuit.circuits.mismatch import DeviceGroup
+from ebn_circuit.circuits.schematic import SUBTHRESHOLD_OPTIONS, Cell, Schematic, Size, cell_name, leak_size
+from ebn_circuit.circuits.synapse import DpiSynapseParams, dpi_synapse, pulse_train_pwl
+from ebn_circuit.circuits.testbench import Testbench
 from ebn_circuit.errors import ConfigError
-from ebn_circuit.params import Params, param
+from ebn_circuit.params import Params, param, positive
 from ebn_circuit.technology.core import Technology
 
 OUT_MIRROR = Size(2e-6, 4e-6)        # inhibitory output mirror: large for matching
@@ -86,6 +89,21 @@ def plastic_synapse(params: PlasticSynapseParams, tech: Technology) -> Cell:
     return s.cell()
 
 
+def mismatch_groups(params: PlasticSynapseParams) -> tuple[DeviceGroup, ...]:
+    """The synapse's devices by role, for ``verify mismatch`` (DPI groups cover both DPIs)."""
+    return (DeviceGroup("DAC unit sources", ("weight_dac*",), ("mref", "mcs_*")),
+            DeviceGroup("DAC pFET mirror", ("weight_dac*",), ("mp_*",)),
+            DeviceGroup("DAC switches", ("weight_dac*",)),
+            DeviceGroup("inhibitory 32-unit source and mirror", ("plastic_synapse*",), ("mcs_inh", "mpi_*")),
+            DeviceGroup("weight diodes", ("plastic_synapse*",), ("mw_*",)),
+            DeviceGroup("inhibitory output mirror", ("plastic_synapse*",), ("mio_*",)),
+            DeviceGroup("DPI weight and pair", ("dpi_synapse*",), ("w", "thr", "pair")),
+            DeviceGroup("DPI pFET mirror", ("dpi_synapse*",), ("md", "mc")),
+            DeviceGroup("DPI leak", ("dpi_synapse*",), ("tau",)),
+            DeviceGroup("DPI output", ("dpi_synapse*",), ("syn",)),
+            DeviceGroup("DPI bias diodes", ("",), ("bsv*",)))
+
+
 def plastic_synapse_biases(s: Schematic, params: PlasticSynapseParams, vtau: str = "svtau",
                            vthr: str = "svthr") -> None:
     """Bias lines for the DPI pair's ``vtau`` and ``vthr`` nodes (as ``synapse_biases``, without
@@ -93,3 +111,54 @@ def plastic_synapse_biases(s: Schematic, params: PlasticSynapseParams, vtau: str
     syn = params.dpi
     s.bias(vtau, "n", vtau, syn.i_tau, leak_size(syn.unit))
     s.bias(vthr, "n", vthr, syn.i_gain * syn.pair_ratio, syn.unit)
+
+
+@dataclass(frozen=True)
+class PlasticSynapseBenchParams(Params):
+    """The synapse with a code held on its bits, a 200 Hz train of 1 ms pulses, the output pin held
+    at ``v_out`` (the neuron input sits one pFET V_gs below vdd). The net current it sinks from the
+    output is ``i(vout)`` (A; > 0 excites). seed: Monte-Carlo instance (mismatch on)."""
+
+    synapse: PlasticSynapseParams = param(default_factory=PlasticSynapseParams, kind=PlasticSynapseParams)
+    code: int = param(0, integer=True, low=-512, high=511, low_inclusive=True, doc="the code held")
+    pulses: int = param(6, integer=True, low=1, low_inclusive=True, doc="presynaptic pulses")
+    period: float = positive(5e-3, "s", "pulse period")
+    width: float = positive(1e-3, "s", "pulse width")
+    v_out: float = param(1.3, unit="V", low=0.0, high=1.8, doc="output pin voltage")
+    seed: int | None = None
+
+    def validate(self) -> None:
+        lo, hi = code_range(self.synapse.dac.bits)
+        if not lo <= self.code <= hi:
+            raise ConfigError(f"PlasticSynapseBenchParams.code must be in {lo}…{hi}, got {self.code}")
+        if self.width >= self.period:
+            raise ConfigError("PlasticSynapseBenchParams: need width < period")
+
+    @property
+    def onsets(self) -> tuple[float, ...]:
+        return tuple(self.period * (k + 0.5) for k in range(self.pulses))
+
+    @property
+    def stop(self) -> float:
+        return self.period * (self.pulses + 0.5)
+
+
+def plastic_synapse_testbench(params: PlasticSynapseBenchParams, tech: Technology) -> Testbench:
+    """Vectors: i(vout) (the net current sunk from the output, A) and v(pulse)."""
+    syn = params.synapse
+    cell = plastic_synapse(syn, tech)
+    s = Schematic(tech, vss="0")
+    s.define(cell)
+    s.voltage("dd", "vdd", "0", tech.vdd)
+    s.voltage("ss", "vss", "0", 0)
+    held_code(s, params.code, syn.dac.bits, tech.vdd)
+    s.voltage("pulse", "pulse", "0", pulse_train_pwl(params.onsets, params.width, tech.vdd))
+    s.comment("the neuron input: a fixed voltage; i(vout) is the current the synapse sinks from it")
+    s.voltage("out", "vout_node", "0", params.v_out)
+    s.reference("syn", "isyn_ref", syn.dac.i_lsb)
+    plastic_synapse_biases(s, syn)
+    s.instance("xsyn", cell, **{b: b for b in bit_names(syn.dac.bits)}, pulse="pulse", iref="isyn_ref",
+               iout="vout_node", vthr="svthr", vtau="svtau", vdd="vdd", vss="vss")
+    return Testbench(f"plastic_synapse_code{params.code}", s.text(),
+                     Transient(step=20e-6, stop=params.stop, max_step=50e-6), tech, seed=params.seed,
+                     options=SUBTHRESHOLD_OPTIONS, saves=("i(vout)", "v(pulse)"))

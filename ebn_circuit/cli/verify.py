@@ -1,5 +1,6 @@
 """`ebn-circuit verify learning-block [--corner C …] [--mc N] [--codes …] [--spec TOML] [--out DIR]`:
-exit 0 when every spec passes, 1 when one fails."""
+exit 0 when every spec passes, 1 when one fails. `ebn-circuit verify mismatch BLOCK [--seeds N]
+[--seed-base S] [--codes …] [--run NAME|TOML] [--out DIR]`: mismatch contributions per device group."""
 
 from __future__ import annotations
 
@@ -40,6 +41,26 @@ def register(sub) -> None:
     block.add_argument("--spec", type=Path, default=None, metavar="TOML",
                        help="spec limits overriding the package's defaults (exit 1 when one fails)")
     block.set_defaults(func=_verify_learning_block)
+    mm = command_parser(
+        blocks, "mismatch", "mismatch contributions per device group (one group's mismatch on, the rest ideal, "
+                            "seed by seed): a table and a bar chart",
+        examples=["ebn-circuit verify mismatch learning-block --seeds 8 --workers 2",
+                  "ebn-circuit verify mismatch plastic-synapse --run sim2 --out results/mm_syn",
+                  "ebn-circuit verify mismatch neuron --seeds 4 --seed-base 1000"],
+        out=Out("output folder (default results/mismatch_<block>)"), simulator=True, executor=True)
+    mm.add_argument("block", choices=("learning-block", "plastic-synapse", "neuron"), metavar="BLOCK",
+                    help="learning-block (bound offsets), plastic-synapse (net current at code 0), neuron "
+                         "(I_mem at the run's drive)")
+    mm.add_argument("--seeds", type=int, default=8, metavar="N", help="Monte-Carlo seeds (default 8)")
+    mm.add_argument("--seed-base", type=int, default=1, metavar="S", help="first seed (default 1: seeds S…S+N-1)")
+    mm.add_argument("--codes", type=int, nargs="+", default=None, metavar="CODE",
+                    help="learning-block: codes whose bounds are measured (default 0); plastic-synapse: the "
+                         "held code (default 0)")
+    mm.add_argument("--run", type=Path, default=None, metavar="NAME|TOML",
+                    help="plastic-synapse, neuron: the IC run whose synapse / neuron and drive to use (sim1, sim2 "
+                         "or a TOML file; default sim1)")
+    mm.add_argument("--corner", choices=("tt", "ff", "ss"), default="tt", help="process corner (default tt)")
+    mm.set_defaults(func=_verify_mismatch)
 
 
 def _verify_learning_block(args) -> int:
@@ -77,3 +98,30 @@ def _verify_learning_block(args) -> int:
                         lambda section: report_section(section, args.out, "", results))
     print(f"report: {args.out / 'report.html'}")
     return 1 if spec_limits.failed(table) else 0
+
+
+def _verify_mismatch(args) -> int:
+    from ebn_circuit.experiments import mismatch_contributions as mc
+
+    if args.seeds < 2 or args.seed_base < 0:
+        raise ConfigError(f"--seeds must be >= 2 and --seed-base >= 0, got {args.seeds}, {args.seed_base}")
+    setup = mc.BLOCKS[args.block].default()
+    if args.run is not None and args.block != "learning-block":
+        from ebn_circuit.experiments.ic_setup import load_run
+        run = load_run(args.run)
+        setup = run if args.block == "neuron" else replace(setup, synapse=run.synapse)
+    if args.codes:
+        if args.block == "learning-block":
+            setup = replace(setup, codes=tuple(args.codes))
+        elif args.block == "plastic-synapse" and len(args.codes) == 1:
+            setup = replace(setup, code=args.codes[0])
+        else:
+            raise ConfigError("--codes: learning-block takes codes, plastic-synapse one code, neuron none")
+    out = args.out or Path(f"results/mismatch_{args.block}")
+    tech, settings = technology_of(args).with_corner(args.corner), settings_of(args)
+    seeds = range(args.seed_base, args.seed_base + args.seeds)
+    with executor_of(args) as executor:
+        mc.study(args.block, out, tech, settings, seeds, setup, executor=executor, resume=args.resume,
+                 log=log_of(args))
+    print(out / "contributions.md")
+    return 0

@@ -90,3 +90,15 @@ def settling_time(t, y, lower, upper, t_start: float = 0.0) -> float:
     if outside.size == 0:
         return float(t[window][0])
     return float(t[outside[-1] + 1])
+
+
+def mean_over(t, y, t_start: float, t_stop: float) -> float:
+    """Time average of y over [t_start, t_stop] (trapezoidal, on the samples inside plus the two
+    interpolated ends): the mean of a waveform sampled on ngspice's uneven time steps."""
+    t, y = _check(t, y)
+    if not t_stop > t_start or t_start < t[0] or t_stop > t[-1]:
+        raise WaveformError(f"mean over [{t_start}, {t_stop}] s: the window must lie inside [{t[0]}, {t[-1]}] s")
+    inside = (t > t_start) & (t < t_stop)
+    tt = np.concatenate([[t_start], t[inside], [t_stop]])
+    yy = np.concatenate([[np.interp(t_start, t, y)], y[inside], [np.interp(t_stop, t, y)]])
+    return float(np.trapezoid(yy, tt) / (t_stop - t_start))
