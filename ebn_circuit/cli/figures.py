@@ -28,6 +28,8 @@ def register(sub) -> None:
                          "own TOML files")
     add_corners_option(ic, "process corner of each run")
     ic.add_argument("--mc", type=int, default=0, metavar="N", help="Monte-Carlo instances per run (default 0)")
+    ic.add_argument("--mc-seed-base", type=int, default=1, metavar="S",
+                    help="first Monte-Carlo seed (default 1: seeds S…S+N-1; e.g. 1000 for seeds not designed on)")
     ic.add_argument("--cmos", action="store_true", help="also run each with the transistor-level counter")
     ic.add_argument("--pulses", type=int, default=None, metavar="N", help="shorten every run to this many pulses")
     ic.add_argument("--reference", type=Path, default=DEFAULT_REFERENCE, metavar="DIR",
@@ -41,8 +43,8 @@ def register(sub) -> None:
 def _ic(args) -> int:
     from ebn_circuit.errors import ConfigError
 
-    if args.mc < 0 or (args.pulses is not None and args.pulses < 1):
-        raise ConfigError("--mc must be >= 0 and --pulses >= 1")
+    if args.mc < 0 or (args.pulses is not None and args.pulses < 1) or args.mc_seed_base < 0:
+        raise ConfigError("--mc and --mc-seed-base must be >= 0 and --pulses >= 1")
     import pandas as pd
 
     from ebn_circuit.experiments import specs
@@ -55,7 +57,7 @@ def _ic(args) -> int:
     with executor_of(args) as executor:
         report = ic_study(args.out, tech, settings, run_files=args.runs, corners=corners, mc=args.mc,
                           cmos=args.cmos, reference=args.reference, executor=executor, pulses=args.pulses,
-                          resume=args.resume, log=log_of(args))
+                          resume=args.resume, log=log_of(args), mc_seed_base=args.mc_seed_base)
     summary = pd.read_csv(args.out / "summary.csv")
     measured, not_applicable = spec_measures(summary, args.pulses is not None)
     table = specs.check("ic", measured, limits, not_applicable)

@@ -27,6 +27,8 @@ def register(sub) -> None:
     add_corners_option(block, "process corner of a decision map")
     block.add_argument("--mc", type=int, default=0, metavar="N",
                        help="Monte-Carlo mismatch instances at the first corner (seeds 1…N; default 0)")
+    block.add_argument("--mc-seed-base", type=int, default=1, metavar="S",
+                       help="first Monte-Carlo seed (default 1: seeds S…S+N-1)")
     block.add_argument("--mc-codes", type=int, nargs="+", default=None, metavar="CODE",
                        help="codes per Monte-Carlo instance (default -16 0 16)")
     block.add_argument("--codes", type=int, nargs="+", default=None, metavar="CODE",
@@ -69,8 +71,8 @@ def _verify_learning_block(args) -> int:
 
     if args.mc_only and not args.mc:
         raise ConfigError("--mc-only needs --mc N with N >= 1")
-    if args.mc < 0:
-        raise ConfigError(f"--mc must be >= 0, got {args.mc}")
+    if args.mc < 0 or args.mc_seed_base < 0:
+        raise ConfigError(f"--mc and --mc-seed-base must be >= 0, got {args.mc}, {args.mc_seed_base}")
     spec = DecisionMapSpec(block=LearningBlockParams(counter_variant=args.counter))
     overrides = {"codes": tuple(args.codes) if args.codes else None, "fine_step": args.fine_step,
                  "fine_span": args.fine_span}
@@ -88,7 +90,8 @@ def _verify_learning_block(args) -> int:
     limits = spec_limits.load_specs(args.spec)  # a bad spec file fails before any simulation
     with executor_of(args) as executor:
         results = verify(spec, args.out, tech, settings, corners=corners, mc=args.mc, mc_codes=mc_codes,
-                         executor=executor, resume=args.resume, log=log_of(args), maps=not args.mc_only)
+                         executor=executor, resume=args.resume, log=log_of(args), maps=not args.mc_only,
+                         mc_seed_base=args.mc_seed_base)
     measured, not_applicable = spec_measures(results)
     table = spec_limits.check("learning_block", measured, limits, not_applicable)
     spec_limits.write(table, args.out, "learning_block", "Learning-block specs")

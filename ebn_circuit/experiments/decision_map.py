@@ -304,9 +304,9 @@ def markdown_summary(results: dict[str, tuple[pd.DataFrame, dict]], spec: Decisi
 
 def verify(spec: DecisionMapSpec, out: Path, tech: Technology, settings: SimSettings, corners=("tt",), mc: int = 0,
            mc_codes=MC_CODES, executor=None, workers: int | None = None, resume: bool = False, log=print,
-           maps: bool = True) -> dict[str, tuple[pd.DataFrame, dict]]:
+           maps: bool = True, mc_seed_base: int = 1) -> dict[str, tuple[pd.DataFrame, dict]]:
     """The full study: each corner's map, plus ``mc`` Monte-Carlo instances at the first corner
-    (seeds 1…mc, ``mc_codes`` per instance, levels of ``mc_levels``). Writes
+    (seeds mc_seed_base…mc_seed_base + mc − 1, ``mc_codes`` per instance, levels of ``mc_levels``). Writes
     decision_map_<label>.png / .csv, offsets.csv and summary.md under ``out`` (the jobs' results
     under ``out/runs/<label>``); returns label → (table, summary)."""
     out = Path(out)
@@ -314,7 +314,7 @@ def verify(spec: DecisionMapSpec, out: Path, tech: Technology, settings: SimSett
     results = {}
     runs = [(spec, c, (None,), spec.codes) for c in corners] if maps else []
     if mc:
-        runs.append((mc_levels(spec), corners[0], tuple(range(1, mc + 1)), tuple(mc_codes)))
+        runs.append((mc_levels(spec), corners[0], tuple(range(mc_seed_base, mc_seed_base + mc)), tuple(mc_codes)))
     for run_spec, corner, seeds, codes in runs:
         label = corner if seeds == (None,) else f"{corner}_mc{len(seeds)}"
         start = time.time()

@@ -36,10 +36,23 @@ class IcJob:
     keep_waveforms: bool = False
 
 
+BAND_MARGIN = 0.1e-9  # A: the goal's widening of the nominal band (issue 18)
+
+
+def ends_in_band(outcome, margin: float = BAND_MARGIN) -> bool:
+    """The last pulse's I_before lies inside the *nominal* band of its code, widened by ``margin``:
+    I_rest − r·ω·code ± (I_SL + margin), with the run's nominal ω (the band the rule means, not the
+    one an instance's offsets moved)."""
+    run, last = outcome.run, outcome.table.iloc[-1]
+    centre = run.i_rest - 0.5 * outcome.omega_per_code * int(last["code_before"])
+    return bool(abs(float(last["i_before"]) - centre) <= run.i_sl + margin)
+
+
 def ic_job(simulator, tech: Technology, job: IcJob) -> JobOutput:
     """Job function: calibrate (unless given), simulate and analyse one run."""
     outcome, waveforms = run_ic(simulator, job.run, tech, seed=job.seed, omega_per_code=job.omega_per_code)
     row = outcome.summary()
+    row["ends_in_band"] = ends_in_band(outcome)
     row.update(variant=job.variant, seed=job.seed, run_technology=outcome.technology,
                run_backend=outcome.backend)
     tables = {"pulses": outcome.table}
@@ -50,7 +63,7 @@ def ic_job(simulator, tech: Technology, job: IcJob) -> JobOutput:
 
 SUMMARY_COLUMNS = ("run", "corner", "counter", "omega_per_code_nA", "pulses", "INC", "SL", "DEC",
                    "agreement_ideal_rule", "agreement_outside_guard", "flags_vs_code_change", "settle_time_ms",
-                   "settled", "saturated", "settled_inside_band", "final_code", "code_min", "code_max",
+                   "settled", "saturated", "settled_inside_band", "ends_in_band", "final_code", "code_min", "code_max",
                    "ngspice_wall_s", "variant", "seed", "run_technology", "run_backend")
 
 
@@ -62,7 +75,7 @@ def _variant_stem(row: dict) -> str:
 
 def ic_study(out: Path, tech: Technology, settings: SimSettings, run_files=DEFAULT_RUNS, corners=("tt",), mc: int = 0,
              cmos: bool = False, reference: Path | None = None, executor=None, workers: int | None = None,
-             pulses: int | None = None, resume: bool = False, log=print) -> Path:
+             pulses: int | None = None, resume: bool = False, log=print, mc_seed_base: int = 1) -> Path:
     """Write figures, ``summary.csv``, ``monte_carlo.csv`` and ``report.md`` under ``out``; the
     transients are jobs (stored under ``out/runs``, resumable): first the nominal runs (each
     calibrates I_Ω per code), then corners, the CMOS counter and Monte Carlo (with the nominal I_Ω)."""
@@ -92,7 +105,7 @@ def ic_study(out: Path, tech: Technology, settings: SimSettings, run_files=DEFAU
                  for run in runs]
     # Monte Carlo interleaved across runs, so that every run's statistics grow together
     jobs += [IcJob(run, seed=seed, omega_per_code=omegas[run.name], variant="monte carlo")
-             for seed in range(1, mc + 1) for run in runs]
+             for seed in range(mc_seed_base, mc_seed_base + mc) for run in runs]
     if jobs:
         (out / "variants").mkdir(exist_ok=True)
         labels = [f"{j.run.name} {j.variant}" + (f" {j.seed}" if j.seed is not None else "") for j in jobs]
@@ -154,17 +167,22 @@ def plot_monte_carlo(mc_rows: pd.DataFrame, path: Path | None = None) -> Figure:
 def _report(summary: pd.DataFrame, figures: list[Path]) -> str:
     lines = ["# IC experiments: learning-block transients on sky130", ""]
     columns = ["run", "variant", "seed", "corner", "counter", "final_code", "code_min", "code_max",
-               "settle_time_ms", "settled", "saturated", "settled_inside_band", "agreement_ideal_rule", "agreement_outside_guard", "flags_vs_code_change",
+               "settle_time_ms", "settled", "saturated", "settled_inside_band", "ends_in_band", "agreement_ideal_rule",
+               "agreement_outside_guard", "flags_vs_code_change",
                "omega_per_code_nA", "ngspice_wall_s"]
     lines += ["```", summary[columns].to_string(index=False, float_format=lambda v: f"{v:.3g}"), "```", ""]
     mc = summary[summary["variant"] == "monte carlo"]
     for name, group in mc.groupby("run"):
         saturated = int(group["saturated"].sum())
         settle = group["settle_time_ms"].dropna()
-        lines.append(f"- {name}: {len(group)} Monte-Carlo instances; {group['settled'].mean():.0%} settle (only SL "
+        missed = int((group["flags_vs_code_change"] < 1).sum())
+        lines.append(f"- {name}: {len(group)} Monte-Carlo instances (seeds {group['seed'].min()}…{group['seed'].max()}); "
+                     f"{group['settled'].mean():.0%} settle (only SL "
                      f"for at least the last 50 ms) within 0.5 s, {group['settled_inside_band'].mean():.0%} with "
-                     f"I_mem inside the nominal band at the end; {saturated} end saturated (at a rail, still asking to "
-                     f"go beyond it); final code "
+                     f"I_mem inside the nominal band at the end, {group['ends_in_band'].mean():.0%} with the last "
+                     f"I_before inside the nominal band ± {BAND_MARGIN * 1e9:g} nA; {saturated} end saturated (at a "
+                     f"rail, still asking to go beyond it); {missed} with a flag that the counter did not follow; "
+                     f"final code "
                      f"{group['final_code'].mean():.1f} ± {group['final_code'].std():.1f} "
                      f"({group['final_code'].min()}…{group['final_code'].max()}); settle time median "
                      f"{settle.median():.0f} ms ({settle.min():.0f}…{settle.max():.0f}); agreement with the "
