@@ -211,14 +211,14 @@ def markdown(table: pd.DataFrame, block: str, seeds) -> str:
 
 def plot(table: pd.DataFrame, path: Path, title: str) -> Path:
     """One panel per quantity: σ per group (bars), with all devices and the quadrature sum."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
+
+    from ebn_circuit.plotting import save
 
     quantities = list(dict.fromkeys(table["quantity"]))
     groups = list(dict.fromkeys(table["group"]))
-    fig, axes = plt.subplots(1, len(quantities), figsize=(3.2 * len(quantities) + 3, 0.32 * len(groups) + 1.6),
-                             sharey=True, squeeze=False)
+    fig = Figure(figsize=(3.2 * len(quantities) + 3, 0.32 * len(groups) + 1.6))
+    axes = fig.subplots(1, len(quantities), sharey=True, squeeze=False)
     for ax, q in zip(axes[0], quantities):
         part = table[table["quantity"] == q].set_index("group").reindex(groups)
         colours = ["tab:grey" if g in (ALL, "sum of groups") else "tab:blue" for g in groups]
@@ -229,9 +229,7 @@ def plot(table: pd.DataFrame, path: Path, title: str) -> Path:
     axes[0][0].set_yticks(range(len(groups)), groups, fontsize=7)
     fig.suptitle(title, fontsize=9)
     fig.tight_layout()
-    fig.savefig(path, dpi=130)
-    plt.close(fig)
-    return Path(path)
+    return save(fig, path)[0]   # the toolkit's figure style: PNG (and a PDF beside it)
 
 
 def study(block: str, out: Path, tech: Technology, settings: SimSettings, seeds=range(1, 9), setup=None,
