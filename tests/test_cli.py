@@ -135,7 +135,8 @@ def test_shared_options_are_spelled_and_defaulted_alike():
 
 
 def required_arguments(path) -> list[str]:
-    return {("sweep",): ["spec.toml"], ("chip", "twin"): ["--chip", "c"], ("simulate",): ["deck.cir"]}.get(path, [])
+    return {("sweep",): ["spec.toml"], ("chip", "twin"): ["--chip", "c"], ("simulate",): ["deck.cir"],
+            ("verify", "mismatch"): ["learning-block"]}.get(path, [])
 
 
 def test_the_old_corner_spelling_still_works():
