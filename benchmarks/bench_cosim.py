@@ -112,14 +112,7 @@ class HaltResumeEngine(Engine):
             return super()._on_sync(time, delta, old_delta, redo, ident, location, user)
         if location != 0 or self._stopped:
             return 0
-        corners = self.corners
-        while corners and corners[0] <= time + self.tolerance:
-            corners.pop(0)
-        if corners and time + delta[0] > corners[0]:
-            delta[0] = corners[0] - time
-        for start, end, largest in self.windows:
-            if start - self.tolerance <= time < end and delta[0] > largest:
-                delta[0] = largest
+        self._clip_step(time, delta)
         return 0
 
 
@@ -150,8 +143,8 @@ def pwl_stimuli(spec, commands, count: int):
                     append(points, t0, points[-1][1])
                     append(points, t0 + 1e-9, value)
         for start, end, step in windows:
-            for k, time in enumerate(np.arange(t0 + start, t0 + end, step)):
-                fine.append((time, 1e-6 * (k % 2)))
+            for k, at in enumerate(np.arange(t0 + start, t0 + end, step)):
+                fine.append((at, 1e-6 * (k % 2)))
     texts = ["PWL(" + " ".join(f"{t:.12g} {v:.9g}" for t, v in points) + ")" for points in corners]
     per = BITS + 3
     stimuli = [(texts[j * per:j * per + BITS], *texts[j * per + BITS:(j + 1) * per]) for j in range(count)]

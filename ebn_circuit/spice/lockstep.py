@@ -15,18 +15,18 @@ engine run in-process (docs/cosim.md).
 from __future__ import annotations
 
 import os
-import pickle
-import select
 import signal
-import struct
 import subprocess
 import sys
 from dataclasses import dataclass
 
-from ebn_circuit.errors import ConfigError, SimulationError, SimulationTimeoutError, SimulatorCrashError
+from ebn_circuit.errors import ConfigError, SimulationError, SimulatorCrashError
 from ebn_circuit.spice.diagnose import error_from_log
 from ebn_circuit.spice.lockstep_engine import Command, EngineSpec
 from ebn_circuit.spice.locate import ngspice_library
+from ebn_circuit.spice.pipe import receive as _read
+from ebn_circuit.spice.pipe import reply
+from ebn_circuit.spice.pipe import send as _write
 
 __all__ = ["Command", "EngineSpec", "LockstepSession", "StepReadings", "command", "hold", "pulse"]
 
@@ -139,17 +139,9 @@ class LockstepSession:
             raise SimulatorCrashError(f"{self.context}: the lock-step worker is gone") from None
 
     def _receive(self, timeout: float, where: str):
-        stream = self._process.stdout
-        ready, _, _ = select.select([stream], [], [], timeout)
-        if not ready:
-            self.close()
-            raise SimulationTimeoutError(f"{self.context}, {where}: no answer within {timeout:g} s; worker killed")
-        try:
-            return _read(stream)
-        except (EOFError, pickle.UnpicklingError, struct.error):
-            code = self._process.wait(timeout=5)
-            self.close()
-            raise SimulatorCrashError(f"{self.context}, {where}: the lock-step worker died (exit code {code})") from None
+        return reply(self._process, timeout, self.close,
+                     f"{self.context}, {where}: no answer within {timeout:g} s; worker killed",
+                     f"{self.context}, {where}: the lock-step worker died (exit code {{code}})")
 
     def close(self) -> None:
         """Stop the child (it may be mid-transient: it is killed, nothing is left running)."""
@@ -177,23 +169,6 @@ class LockstepSession:
             self.close()
         except Exception:
             pass
-
-
-def _write(stream, obj) -> None:
-    data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
-    stream.write(struct.pack("<Q", len(data)) + data)
-    stream.flush()
-
-
-def _read(stream):
-    header = stream.read(8)
-    if len(header) < 8:
-        raise EOFError
-    (length,) = struct.unpack("<Q", header)
-    data = stream.read(length)
-    if len(data) < length:
-        raise EOFError
-    return pickle.loads(data)
 
 
 def _child_main(library: str) -> None:

@@ -311,6 +311,12 @@ class Engine:
             self._close_period()
             if self._stopped:
                 return 0
+        self._clip_step(time, delta)
+        return 0
+
+    def _clip_step(self, time: float, delta) -> None:
+        """Shorten ngspice's next step to land on the next source corner and to stay within the
+        short-step windows."""
         corners = self.corners
         while corners and corners[0] <= time + self.tolerance:
             corners.pop(0)
@@ -319,4 +325,3 @@ class Engine:
         for start, end, largest in self.windows:
             if start - self.tolerance <= time < end and delta[0] > largest:
                 delta[0] = largest
-        return 0
