@@ -155,6 +155,25 @@ def test_network_chip_draws_every_block_per_instance_at_the_chips_spread():
     assert column[0] == pytest.approx(column[codes == -32][0]) and column[-1] == pytest.approx(column[codes == 31][0])
 
 
+def test_a_chip_trims_its_synapses_common_offset_and_keeps_their_own():
+    from ebn_circuit.network.params import NetworkParams
+    from ebn_circuit.network.substrate import Substrate
+
+    chip = chip_with_dac_curves(40, np.random.default_rng(5))
+    common = 20 * float(chip.blocks["synapse"]["gain"].median())   # a pair 20 codes off by design
+    chip.blocks["synapse"]["offset"] = chip.blocks["synapse"]["offset"] + common
+    params = NetworkParams(n_neurons=30)
+    code0 = -params.code_min   # index of code 0 on a curve
+    jump_per_code = params.delta
+    trimmed = Substrate.from_chip(chip, params, np.random.default_rng(6), scale=1.0)
+    untrimmed = Substrate.from_chip(chip, params, np.random.default_rng(6), scale=1.0, trim_synapse_offset=False)
+    at_zero = lambda s: s.dac[..., code0] / jump_per_code  # noqa: E731 (codes' worth at code 0)
+    # the same draws: the trim moves every synapse by the same number of codes, the median's 20 and more
+    shift = at_zero(untrimmed) - at_zero(trimmed)
+    assert np.ptp(shift) < 1e-9 and float(np.median(shift)) > 19
+    assert abs(float(np.median(at_zero(trimmed)))) < 2 and np.std(at_zero(trimmed)) > 0
+
+
 def test_network_study_runs_on_a_chip_folder(tmp_path):
     folder = chip_with_dac_curves(6, np.random.default_rng(7)).save(tmp_path / "chip")
     proc = subprocess.run([sys.executable, "-m", "ebn_circuit.cli", "network", "study", "--chip", str(folder),

@@ -88,11 +88,12 @@ def chip_neuron(draws, median, params: NetworkParams, i_rest_chip: float):
     return gain, lambda_v, np.clip(scale, 0.1, None)
 
 
-def chip_jumps(synapses, dac_lsb_curves: np.ndarray, median_gain: float, params: NetworkParams) -> np.ndarray:
+def chip_jumps(synapses, dac_lsb_curves: np.ndarray, median_gain: float, params: NetworkParams,
+               common_offset: float = 0.0) -> np.ndarray:
     """Jump curves (n, n_codes) in potential units: drawn pairs (columns gain, offset) on DAC curves
-    in LSB (n, n_codes)."""
+    in LSB (n, n_codes); ``common_offset`` (A) is taken off every pair's offset (a chip-wide trim)."""
     gain = np.asarray(synapses["gain"], float)[:, None] / median_gain
-    offset = np.asarray(synapses["offset"], float)[:, None] / median_gain
+    offset = (np.asarray(synapses["offset"], float)[:, None] - common_offset) / median_gain
     return params.delta * (gain * dac_lsb_curves + offset)
 
 
