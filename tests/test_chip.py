@@ -141,7 +141,9 @@ def test_network_chip_draws_every_block_per_instance_at_the_chips_spread():
     two = Substrate.from_chip(chip, params, np.random.default_rng(6), scale=2.0)
     flat = Substrate.from_chip(chip, params, np.random.default_rng(6), scale=0.0)
     assert one.dac.shape == (200, 200, params.code_max - params.code_min + 1)
-    spread = lambda s: np.std(np.log(s.gain))  # noqa: E731
+    def spread(substrate):
+        return np.std(np.log(substrate.gain))
+
     assert spread(two) == pytest.approx(2 * spread(one), rel=0.2) and spread(flat) < 1e-9
     assert np.std(one.bound_lo) > 0 and np.std(flat.bound_lo) < 1e-12
     assert np.all(one.threshold_scale > 0) and np.std(one.threshold_scale) > 0
@@ -167,7 +169,10 @@ def test_a_chip_trims_its_synapses_common_offset_and_keeps_their_own():
     jump_per_code = params.delta
     trimmed = Substrate.from_chip(chip, params, np.random.default_rng(6), scale=1.0)
     untrimmed = Substrate.from_chip(chip, params, np.random.default_rng(6), scale=1.0, trim_synapse_offset=False)
-    at_zero = lambda s: s.dac[..., code0] / jump_per_code  # noqa: E731 (codes' worth at code 0)
+
+    def at_zero(substrate):   # each synapse's jump at code 0, in codes' worth
+        return substrate.dac[..., code0] / jump_per_code
+
     # the same draws: the trim moves every synapse by the same number of codes, the median's 20 and more
     shift = at_zero(untrimmed) - at_zero(trimmed)
     assert np.ptp(shift) < 1e-9 and float(np.median(shift)) > 19
