@@ -25,7 +25,7 @@ from ebn_circuit.spice.diagnose import error_from_log
 from ebn_circuit.spice.lockstep_engine import Command, EngineSpec
 from ebn_circuit.spice.locate import ngspice_library
 from ebn_circuit.spice.pipe import receive as _read
-from ebn_circuit.spice.pipe import reply
+from ebn_circuit.spice.pipe import reply, stop
 from ebn_circuit.spice.pipe import send as _write
 
 __all__ = ["Command", "EngineSpec", "LockstepSession", "StepReadings", "command", "hold", "pulse"]
@@ -148,15 +148,7 @@ class LockstepSession:
         if self._process is None:
             return
         process, self._process = self._process, None
-        try:
-            _write(process.stdin, None)
-            process.stdin.close()
-            process.wait(timeout=2)
-        except (OSError, subprocess.TimeoutExpired, ValueError):
-            process.kill()
-            process.wait()
-        if process.stdout:
-            process.stdout.close()
+        stop(process)
 
     def __enter__(self) -> "LockstepSession":
         return self

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pickle
 import select
 import struct
+import subprocess
 
 from ebn_circuit.errors import SimulationTimeoutError, SimulatorCrashError
 
@@ -41,3 +42,16 @@ def reply(process, timeout: float, close, timed_out: str, crashed: str):
         code = process.wait(timeout=5)
         close()
         raise SimulatorCrashError(crashed.format(code=code)) from None
+
+
+def stop(process) -> None:
+    """Say goodbye and wait 2 s; a worker that does not leave (mid-transient) is killed."""
+    try:
+        send(process.stdin, None)
+        process.stdin.close()
+        process.wait(timeout=2)
+    except (OSError, subprocess.TimeoutExpired, ValueError):
+        process.kill()
+        process.wait()
+    if process.stdout:
+        process.stdout.close()

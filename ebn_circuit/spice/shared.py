@@ -21,7 +21,7 @@ from ebn_circuit.spice import sandbox
 from ebn_circuit.spice.diagnose import error_from_log
 from ebn_circuit.spice.locate import ngspice_environment
 from ebn_circuit.spice.pipe import receive as _receive
-from ebn_circuit.spice.pipe import reply
+from ebn_circuit.spice.pipe import reply, stop
 from ebn_circuit.spice.pipe import send as _send
 from ebn_circuit.spice.result import UNIT_OF_TYPE, normalise_vector_name
 
@@ -102,15 +102,7 @@ class SharedWorker:
     def close(self) -> None:
         process, self._process = self._process, None
         if process is not None:
-            try:
-                _send(process.stdin, None)
-                process.stdin.close()
-                process.wait(timeout=2)
-            except (OSError, subprocess.TimeoutExpired, ValueError):
-                process.kill()
-                process.wait()
-            if process.stdout:
-                process.stdout.close()
+            stop(process)
         workdir, self._workdir = self._workdir, None
         if workdir is not None:   # also after a kill: the child cannot clean up itself
             shutil.rmtree(workdir, ignore_errors=True)
