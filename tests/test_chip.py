@@ -179,6 +179,22 @@ def test_a_chip_trims_its_synapses_common_offset_and_keeps_their_own():
     assert abs(float(np.median(at_zero(trimmed)))) < 2 and np.std(at_zero(trimmed)) > 0
 
 
+def test_at_scale_zero_a_chip_with_skewed_synapse_offsets_has_no_offset_left():
+    """The trim removes what the draws are centred on: with a few pairs far off (a skewed spread,
+    as sky130 gives: median and mean nanoamps apart) scale 0 still leaves every synapse at 0."""
+    from ebn_circuit.network.params import NetworkParams
+    from ebn_circuit.network.substrate import Substrate
+
+    chip = chip_with_dac_curves(30, np.random.default_rng(8))
+    offsets = chip.blocks["synapse"]["offset"].to_numpy(float).copy()
+    offsets[:5] += 60 * float(chip.blocks["synapse"]["gain"].median())   # five pairs 60 codes off
+    chip.blocks["synapse"]["offset"] = offsets
+    assert abs(np.mean(offsets) - np.median(offsets)) > 5 * float(chip.blocks["synapse"]["gain"].median())
+    params = NetworkParams(n_neurons=20)
+    flat = Substrate.from_chip(chip, params, np.random.default_rng(9), scale=0.0)
+    assert np.max(np.abs(flat.dac[..., -params.code_min])) < 1e-9 * params.delta
+
+
 def test_network_study_runs_on_a_chip_folder(tmp_path):
     folder = chip_with_dac_curves(6, np.random.default_rng(7)).save(tmp_path / "chip")
     proc = subprocess.run([sys.executable, "-m", "ebn_circuit.cli", "network", "study", "--chip", str(folder),

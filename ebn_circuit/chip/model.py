@@ -49,6 +49,11 @@ class BlockDistribution:
     def sigma(self) -> np.ndarray:
         return np.sqrt(np.diag(self.cov))
 
+    def centre(self, name: str) -> float:
+        """The value draws are centred on (what scale 0 draws): exp(μ) if log-normal, else μ."""
+        k = self.params.index(name)
+        return float(np.exp(self.mean[k]) if self.log[k] else self.mean[k])
+
     def draw(self, n: int, rng: np.random.Generator, scale: float = 1.0) -> pd.DataFrame:
         """n instances; ``scale`` multiplies every spread (σ in z) around the mean."""
         z = rng.multivariate_normal(self.mean, self.cov * scale ** 2, size=n, method="eigh")
