@@ -262,23 +262,20 @@ def front_end_offset(design: HybridDesign, tech, neuron: NeuronCalibration, seed
 def prepare_circuit(simulator, tech, units: CircuitUnits, params: NetworkParams, count: int = 1,
                     mismatch_seed: int | None = None, cache_dir: Path | None = None, design: HybridDesign | None = None):
     """(design, calibration) for ``count`` hybrid neurons: the design tuned at the nominal corner
-    of ``tech``; for a Monte-Carlo instance, its neurons' trims measured on that instance and the
-    learning front end's I_rest trimmed by its measured offset (a chip's bias trims: under sky130
-    mismatch that offset reaches a good part of a nA, one or two potential units, while the
-    rule's band is ±5 pA). The synapse's jump per code and offset stay nominal: learning is
-    what compensates them. ``count`` > 1 shares one front-end trim (that of neuron 0)."""
+    of ``tech``; for a Monte-Carlo instance, its neurons' trims measured on that instance. The
+    learning front end's I_rest is trimmed by its measured offset, at the nominal corner too (a
+    chip's bias trim: the nominal front end sits ~55 pA off at tt, under sky130 mismatch a good part
+    of a nA, while the rule's band is ±5 pA). The synapse's jump per code and offset stay nominal:
+    learning is what compensates them. ``count`` > 1 shares one front-end trim (that of neuron 0)."""
     from ebn_circuit.cosim.circuit import design_for
 
-    design, nominal = tune_design(simulator, design or design_for(params.dt, time_scale=units.time_scale), tech,
-                                  units, params, cache_dir)
-    if count == 1 and mismatch_seed is None:
-        return design, nominal
+    design, calibration = tune_design(simulator, design or design_for(params.dt, time_scale=units.time_scale), tech,
+                                      units, params, cache_dir)
     technology = tech.with_mismatch(True) if mismatch_seed is not None else tech
-    neurons = calibrate_neurons(simulator, design, technology, units, count, mismatch_seed)
-    calibration = nominal.with_neurons(neurons)
-    if mismatch_seed is None:
-        return design, calibration
-    offset = front_end_offset(design, technology, neurons[0], mismatch_seed, cache_dir)
+    if count > 1 or mismatch_seed is not None:
+        calibration = calibration.with_neurons(calibrate_neurons(simulator, design, technology, units, count,
+                                                                 mismatch_seed))
+    offset = front_end_offset(design, technology, calibration.neurons[0], mismatch_seed, cache_dir)
     trimmed = with_learning(design, i_rest=design.learning.i_rest - offset)
     return trimmed, replace(calibration, front_end_offset=offset)
 
