@@ -43,6 +43,10 @@ def test_main_job_quick_runs_every_stage_end_to_end(tmp_path):
         assert heading in report
     ic = pd.read_csv(results / "ic" / "summary.csv")
     assert (ic["flags_vs_code_change"] == 1.0).all()
+    # the learning block from each instance's characterisation predicts that instance's runs, within one
+    # pulse of the nominal rule or better (issue 15's cross-run goal; docs/models.md)
+    twin = pd.read_csv(results / "chip_twin" / "twin" / "twin_check.csv")
+    assert (twin["agreement_teacher_forced"] >= twin["agreement_nominal_rule"] - 1 / 12 - 1e-9).all(), twin
     assert problems(results / "report.html") == []
     for stem in ("learning_block", "ic", "extraction"):     # every verification's specs, checked and written
         assert (results / "specs" / f"specs_{stem}.csv").is_file()
