@@ -60,8 +60,8 @@ def test_the_leak_bias_gives_the_network_reset(nominal, sky130_tt):
 
 def test_the_hybrid_neuron_learns_its_row_the_way_the_rule_demands(nominal, sky130_tt, tmp_path):
     """Two trials of 0.15 s: the circuit's decisions are the rule's on the same V_before wherever
-    I_before is at least 0.1 nA from both bounds (≥ 97 %; closer, the front end's offsets decide:
-    ~90 % overall), and its row moves like the pure model's row on the same inputs: the code
+    I_before is at least 0.1 nA from both bounds (≥ 97 %; closer, the front end's residual offsets
+    decide: ~98 % overall), and its row moves like the pure model's row on the same inputs: the code
     changes correlate (≥ 0.6) and the row's correlation with the optimal row rises."""
     run, design, calibration = nominal
     factory = transistor_factory(run.params, run.hybrid, design, calibration, run.units, sky130_tt)
@@ -70,6 +70,8 @@ def test_the_hybrid_neuron_learns_its_row_the_way_the_rule_demands(nominal, sky1
     assert history.status == "done"
     assert min(r["agreement_outside_guard"] for r in rows[1:]) >= 0.97
     assert min(r["agreement_with_rule"] for r in rows[1:]) >= 0.8
+    # the nominal front end is trimmed: its effective offset stays within half the guard band
+    assert max(abs(r["front_end_offset_A"]) for r in rows[1:]) <= 0.05e-9
     _, initial = network_of(run)
     h = run.hybrid[0]
     keep = np.arange(run.params.n_neurons) != h
