@@ -14,7 +14,7 @@ from ebn_circuit.cosim.training import HybridHistory, HybridRun, train_hybrid
 from ebn_circuit.cosim.transistor import transistor_factory
 
 QUICK = HybridRun(trials=2, steps=300)      # a smoke test: the first spikes, a few decisions
-FULL = HybridRun(trials=3, steps=5000)      # the row correlation climbs to ~0.8 (docs/cosim.md)
+FULL = HybridRun(trials=6, steps=5000)      # hybrid and pure rows correlate ≥ 0.9 from trial 4 or 5 (docs/cosim.md)
 
 
 def run_cosim_study(out: Path, run: HybridRun, simulator, technology, log=print, resume: bool = True,
@@ -41,7 +41,7 @@ def run_cosim_study(out: Path, run: HybridRun, simulator, technology, log=print,
 
 def cosim_stage(out: Path, quick: bool, technology, simulator=None, log=print, mismatch_seed: int | None = None) -> dict:
     """The main job's co-simulation stage: a hybrid Figure-1 run (quick: 2 trials of 300 steps;
-    else 3 trials of 5000 steps; times in docs/cosim.md). Returns {"markdown", "figures", "summary",
+    else 6 trials of 5000 steps, ~10 min; times in docs/cosim.md). Returns {"markdown", "figures", "summary",
     "seconds"}; the Markdown starts at a level-2 heading."""
     from ebn_circuit.spice.simulator import Simulator
 
