@@ -184,3 +184,18 @@ def test_cli_rejects_bad_input_with_one_line_and_exit_2(tmp_path):
                            "--out", str(tmp_path / "x")], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2
     assert proc.stderr.strip().count("\n") == 0 and "--neurons must be in 1…20" in proc.stderr
+
+
+def test_the_pure_models_row_survives_a_trajectory_change_but_not_unchanged():
+    """The yardstick of docs/cosim.md: with no extra noise the pure model learns the same rows
+    (correlation 1); with an independent noise as large as its own the trajectories part, the rows
+    differ (< 1) but still share most of what they learned (median > 0.5 after two short trials)."""
+    from ebn_circuit.cosim.training import HybridRun
+    from ebn_circuit.experiments.cosim_study import pure_row_agreement
+
+    run = HybridRun(trials=2, steps=2000)
+    same = pure_row_agreement(run, extra_noise=0.0, noise_seeds=(1,))
+    assert np.allclose(same, 1.0)
+    moved = pure_row_agreement(run, extra_noise=1.0, noise_seeds=(1, 2))
+    assert moved.shape == (2, run.params.n_neurons)
+    assert np.median(moved) < 0.999 and np.median(moved) > 0.5

@@ -39,6 +39,35 @@ def run_cosim_study(out: Path, run: HybridRun, simulator, technology, log=print,
     return history
 
 
+def pure_row_agreement(run: HybridRun, extra_noise: float = 1.0, noise_seeds=range(1, 6)) -> np.ndarray:
+    """The yardstick for "hybrid vs pure" (docs/cosim.md): the pure model trained as ``run`` on its
+    inputs, and again with an independent extra noise of ``extra_noise`` × the input noise added,
+    once per noise seed; the correlation of the two learned rows (off the diagonal) for every
+    neuron, shape (len(noise_seeds), N). What any trajectory difference leaves of the row."""
+    from ebn_circuit.cosim.training import network_of, trial_inputs
+    from ebn_circuit.network.simulate import run_trial
+
+    params = run.params
+    decoder, codes0 = network_of(run)
+
+    def train(rng: np.random.Generator | None) -> np.ndarray:
+        codes = codes0.copy()
+        for trial in range(run.trials):
+            command, noise = trial_inputs(run, trial)
+            if rng is not None:
+                noise = noise + extra_noise * rng.standard_normal(noise.shape)
+            codes = run_trial(params, decoder, codes, command, noise=noise, learn=True).codes
+        return codes
+
+    reference = train(None)
+    off = ~np.eye(params.n_neurons, dtype=bool)
+    rows = []
+    for seed in noise_seeds:
+        other = train(np.random.default_rng(seed))
+        rows.append([np.corrcoef(reference[i, off[i]], other[i, off[i]])[0, 1] for i in range(params.n_neurons)])
+    return np.array(rows)
+
+
 def cosim_stage(out: Path, quick: bool, technology, simulator=None, log=print, mismatch_seed: int | None = None) -> dict:
     """The main job's co-simulation stage: a hybrid Figure-1 run (quick: 2 trials of 300 steps;
     else 6 trials of 5000 steps, ~10 min; times in docs/cosim.md). Returns {"markdown", "figures", "summary",
