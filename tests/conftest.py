@@ -17,7 +17,7 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 # with one line, instead of skipping the tests that need it and passing green.
 NEEDED_MODULES = {"nbformat": "dev", "nbclient": "dev", "ipykernel": "dev", "spicelib": "dev",
                   "psf_parser": "dev", "dask": "dev", "distributed": "dev", "psutil": "dev", "numba": "fast"}
-NEEDED_PROGRAMS = ("xschem",)
+NEEDED_PROGRAMS = ("ngspice", "xschem", "openssl")
 
 
 def pytest_sessionstart(session):
