@@ -88,6 +88,14 @@ def characterised_block(chip, instance: int, omega_per_code: float) -> LearningB
                               sl_gain=float(lb["sl_gain"]), omega_per_code=omega_per_code)
 
 
+def nominal_block(chip, omega_per_code: float) -> LearningBlockModel:
+    """The nominal rule at the chip's design values (I_rest, I_SL of its conditions, else its
+    instances' medians; g = 1)."""
+    table = chip.blocks["learning_block"]
+    design = {name: float(chip.conditions.get(name, table[name].median())) for name in ("i_rest", "i_sl")}
+    return LearningBlockModel(omega_per_code=omega_per_code, **design)
+
+
 def drive_at(run: IcRun, t: float) -> float:
     """The run's drive (A): switched on at t = 0+ (10 µs ramp), or on from the operating point."""
     return run.drive if run.start_at_rest else run.drive * min(t / 10e-6, 1.0)

@@ -103,11 +103,12 @@ GUARD = 0.1e-9  # A: decisions this close to a bound are left to the circuit's o
 def decision_agreement(trial: HybridTrial, params: NetworkParams, units: CircuitUnits) -> dict:
     """How the hybrid neurons' decisions compare with the ideal rule on the same V_before (the
     plant's potential at the presynaptic spike's step), its own spikes left out unless the diagonal
-    learns (they are recorded with decision SL, no pulse was given): the share that agree, the share that
-    agree among those whose I_before is at least GUARD from both bounds, and the constant I_mem
-    offset (A) that would make the most of them agree (the front end's effective offset)."""
+    learns (the loop records them with its decision overridden to SL, the code held): the share that
+    agree, the share that agree among those whose I_before is at least GUARD from both bounds, and
+    the constant I_mem offset (A) that would make the most of them agree (the front end's effective
+    offset)."""
     events = trial.events
-    if events is not None and not params.learn_diagonal:   # its own spikes: no decision, the code stays
+    if events is not None and not params.learn_diagonal:   # its own spikes: overridden, not the circuit's
         events = events[events[:, 1] != events[:, 2]]
     if events is None or not len(events):
         return {"agreement_with_rule": float("nan"), "agreement_outside_guard": float("nan"),

@@ -14,11 +14,10 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from ebn_circuit.behavioural.learning_block import LearningBlockModel
 from ebn_circuit.chip.measure import ChipInstance, measure_instance, nominal_spec
 from ebn_circuit.chip.model import MismatchModel, pelgrom, pelgrom_coefficients, validate
 from ebn_circuit.chip.tables import UNITS, Chip, chip_from_rows
-from ebn_circuit.chip.twin import TwinParams, simulate_twin
+from ebn_circuit.chip.twin import TwinParams, nominal_block, simulate_twin
 from ebn_circuit.circuits.dac import DacParams
 from ebn_circuit.circuits.learning_loop import IcRun
 from ebn_circuit.experiments.chip_figures import plot_twin_check
@@ -175,14 +174,6 @@ def twin_check(chip: Chip, tech: Technology, settings: SimSettings, out: Path, r
     pulses.to_csv(out / "twin_check_pulses.csv", index=False)
     plot_twin_check(pulses, out / "twin_check")
     return summary
-
-
-def nominal_block(chip: Chip, omega_per_code: float) -> LearningBlockModel:
-    """The nominal rule at the chip's design values (I_rest, I_SL of its conditions, else its
-    instances' medians; g = 1)."""
-    table = chip.blocks["learning_block"]
-    design = {name: float(chip.conditions.get(name, table[name].median())) for name in ("i_rest", "i_sl")}
-    return LearningBlockModel(omega_per_code=omega_per_code, **design)
 
 
 def _seconds(pulse: int | None, run: IcRun) -> float:

@@ -50,10 +50,11 @@ def pure_row_agreement(run: HybridRun, extra_noise: float = 1.0, noise_seeds=ran
     params = run.params
     decoder, codes0 = network_of(run)
 
+    inputs = [trial_inputs(run, trial) for trial in range(run.trials)]
+
     def train(rng: np.random.Generator | None) -> np.ndarray:
         codes = codes0.copy()
-        for trial in range(run.trials):
-            command, noise = trial_inputs(run, trial)
+        for command, noise in inputs:
             if rng is not None:
                 noise = noise + extra_noise * rng.standard_normal(noise.shape)
             codes = run_trial(params, decoder, codes, command, noise=noise, learn=True).codes

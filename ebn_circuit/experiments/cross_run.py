@@ -152,8 +152,7 @@ def characterised_cross_run(chip, sources: list[Source]) -> pd.DataFrame:
     its bounds probed across the codes and the copy gain of I_mem (a chip build, ``chip.tables``),
     scored on every learning run of the same instance among ``sources`` (their circuit "… mcK"), beside
     the nominal rule at the chip's design values. Rows as ``learning_block_cross_run``'s."""
-    from ebn_circuit.chip.twin import characterised_block, instance_row
-    from ebn_circuit.experiments.chip_study import nominal_block
+    from ebn_circuit.chip.twin import characterised_block, instance_row, nominal_block
 
     rows = []
     for target in sources:
