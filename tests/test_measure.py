@@ -1,11 +1,13 @@
 """Waveform readers and event measurements."""
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from ebn_circuit.errors import WaveformError
 from ebn_circuit.measure import (align, crossings, firing_rate, pulses, read_raw_frame, read_viewer_csv,
                                  read_viewer_csv_dir, sample_before, settling_time, spike_times, to_long)
+from ebn_circuit.measure.learning import pulse_table
 from ebn_circuit.spice import Testbench, Transient
 from ebn_circuit.spice.rawfile import read_raw
 
@@ -88,3 +90,19 @@ def test_raw_reader_binary_and_ascii_agree(tmp_path, simulator):
     truncated.write_bytes((tmp_path / "bin.raw").read_bytes()[:-100])
     with pytest.raises(WaveformError, match="truncated"):
         read_raw(truncated)
+
+
+def test_i_before_is_read_before_the_pulse_edge_not_during_it():
+    """A memory's switches steer I_mem at the pulse edge and glitch the node that senses it: the
+    pulse table reads I_before where the edge leaves the low level, not at its mid-point."""
+    t = np.round(np.arange(0, 20e-3, 1e-7), 12)
+    onsets = (4e-3, 9e-3, 14e-3)
+    pulse = np.zeros_like(t)
+    i_mem = 1e-9 + 0.1 * t * 1e-6          # a slow drift: 1.0…1.002 nA
+    for onset in onsets:
+        pulse += np.clip((t - onset) / 1e-6, 0, 1) * (t < onset + 1e-3) * 1.8
+        i_mem = i_mem + np.where((t > onset + 0.2e-6) & (t < onset + 20e-6), 5e-9, 0.0)   # glitch in the edge
+    frame = pd.DataFrame({"time": t, "i_mem": i_mem, "pulse": pulse, "code": np.zeros_like(t)})
+    table = pulse_table(frame)
+    np.testing.assert_allclose(table["onset"], np.array(onsets) + 0.5e-6, atol=1e-9)
+    np.testing.assert_allclose(table["i_before"], 1e-9 + 0.1e-6 * np.array(onsets), rtol=1e-4)

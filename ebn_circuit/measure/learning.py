@@ -38,11 +38,23 @@ def pulse_onsets(waveforms: pd.DataFrame, level: float | None = None) -> tuple[n
     return onsets, float(np.median(widths)) if widths else float("nan")
 
 
+def edge_starts(waveforms: pd.DataFrame, onsets: np.ndarray, fraction: float = 0.05) -> np.ndarray:
+    """Where each rising edge of the pulse leaves its low level (``fraction`` of the swing): what the
+    circuit does during the edge (switches that steer I_mem inject charge on the node that senses
+    it) is not the I_mem before the pulse."""
+    time, pulse = waveforms["time"].to_numpy(), waveforms["pulse"].to_numpy()
+    low = np.min(pulse) + fraction * (np.max(pulse) - np.min(pulse))
+    starts = crossings(time, pulse, low, "rising")
+    index = np.searchsorted(starts, onsets, side="right") - 1
+    return np.where(index >= 0, starts[np.clip(index, 0, None)], onsets) if starts.size else onsets
+
+
 def pulse_table(waveforms: pd.DataFrame, lead: float = 0.0, code_limits: tuple[int, int] = (-32, 31),
                 source: str = "waveforms") -> pd.DataFrame:
     """One row per presynaptic pulse.
 
-    i_before: I_mem ``lead`` seconds before the rising edge (lead=0: the last sample before it).
+    i_before: I_mem ``lead`` seconds before the rising edge starts (lead=0: the last sample before
+    the pulse leaves its low level, ``edge_starts``).
     code_before / code_after: the code just before this pulse and just before the next one
     (or at the end of the record). decision: sign of the code change (INC/SL/DEC as +1/0/-1);
     ``saturated`` marks pulses whose code sat at a limit and did not change (decision unknown).
@@ -65,7 +77,7 @@ def pulse_table(waveforms: pd.DataFrame, lead: float = 0.0, code_limits: tuple[i
     return pd.DataFrame({
         "pulse": np.arange(onsets.size),
         "onset": onsets,
-        "i_before": sample_before(time, i_mem, onsets, lead=lead),
+        "i_before": sample_before(time, i_mem, edge_starts(waveforms, onsets), lead=lead),
         "code_before": code_before,
         "code_after": code_after,
         "decision": decision,
