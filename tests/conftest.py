@@ -13,6 +13,24 @@ SHARED_REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference" 
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 
+# What `make test` (scripts/setup.sh) installs for the suite: missing, the suite stops at once
+# with one line, instead of skipping the tests that need it and passing green.
+NEEDED_MODULES = {"nbformat": "dev", "nbclient": "dev", "ipykernel": "dev", "spicelib": "dev",
+                  "psf_parser": "dev", "dask": "dev", "distributed": "dev", "psutil": "dev", "numba": "fast"}
+NEEDED_PROGRAMS = ("ngspice", "xschem", "openssl")
+
+
+def pytest_sessionstart(session):
+    import importlib.util
+    import shutil
+
+    missing = [f"{name} (extra [{extra}])" for name, extra in NEEDED_MODULES.items()
+               if importlib.util.find_spec(name) is None]
+    missing += [f"{program} (apt)" for program in NEEDED_PROGRAMS if shutil.which(program) is None]
+    if missing:
+        pytest.exit(f"the test suite needs {', '.join(missing)}: run `make test`, which installs them "
+                    "(scripts/setup.sh)", returncode=2)
+
 
 @pytest.fixture(scope="session", autouse=True)
 def private_simulation_cache(tmp_path_factory):

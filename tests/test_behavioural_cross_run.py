@@ -74,3 +74,34 @@ def test_simulations_1_and_2_predict_each_other(sky130_tt, sim_settings, tmp_pat
     assert len(pairs) == 2
     assert (pairs["agreement"] >= 0.95).all()
     assert (pairs["agreement"] >= pairs["nominal_rule"] - 1.0 / pairs["n_pulses"] - 1e-9).all()
+
+
+def test_a_characterised_instance_predicts_its_learning_runs(tmp_path):
+    """A Monte-Carlo instance whose bounds sit 0.2 nA high and move with g = 1.4 (a replica DAC off
+    by 40 %): the model from its characterisation (the chip's bounds probes and I_mem copy gain)
+    predicts its learning runs at any code, where the nominal rule does not."""
+    from test_chip import synthetic_chip
+
+    from ebn_circuit.experiments.cross_run import characterised_cross_run
+
+    truth = LearningBlockModel(i_rest=9.2e-9, gain=1.4, omega_per_code=0.15e-9)
+    folder = tmp_path / "ic"
+    (folder / "variants").mkdir(parents=True)
+    rows = []
+    for run, seed, drive, start in (("sim1", 4, 11e-9, 8), ("sim2", 5, 9.5e-9, -6)):
+        pulse_table(synthetic_run(truth, seed=seed, drive=drive, start_code=start)).to_csv(
+            folder / "variants" / f"{run}_mc3_pulses.csv", index=False)
+        rows.append({"run": run, "corner": "tt", "variant": "monte carlo", "seed": 3.0,
+                     "omega_per_code_nA": truth.omega_per_code * 1e9})
+    pd.DataFrame(rows).to_csv(folder / "summary.csv", index=False)
+    chip = synthetic_chip(4, __import__("numpy").random.default_rng(0))
+    chip.conditions.update(i_rest=9e-9, i_sl=truth.i_sl)
+    lb = chip.blocks["learning_block"]
+    lb.loc[lb["instance"] == 3, ["i_rest", "i_sl", "gain", "sl_gain"]] = [truth.i_rest, truth.i_sl, truth.gain, 0.0]
+    chip.blocks["neuron"]["copy_gain"] = 1.0
+    table = characterised_cross_run(chip, ic_sources(folder))
+    assert list(table["tested_on"]) == ["sim1 mc3", "sim2 mc3"] and set(table["fitted_on"]) == {"characterisation mc3"}
+    assert (table["agreement"] >= 0.95).all() and (table["agreement"] > table["nominal_rule"] + 0.05).all()
+    summary = cross_run_summary(table)
+    assert list(summary["pairs_of"]) == ["same circuit: its characterisation → its runs"]
+    assert "| characterisation mc3 | sim1 mc3 | bounds probes | – | – |" in markdown(table)

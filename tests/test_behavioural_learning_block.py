@@ -18,7 +18,8 @@ from ebn_circuit.behavioural.learning_block_report import unidentified
 from ebn_circuit.behavioural.validation import ExtrapolationWarning
 from ebn_circuit.errors import ConfigError, WaveformError
 from ebn_circuit.measure import align, read_viewer_csv_dir
-from ebn_circuit.measure.learning import DEC, INC, SL, pulse_table
+from ebn_circuit.measure.learning import pulse_table
+from ebn_circuit.rule import DEC, INC, SL
 
 REFERENCE_MAP = {"i_mem": "Sim1_I_mem.csv", "pulse": "Sim1_INPUT.csv", "code": "Sim1_BitValue.csv"}
 FAST = {"resamples": 40}   # bootstrap resamples in tests: enough for the interval's coverage checked here

@@ -141,7 +141,9 @@ def test_network_chip_draws_every_block_per_instance_at_the_chips_spread():
     two = Substrate.from_chip(chip, params, np.random.default_rng(6), scale=2.0)
     flat = Substrate.from_chip(chip, params, np.random.default_rng(6), scale=0.0)
     assert one.dac.shape == (200, 200, params.code_max - params.code_min + 1)
-    spread = lambda s: np.std(np.log(s.gain))  # noqa: E731
+    def spread(substrate):
+        return np.std(np.log(substrate.gain))
+
     assert spread(two) == pytest.approx(2 * spread(one), rel=0.2) and spread(flat) < 1e-9
     assert np.std(one.bound_lo) > 0 and np.std(flat.bound_lo) < 1e-12
     assert np.all(one.threshold_scale > 0) and np.std(one.threshold_scale) > 0
@@ -153,6 +155,44 @@ def test_network_chip_draws_every_block_per_instance_at_the_chips_spread():
     assert np.allclose(column[inside], np.polyval(np.polyfit(codes[inside], column[inside], 1), codes[inside]),
                        atol=1e-9) and slope > 0
     assert column[0] == pytest.approx(column[codes == -32][0]) and column[-1] == pytest.approx(column[codes == 31][0])
+
+
+def test_a_chip_trims_its_synapses_common_offset_and_keeps_their_own():
+    from ebn_circuit.network.params import NetworkParams
+    from ebn_circuit.network.substrate import Substrate
+
+    chip = chip_with_dac_curves(40, np.random.default_rng(5))
+    common = 20 * float(chip.blocks["synapse"]["gain"].median())   # a pair 20 codes off by design
+    chip.blocks["synapse"]["offset"] = chip.blocks["synapse"]["offset"] + common
+    params = NetworkParams(n_neurons=30)
+    code0 = -params.code_min   # index of code 0 on a curve
+    jump_per_code = params.delta
+    trimmed = Substrate.from_chip(chip, params, np.random.default_rng(6), scale=1.0)
+    untrimmed = Substrate.from_chip(chip, params, np.random.default_rng(6), scale=1.0, trim_synapse_offset=False)
+
+    def at_zero(substrate):   # each synapse's jump at code 0, in codes' worth
+        return substrate.dac[..., code0] / jump_per_code
+
+    # the same draws: the trim moves every synapse by the same number of codes, the median's 20 and more
+    shift = at_zero(untrimmed) - at_zero(trimmed)
+    assert np.ptp(shift) < 1e-9 and float(np.median(shift)) > 19
+    assert abs(float(np.median(at_zero(trimmed)))) < 2 and np.std(at_zero(trimmed)) > 0
+
+
+def test_at_scale_zero_a_chip_with_skewed_synapse_offsets_has_no_offset_left():
+    """The trim removes what the draws are centred on: with a few pairs far off (a skewed spread,
+    as sky130 gives: median and mean nanoamps apart) scale 0 still leaves every synapse at 0."""
+    from ebn_circuit.network.params import NetworkParams
+    from ebn_circuit.network.substrate import Substrate
+
+    chip = chip_with_dac_curves(30, np.random.default_rng(8))
+    offsets = chip.blocks["synapse"]["offset"].to_numpy(float).copy()
+    offsets[:5] += 60 * float(chip.blocks["synapse"]["gain"].median())   # five pairs 60 codes off
+    chip.blocks["synapse"]["offset"] = offsets
+    assert abs(np.mean(offsets) - np.median(offsets)) > 5 * float(chip.blocks["synapse"]["gain"].median())
+    params = NetworkParams(n_neurons=20)
+    flat = Substrate.from_chip(chip, params, np.random.default_rng(9), scale=0.0)
+    assert np.max(np.abs(flat.dac[..., -params.code_min])) < 1e-9 * params.delta
 
 
 def test_network_study_runs_on_a_chip_folder(tmp_path):

@@ -13,9 +13,9 @@ EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
 
 def execute(name: str, tmp_path, env: dict) -> None:
-    nbformat = pytest.importorskip("nbformat", reason="nbformat (dev extra) reads the notebooks")
-    nbclient = pytest.importorskip("nbclient", reason="nbclient (dev extra) executes the notebooks")
-    pytest.importorskip("ipykernel", reason="ipykernel (dev extra) is the notebooks' kernel")
+    import nbclient
+    import nbformat
+
     notebook = nbformat.read(EXAMPLES / name, as_version=4)
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)                    # the kernel inherits this environment

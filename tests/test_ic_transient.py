@@ -10,7 +10,7 @@ from ebn_circuit.errors import ConfigError
 from ebn_circuit.circuits.learning_loop import IcRun, fixed_code_testbench
 from ebn_circuit.experiments.ic_setup import load_run
 from ebn_circuit.experiments.ic_transient import calibrate_omega_per_code, run_ic
-from ebn_circuit.measure.learning import DEC, INC
+from ebn_circuit.rule import DEC, INC
 
 
 

@@ -180,7 +180,6 @@ def test_resting_potential_only_shifts_v(net):
     np.testing.assert_allclose(b.v - a.v, 0.3, atol=1e-9)
 
 
-@pytest.mark.skipif(not compiled.available(), reason="numba not installed (optional: ebn_circuit[fast])")
 @pytest.mark.parametrize("variant", VARIANTS.values(), ids=VARIANTS.keys())
 def test_compiled_loop_equals_numpy_path(net, variant):
     params, decoder, codes0, _ = net
@@ -204,7 +203,6 @@ def test_compiled_loop_equals_numpy_path(net, variant):
         assert after_a == after_b
 
 
-@pytest.mark.skipif(not compiled.available(), reason="numba not installed (optional: ebn_circuit[fast])")
 def test_compiled_loop_decides_with_the_rule_module():
     """The numba loop compiles ebn_circuit.rule's decide_one and step_one, not copies of them."""
     from ebn_circuit import rule

@@ -8,7 +8,6 @@ import pandas as pd
 import pytest
 
 from ebn_circuit.errors import ConfigError
-from ebn_circuit.network import compiled
 from ebn_circuit.network.mismatch import SyntheticMismatch, synthetic_dac_table
 from ebn_circuit.network.params import (
     NetworkParams,
@@ -24,7 +23,7 @@ from ebn_circuit.network.simulate import run_trial
 from ebn_circuit.network.substrate import Substrate
 from ebn_circuit.rule import decide, decide_one
 
-ENGINES = ["numpy"] + (["numba"] if compiled.available() else [])
+ENGINES = ["numpy", "numba"]
 
 
 def one_spike(params, engine, code=10, n_steps=400, t_pulse=50):

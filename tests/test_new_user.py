@@ -61,7 +61,6 @@ def test_ac_deck_through_simulate_keeps_the_phase(scratch):
 
 
 def test_ltspice_raw_reads_back(scratch):
-    pytest.importorskip("spicelib", reason="spicelib (dev extra) writes the LTspice-format file")
     from spicelib.raw.raw_write import RawWrite, Trace
 
     import ebn_circuit

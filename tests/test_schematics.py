@@ -3,7 +3,6 @@ drawings are written and hold every device and net; the CLI writes both."""
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 
@@ -15,9 +14,6 @@ from ebn_circuit.schematics.blocks import BLOCKS, MAIN_BLOCKS, block_cell
 from ebn_circuit.schematics.parse import device_models, differences, parse_hierarchy, parse_subcircuits
 from ebn_circuit.schematics.xschem import TERMINAL_AT, export_xschem, netlist_with_xschem, read_xschem_netlist
 
-needs_xschem = pytest.mark.skipif(
-    shutil.which("xschem") is None,
-    reason="xschem is not installed (scripts/setup.sh installs it with apt); the round trip needs its netlister")
 CLI = [sys.executable, "-m", "ebn_circuit.cli"]
 
 
@@ -28,7 +24,6 @@ def round_trip(cell, tech, folder, symbols="generic", library=()):
     return parse_hierarchy(cell, tech), parse_subcircuits(spice, device_models(tech))
 
 
-@needs_xschem
 @pytest.mark.parametrize("block", list(BLOCKS))
 def test_xschem_netlists_the_export_as_the_cell(block, sky130_tt, tmp_path):
     """Every device, source, capacitor and instance with the same nets on the same terminals, the
@@ -42,7 +37,6 @@ def test_xschem_netlists_the_export_as_the_cell(block, sky130_tt, tmp_path):
         assert differences(netlist, got[name]) == [], name
 
 
-@needs_xschem
 def test_a_miswired_export_is_caught(sky130_tt, tmp_path):
     """The comparison has teeth: one label moved to another net in the .sch is found."""
     cell = block_cell("neuron", sky130_tt)
@@ -57,7 +51,6 @@ def test_a_miswired_export_is_caught(sky130_tt, tmp_path):
     assert len(found) == 1 and "vfb" in found[0]
 
 
-@needs_xschem
 def test_every_element_kind_and_value_survives(sky130_tt, tmp_path):
     """Sources with waveform values (spaces, parentheses), a 0 V sense source to ground, a
     capacitor, devices with explicit bulks and parallel copies, a verbatim line."""
@@ -75,7 +68,6 @@ def test_every_element_kind_and_value_survives(sky130_tt, tmp_path):
     assert source.param("value") == "PWL(0 0 1e-3 2e-9)"
 
 
-@needs_xschem
 def test_the_exported_xschemrc_is_enough_to_netlist(sky130_tt, tmp_path):
     """`cd <export> && xschem -n -s -q -x <cell>.sch`, as docs/schematics.md says: the folder's
     xschemrc finds xschem's devices and the exported cells, and puts the netlist in simulation/."""
@@ -109,7 +101,6 @@ def pdk_stand_ins(folder):
     return folder
 
 
-@needs_xschem
 def test_pdk_symbols_carry_the_devices_to_the_pdk_pins(sky130_tt, tmp_path):
     """The default export for sky130 (sky130_fd_pr/*.sym): netlisted through symbols with the PDK's
     pin positions and attribute names, every device keeps its nets, W, L and mult = m."""
@@ -126,7 +117,6 @@ def test_pdk_symbols_carry_the_devices_to_the_pdk_pins(sky130_tt, tmp_path):
     assert "nmos4" not in sch
 
 
-@needs_xschem
 def test_missing_pdk_symbols_are_an_error_not_a_silent_netlist(sky130_tt, tmp_path):
     cell = block_cell("synapse", sky130_tt)
     export_xschem(cell, sky130_tt, tmp_path, symbols="pdk")

@@ -97,7 +97,6 @@ def _ltspice(tmp_path, frame, name, fastaccess=False, plot_name=None):
 
 @pytest.mark.parametrize("fastaccess", [False, True])
 def test_ltspice_transient_raw(tmp_path, fastaccess):
-    pytest.importorskip("spicelib", reason="spicelib (dev extra) writes the LTspice-format files")
     from spicelib import RawRead
 
     ours = read_raw_frame(ngspice(tmp_path, "tran", ".tran 20n 5u"))
@@ -113,7 +112,6 @@ def test_ltspice_transient_raw(tmp_path, fastaccess):
 
 
 def test_complex_ac_round_trip_ngspice_to_ltspice(tmp_path, ac_files):
-    pytest.importorskip("spicelib", reason="spicelib (dev extra) writes the LTspice-format files")
     ours = read_raw_frame(ac_files[0])
     back = read_waveforms(_ltspice(tmp_path, ours, "ac.raw", plot_name="AC Analysis"))
     assert back.attrs["format"] == "ltspice-raw" and back.attrs["kind"] == "ac"
@@ -213,7 +211,6 @@ def _psf(frame, sweep: str, grouped: bool = False) -> str:
 
 
 def test_psf_ascii_ac_and_transient(tmp_path, ac_files):
-    pytest.importorskip("psf_parser", reason="psf-parser (dev extra) is the independent PSF reader")
     from psf_parser import PsfFile
 
     ours = read_raw_frame(ac_files[0])

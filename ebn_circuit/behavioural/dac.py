@@ -17,6 +17,7 @@ import pandas as pd
 
 from ebn_circuit.behavioural.validation import OperatingRange
 from ebn_circuit.errors import ConfigError
+from ebn_circuit.plotting import integer_ticks, new_figure, save, style
 
 
 @dataclass(frozen=True)
@@ -116,23 +117,20 @@ class DacTableModel:
         return table
 
     def _plot(self, path: Path) -> None:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-
         codes = np.arange(min(c[0] for c in self.codes.values()), max(c[-1] for c in self.codes.values()) + 1)
         curves = np.array([self.predict(codes, k) for k in self.instances])
         lsb = abs(np.mean([self.linearity(k)["lsb_A"] for k in self.instances]))
-        fig, (top, bottom) = plt.subplots(2, 1, figsize=(7, 6), sharex=True)
+        with style():
+            fig = new_figure("column", aspect=0.55, rows=2)
+            top, bottom = fig.subplots(2, 1, sharex=True)
         for key, curve in zip(self.instances, curves):
             top.plot(codes, curve * 1e9, lw=0.8, label=str(key))
             bottom.plot(codes, (curve - curves.mean(axis=0)) / lsb, lw=0.8)
         top.set_ylabel("current (nA)")
         top.set_title(f"weight DAC, {len(self.instances)} Monte-Carlo instances")
         if len(self.instances) <= 10:
-            top.legend(fontsize=7, title="instance")
+            top.legend(title="instance", ncols=2)
         bottom.set_ylabel("deviation from mean (LSB)")
         bottom.set_xlabel("code")
-        fig.tight_layout()
-        fig.savefig(path, dpi=120)
-        plt.close(fig)
+        integer_ticks(bottom.xaxis)
+        save(fig, path)

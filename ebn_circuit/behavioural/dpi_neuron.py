@@ -30,6 +30,7 @@ from scipy.optimize import least_squares
 from ebn_circuit.behavioural.metrics import nrmse
 from ebn_circuit.behavioural.validation import OperatingRange, interval_row, sandwich_sigma
 from ebn_circuit.errors import ConfigError
+from ebn_circuit.plotting import new_figure, save, style
 
 I_SCALE = 10e-9  # reference current of the power laws (A)
 # parameter name → (log-scaled?, lower bound, upper bound, unit)
@@ -268,10 +269,6 @@ class DpiNeuronModel:
                held_out_fi: pd.DataFrame | None = None) -> pd.DataFrame:
         """Write ``dpi_neuron_fit.csv`` (parameters, then fit and held-out quality) and
         ``dpi_neuron_residuals.png`` into the folder ``path``; returns the quality table."""
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
         parts = [] if self.fit_quality is None else [self.fit_quality.assign(set="fit")]
@@ -284,7 +281,9 @@ class DpiNeuronModel:
         table = pd.concat([self.parameters().assign(set="parameter"), quality], ignore_index=True)
         table.to_csv(path / "dpi_neuron_fit.csv", index=False)
 
-        figure, (ax_fi, ax_err, ax_tr) = plt.subplots(1, 3, figsize=(15, 4.2))
+        with style():
+            figure = new_figure("page", aspect=0.32)
+            ax_fi, ax_err, ax_tr = figure.subplots(1, 3)
         rates = quality[quality["kind"] == "rate"] if len(quality) else quality
         if len(rates):
             grid = np.geomspace(rates["i_in_A"].min(), rates["i_in_A"].max(), 200)
@@ -293,22 +292,20 @@ class DpiNeuronModel:
                 part = rates[rates["set"] == name]
                 ax_fi.plot(part["i_in_A"] * 1e9, part["measured"], marker, mfc="none", label=f"ngspice ({name})")
                 ax_err.plot(part["i_in_A"] * 1e9, 100 * part["error"], marker, label=name)
-            ax_fi.set(xscale="log", xlabel="I_in (nA)", ylabel="rate (Hz)", title="f–I")
+            ax_fi.set(xscale="log", xlabel="$I_{in}$ (nA)", ylabel="rate (Hz)", title="f–I")
             ax_err.axhline(0, color="k", lw=0.5)
-            ax_err.set(xscale="log", xlabel="I_in (nA)", ylabel="rate error (%)", title="f–I residuals")
-            ax_fi.legend(fontsize=8)
-            ax_err.legend(fontsize=8)
+            ax_err.set(xscale="log", xlabel="$I_{in}$ (nA)", ylabel="rate error (%)", title="f–I residuals")
+            ax_fi.legend()
+            ax_err.legend()
         sources = [("fit", None), ("held_out", held_out_waveforms)]
         for name, frame in sources:
             for run, time, i_in, i_mem in _runs(frame) if frame is not None else []:
                 predicted, _ = self.predict(time, i_in, i_mem0=i_mem[0])
                 ax_tr.plot(time * 1e3, (predicted - i_mem) * 1e9, lw=0.8, label=f"{run} ({name})")
-        ax_tr.set(xlabel="time (ms)", ylabel="I_mem model − ngspice (nA)", title="held-out transient residuals")
+        ax_tr.set(xlabel="time (ms)", ylabel="$I_{mem}$ model − ngspice (nA)", title="transient residuals")
         if ax_tr.lines:
-            ax_tr.legend(fontsize=7)
-        figure.tight_layout()
-        figure.savefig(path / "dpi_neuron_residuals.png", dpi=120)
-        plt.close(figure)
+            ax_tr.legend()
+        save(figure, path / "dpi_neuron_residuals")
         return quality
 
 

@@ -40,6 +40,7 @@ from ebn_circuit.behavioural.metrics import nrmse
 from ebn_circuit.behavioural.validation import (Candidate, OperatingRange, cross_validate, group_folds,
                                                 interval_row, one_standard_error_choice, sandwich_sigma)
 from ebn_circuit.errors import ConfigError
+from ebn_circuit.plotting import new_figure, save, style
 
 # parameter name → (log-scaled?, lower bound, upper bound); SI units
 PARAMETERS = {"tau": (True, 1e-5, 10.0), "gain": (True, 0.1, 1e4), "i_gain": (True, 1e-11, 1e-7),
@@ -177,10 +178,6 @@ class DpiSynapseModel:
         """Write ``<path>.csv`` (fit quality per run: fitted and held-out), ``<path>_parameters.csv``
         and ``<path>.png`` (measured vs model and residuals of the held-out runs, or the fitted
         ones). Returns the fit-quality table."""
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         tables = [self.fit_quality] if self.fit_quality is not None else []
@@ -190,7 +187,9 @@ class DpiSynapseModel:
         quality.to_csv(path.with_suffix(".csv"), index=False)
         self.parameters().to_csv(path.with_name(path.stem + "_parameters.csv"), index=False)
         shown = held_out or []
-        fig, (top, bottom) = plt.subplots(2, 1, figsize=(7, 6), sharex=True)
+        with style():
+            fig = new_figure("column", aspect=0.55, rows=2)
+            top, bottom = fig.subplots(2, 1, sharex=True)
         for k, (time, pulse, i_syn) in enumerate(shown):
             t, u, i = _uniform(time, pulse, i_syn)
             pred = self.predict(t, u)
@@ -198,15 +197,13 @@ class DpiSynapseModel:
             top.plot(t * 1e3, i * 1e9, lw=1.5, label=f"{label} (ngspice)")
             top.plot(t * 1e3, pred * 1e9, "--", lw=1, color="k")
             bottom.plot(t * 1e3, (pred - i) / np.max(np.abs(i)) * 100, lw=1, label=label)
-        top.set_ylabel("I_syn (nA)")
-        top.set_title("DPI synapse: ngspice (solid) vs behavioural model (dashed), held-out runs")
+        top.set_ylabel("$I_{syn}$ (nA)")
+        top.set_title("DPI synapse: ngspice (solid) and model (dashed),\nheld-out runs")
         if shown:
-            top.legend(fontsize=7)
+            top.legend()
         bottom.set_ylabel("residual (% of peak)")
         bottom.set_xlabel("time (ms)")
-        fig.tight_layout()
-        fig.savefig(path.with_suffix(".png"), dpi=120)
-        plt.close(fig)
+        save(fig, path)
         return quality
 
 

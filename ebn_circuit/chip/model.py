@@ -49,6 +49,11 @@ class BlockDistribution:
     def sigma(self) -> np.ndarray:
         return np.sqrt(np.diag(self.cov))
 
+    def centre(self, name: str) -> float:
+        """The value draws are centred on (what scale 0 draws): exp(μ) if log-normal, else μ."""
+        k = self.params.index(name)
+        return float(np.exp(self.mean[k]) if self.log[k] else self.mean[k])
+
     def draw(self, n: int, rng: np.random.Generator, scale: float = 1.0) -> pd.DataFrame:
         """n instances; ``scale`` multiplies every spread (σ in z) around the mean."""
         z = rng.multivariate_normal(self.mean, self.cov * scale ** 2, size=n, method="eigh")
@@ -107,15 +112,27 @@ class MismatchModel:
         return pd.DataFrame(rows)
 
 
-def validate(chip: Chip, fit_share: float = 2 / 3) -> tuple[MismatchModel, pd.DataFrame]:
-    """Fit on the first ``fit_share`` of the instances, check coverage on the rest."""
+def validate(chip: Chip, folds: int = 3) -> tuple[MismatchModel, pd.DataFrame]:
+    """(the model fitted on every instance, its held-out coverage): the instances dealt into
+    ``folds`` interleaved folds; each fold's instances are checked against the model fitted on the
+    others, and the shares are pooled, so every instance is held out once. (One split holding out a
+    third was used before: with 10 held-out values per parameter its share moves by 10 % per
+    instance, and on the 30-instance sky130 chip it read 60–70 % for five parameters that the
+    pooled folds put at 83–87 %.)"""
     instances = chip.instances
-    n_fit = max(3, int(round(len(instances) * fit_share)))
-    if n_fit >= len(instances):
-        raise ConfigError(f"validating the mismatch model needs more than {n_fit} instances, the chip has "
-                          f"{len(instances)}")
-    model = MismatchModel.fit(chip, instances[:n_fit])
-    return model, model.coverage(chip, instances[n_fit:])
+    if len(instances) < 2 * folds or folds < 2:
+        raise ConfigError(f"validating the mismatch model in {folds} folds needs at least {max(2 * folds, 4)} "
+                          f"instances, the chip has {len(instances)}")
+    parts = []
+    for k in range(folds):
+        held = instances[k::folds]
+        fitted = [i for i in instances if i not in held]
+        parts.append(MismatchModel.fit(chip, fitted).coverage(chip, held))
+    joined = pd.concat(parts, ignore_index=True)
+    joined["inside"] = joined["inside_90"] * joined["held_out"]
+    pooled = joined.groupby(["block", "parameter"], sort=False)[["held_out", "inside"]].sum().reset_index()
+    pooled["inside_90"] = pooled["inside"] / pooled["held_out"]
+    return MismatchModel.fit(chip), pooled.drop(columns="inside")
 
 
 def pelgrom_coefficients(model_files) -> dict[str, float]:

@@ -51,23 +51,15 @@ class TwinParams:
     @classmethod
     def from_chip(cls, chip, instance: int, omega_per_code: float) -> "TwinParams":
         """The parameters of ``instance`` in a Chip (its neuron, synapse points and bounds model)."""
-        def row(block):
-            table = chip.blocks[block]
-            match = table[table["instance"] == instance]
-            if match.empty:
-                raise ConfigError(f"the chip has no instance {instance} (instances: {chip.instances})")
-            return match.iloc[0]
-        neuron, synapse, lb = row("neuron"), row("synapse"), row("learning_block")
+        neuron, synapse = instance_row(chip, "neuron", instance), instance_row(chip, "synapse", instance)
         points = chip.points["synapse_points"]
         points = points[points["instance"] == instance].sort_values("code")
-        block = LearningBlockModel(i_rest=float(lb["i_rest"]), i_sl=float(lb["i_sl"]), gain=float(lb["gain"]),
-                                   sl_gain=float(lb["sl_gain"]), omega_per_code=omega_per_code)
         return cls(gain=float(neuron["gain"]), gain_exponent=float(neuron["gain_exponent"]), tau=float(neuron["tau"]),
                    tau_exponent=float(neuron["tau_exponent"]), copy_gain=float(neuron["copy_gain"]),
                    i_threshold=float(neuron["i_threshold"]), t_refractory=float(neuron["t_refractory"]),
                    synapse_codes=tuple(int(c) for c in points["code"]),
                    synapse_amplitude=tuple(float(a) for a in points["amplitude"]), tau_syn=float(synapse["tau"]),
-                   block=block)
+                   block=characterised_block(chip, instance, omega_per_code))
 
     def amplitude(self, code: int) -> float:
         """a(code): linear between the measured codes, extrapolated along the nearest segment."""
@@ -77,6 +69,31 @@ class TwinParams:
 
     def i_inf(self, i_in: float) -> float:
         return self.gain * (max(i_in, 0.0) / REFERENCE_DRIVE) ** self.gain_exponent
+
+
+def instance_row(chip, block: str, instance: int) -> pd.Series:
+    table = chip.blocks[block]
+    match = table[table["instance"] == instance]
+    if match.empty:
+        raise ConfigError(f"the chip has no instance {instance} (instances: {chip.instances})")
+    return match.iloc[0]
+
+
+def characterised_block(chip, instance: int, omega_per_code: float) -> LearningBlockModel:
+    """``instance``'s learning block as its characterisation measured it (bounds probed across the
+    codes: I_rest, I_SL, g and the band's growth per I_Ω); it sees the block's copy of I_mem, the
+    neuron's ``copy_gain`` × I_mem."""
+    lb = instance_row(chip, "learning_block", instance)
+    return LearningBlockModel(i_rest=float(lb["i_rest"]), i_sl=float(lb["i_sl"]), gain=float(lb["gain"]),
+                              sl_gain=float(lb["sl_gain"]), omega_per_code=omega_per_code)
+
+
+def nominal_block(chip, omega_per_code: float) -> LearningBlockModel:
+    """The nominal rule at the chip's design values (I_rest, I_SL of its conditions, else its
+    instances' medians; g = 1)."""
+    table = chip.blocks["learning_block"]
+    design = {name: float(chip.conditions.get(name, table[name].median())) for name in ("i_rest", "i_sl")}
+    return LearningBlockModel(omega_per_code=omega_per_code, **design)
 
 
 def drive_at(run: IcRun, t: float) -> float:

@@ -21,8 +21,8 @@ from ebn_circuit.cli.parsers import PROG, WIDTH, VersionAction, epilog
 from ebn_circuit.errors import EbnCircuitError, NetlistError, RunFailedError, SimulationError
 
 # Command-group modules, in help order; each provides register(subparsers).
-COMMAND_MODULES = ("pdk", "run", "sweep", "verify", "figures", "extract", "fit", "chip", "network", "schematics",
-                   "cache")
+COMMAND_MODULES = ("pdk", "run", "sweep", "verify", "figures", "extract", "fit", "chip", "network", "cosim",
+                   "schematics", "cache")
 EXAMPLES = ("ebn-circuit run --quick --out results_quick",
             "ebn-circuit verify learning-block --corner tt --corner ff --workers 2",
             "ebn-circuit simulate deck.cir --out deck.parquet")

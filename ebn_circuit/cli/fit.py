@@ -19,6 +19,7 @@ import pandas as pd
 
 from ebn_circuit.behavioural.learning_block import NOMINAL_I_REST, NOMINAL_I_SL, LearningBlockModel, fit_learning_block
 from ebn_circuit.behavioural.validation import ExtrapolationWarning, engineering
+from ebn_circuit.cli.parsers import Out, command_parser, group_parser
 from ebn_circuit.errors import ConfigError, WaveformError
 from ebn_circuit.measure.waveforms import align, read_viewer_csv_dir
 
@@ -26,27 +27,42 @@ DEFAULT_MAP = {"i_mem": "Sim1_I_mem.csv", "pulse": "Sim1_INPUT.csv", "code": "Si
 RUN_COLUMNS = ("time", "i_mem", "pulse", "code")
 MAX_SAMPLES = 10_000_000   # aligned samples: 4 columns × 8 bytes × 10⁷ = 320 MB
 
+
 def register(sub) -> None:
-    parser = sub.add_parser("fit", help="fit behavioural models to waveforms")
-    models = parser.add_subparsers(dest="fit_model", metavar="MODEL")
-    block = models.add_parser("learning-block", help="fit the learning block's bounds from its waveforms, "
-                                                     "or score a saved model on new waveforms")
+    _, models = group_parser(sub, "fit", "fit behavioural models to waveforms", metavar="MODEL",
+                             examples=["ebn-circuit fit learning-block --csv-dir ../shared/reference/cadence-sim1 "
+                                       "--out sim1_model.json"])
+    block = command_parser(
+        models, "learning-block", "fit the learning block's bounds from its waveforms, or score a saved model "
+                                  "on new waveforms",
+        examples=["ebn-circuit fit learning-block --csv-dir ../shared/reference/cadence-sim1 --out sim1_model.json",
+                  "ebn-circuit fit learning-block --from-run run.parquet --model sim1_model.json"],
+        description="Without --model: fit the behavioural learning block (candidate chosen by blocked "
+                    "cross-validation) and print its parameters with 95 % intervals and the held-out scores. "
+                    "With --model: score that saved model on the waveforms, beside the nominal rule "
+                    "(docs/models.md).",
+        out=Out("write the fitted model as JSON", metavar="FILE"))
     source = block.add_mutually_exclusive_group(required=True)
-    source.add_argument("--csv-dir", type=Path, help="folder of per-signal CSV exports ('<sig> X,<sig> Y')")
-    source.add_argument("--from-run", type=Path, help="a run's waveform file (.parquet or .csv with "
-                                                      "columns time, i_mem, pulse, code)")
+    source.add_argument("--csv-dir", type=Path, metavar="DIR", help="folder of per-signal CSV exports "
+                                                                    "('<sig> X,<sig> Y')")
+    source.add_argument("--from-run", type=Path, metavar="FILE", help="a run's waveform file (.parquet or .csv "
+                                                                      "with columns time, i_mem, pulse, code)")
     block.add_argument("--map", action="append", default=[], metavar="SIGNAL=FILE",
                        help="which CSV holds i_mem, pulse, code (default: the Sim1_*.csv names)")
-    block.add_argument("--step", type=float, default=2e-6, help="alignment time step in s (default 2 µs)")
-    block.add_argument("--i-rest", type=float, default=NOMINAL_I_REST, help="nominal I_rest in A (default 9e-9)")
-    block.add_argument("--i-sl", type=float, default=NOMINAL_I_SL, help="nominal I_SL in A (default 3e-10)")
+    block.add_argument("--step", type=float, default=2e-6, metavar="S",
+                       help="alignment time step in s (default 2 µs)")
+    block.add_argument("--i-rest", type=float, default=NOMINAL_I_REST, metavar="A",
+                       help="nominal I_rest in A (default 9e-9)")
+    block.add_argument("--i-sl", type=float, default=NOMINAL_I_SL, metavar="A", help="nominal I_SL in A (default 3e-10)")
     block.add_argument("--omega-per-code", type=float, default=None, metavar="A",
                        help="I_Ω per code in A, e.g. the run's calibration (default: measured from the waveforms)")
     block.add_argument("--corner", default=None, help="the run's corner or instance label (kept in the model)")
-    block.add_argument("--folds", type=int, default=5, help="contiguous cross-validation folds (default 5)")
-    block.add_argument("--resamples", type=int, default=200, help="bootstrap resamples for the intervals")
-    block.add_argument("--out", type=Path, default=None, help="write the fitted model as JSON")
-    block.add_argument("--model", type=Path, default=None, help="score this saved model (JSON) instead of fitting")
+    block.add_argument("--folds", type=int, default=5, metavar="K",
+                       help="contiguous cross-validation folds (default 5)")
+    block.add_argument("--resamples", type=int, default=200, metavar="N",
+                       help="bootstrap resamples for the intervals (default 200)")
+    block.add_argument("--model", type=Path, default=None, metavar="FILE",
+                       help="score this saved model (JSON) instead of fitting")
     block.set_defaults(func=_fit_learning_block)
 
 

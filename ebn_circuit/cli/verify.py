@@ -92,15 +92,12 @@ def _verify_learning_block(args) -> int:
         results = verify(spec, args.out, tech, settings, corners=corners, mc=args.mc, mc_codes=mc_codes,
                          executor=executor, resume=args.resume, log=log_of(args), maps=not args.mc_only,
                          mc_seed_base=args.mc_seed_base)
-    measured, not_applicable = spec_measures(results)
-    table = spec_limits.check("learning_block", measured, limits, not_applicable)
-    spec_limits.write(table, args.out, "learning_block", "Learning-block specs")
-    spec_limits.print_table(table, "learning-block specs")
-    verification_report(args.out, "Learning-block verification", tech, settings, "Learning-block specs", table,
-                        "specs_learning_block.csv", "Decision maps against the ideal rule",
-                        lambda section: report_section(section, args.out, "", results))
+    code = verification_report(args.out, "Learning-block verification", tech, settings, "learning_block",
+                               "Learning-block specs", *spec_measures(results), limits,
+                               "Decision maps against the ideal rule",
+                               lambda section: report_section(section, args.out, "", results))
     print(f"report: {args.out / 'report.html'}")
-    return 1 if spec_limits.failed(table) else 0
+    return code
 
 
 def _verify_mismatch(args) -> int:

@@ -144,15 +144,50 @@ def learning_block_cross_run(sources: list[Source], log=None, **options) -> pd.D
     return pd.DataFrame(rows)
 
 
+CHARACTERISATION = "characterisation"
+
+
+def characterised_cross_run(chip, sources: list[Source]) -> pd.DataFrame:
+    """The learning block fitted on a Monte-Carlo instance's characterisation instead of one run:
+    its bounds probed across the codes and the copy gain of I_mem (a chip build, ``chip.tables``),
+    scored on every learning run of the same instance among ``sources`` (their circuit "… mcK"), beside
+    the nominal rule at the chip's design values. Rows as ``learning_block_cross_run``'s."""
+    from ebn_circuit.chip.twin import characterised_block, instance_row, nominal_block
+
+    rows = []
+    for target in sources:
+        instance = target.circuit.rpartition(" mc")[2]
+        if not instance.isdigit() or int(instance) not in chip.instances:
+            continue
+        block = characterised_block(chip, int(instance), target.omega_per_code)
+        copy_gain = float(instance_row(chip, "neuron", int(instance))["copy_gain"])
+        table = target.table
+        codes = table["code_before"].to_numpy(dtype=float)
+        decision = table["decision"].to_numpy()
+        predicted = block.decide_code(copy_gain * table["i_before"].to_numpy(), codes)
+        nominal = nominal_block(chip, target.omega_per_code).decide_code(table["i_before"].to_numpy(), codes)
+        rows.append({"fitted_on": f"characterisation mc{instance}", "tested_on": target.name,
+                     "fit_group": CHARACTERISATION, "test_group": target.group, "same_run": False,
+                     "same_circuit": True, "candidate": "bounds probes", "in_sample": np.nan,
+                     "cv_agreement": np.nan, "cv_se": np.nan, "agreement": float(np.mean(predicted == decision)),
+                     "nominal_rule": float(np.mean(nominal == decision)), "n_pulses": int(len(table)),
+                     "codes": f"{int(codes.min())}…{int(codes.max())}", "outside_fitted_range": "",
+                     "omega_per_code_nA": target.omega_per_code * 1e9, "omega_from": target.omega_from,
+                     "gain": block.gain, "offset_lower_nA": block.offset_lower * 1e9,
+                     "offset_upper_nA": block.offset_upper * 1e9, "sample_lead_us": 0.0, "unidentified": ""})
+    return pd.DataFrame(rows)
+
+
 def cross_run_summary(table: pd.DataFrame) -> pd.DataFrame:
     """Per kind of pair (other runs only): the same circuit (one corner or Monte-Carlo instance,
     another run: other drive and codes), other circuits of ours, ours ↔ the original IC. Pairs,
     mean and lowest cross-run agreement, the nominal rule's mean, the lowest margin over the
     nominal rule, and the share of pairs meeting the 95 % goal."""
     other = table[~table["same_run"]].assign(margin=lambda t: t["agreement"] - t["nominal_rule"])
-    kind = np.where(other["same_circuit"], "same circuit, other run",
+    kind = np.where(other["fit_group"] == CHARACTERISATION, "same circuit: its characterisation → its runs",
+                    np.where(other["same_circuit"], "same circuit, other run",
                     np.where(other["fit_group"] == other["test_group"], "other circuit of ours",
-                             other["fit_group"] + " → " + other["test_group"]))
+                             other["fit_group"] + " → " + other["test_group"])))
     return (other.assign(pairs_of=kind).groupby("pairs_of", sort=False)
             .agg(pairs=("agreement", "size"), mean_agreement=("agreement", "mean"), min_agreement=("agreement", "min"),
                  mean_nominal=("nominal_rule", "mean"), min_margin_over_nominal=("margin", "min"),
@@ -166,8 +201,8 @@ def markdown(table: pd.DataFrame) -> str:
     lines = ["| fitted on | tested on | candidate | in-sample | cross-validated | on the tested run | nominal rule "
              "| pulses | codes | outside fitted range |", "|" + "---|" * 10]
     for r in table.itertuples():
-        lines.append(f"| {r.fitted_on} | {r.tested_on} | {r.candidate} | {r.in_sample:.1%} | "
-                     f"{r.cv_agreement:.1%} ± {r.cv_se:.1%} | {r.agreement:.1%} | {r.nominal_rule:.1%} | "
+        own = f"{r.in_sample:.1%} | {r.cv_agreement:.1%} ± {r.cv_se:.1%}" if r.in_sample == r.in_sample else "– | –"
+        lines.append(f"| {r.fitted_on} | {r.tested_on} | {r.candidate} | {own} | {r.agreement:.1%} | {r.nominal_rule:.1%} | "
                      f"{r.n_pulses} | {r.codes} | {r.outside_fitted_range or '–'} |")
     summary = cross_run_summary(table)
     lines += ["", "| pairs | n | mean | lowest | nominal rule (mean) | lowest margin over nominal | ≥ 95 % "

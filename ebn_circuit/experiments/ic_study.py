@@ -14,7 +14,7 @@ from ebn_circuit.behavioural.learning_block import LearningBlockModel
 from ebn_circuit.circuits.learning_loop import IcRun
 from ebn_circuit.experiments.ic_figures import plot_code_overlay, plot_learning_transient
 from ebn_circuit.experiments.ic_setup import DEFAULT_RUNS, load_run
-from ebn_circuit.experiments.ic_transient import run_ic
+from ebn_circuit.experiments.ic_transient import BAND_MARGIN, run_ic
 from ebn_circuit.measure.waveforms import align, read_viewer_csv_dir
 from ebn_circuit.plotting import integer_ticks, new_figure, save, style
 from ebn_circuit.sweep.jobs import JobOutput, make_job, run_jobs
@@ -36,23 +36,10 @@ class IcJob:
     keep_waveforms: bool = False
 
 
-BAND_MARGIN = 0.1e-9  # A: the goal's widening of the nominal band (issue 18)
-
-
-def ends_in_band(outcome, margin: float = BAND_MARGIN) -> bool:
-    """The last pulse's I_before lies inside the *nominal* band of its code, widened by ``margin``:
-    I_rest − r·ω·code ± (I_SL + margin), with the run's nominal ω (the band the rule means, not the
-    one an instance's offsets moved)."""
-    run, last = outcome.run, outcome.table.iloc[-1]
-    centre = run.i_rest - 0.5 * outcome.omega_per_code * int(last["code_before"])
-    return bool(abs(float(last["i_before"]) - centre) <= run.i_sl + margin)
-
-
 def ic_job(simulator, tech: Technology, job: IcJob) -> JobOutput:
     """Job function: calibrate (unless given), simulate and analyse one run."""
     outcome, waveforms = run_ic(simulator, job.run, tech, seed=job.seed, omega_per_code=job.omega_per_code)
     row = outcome.summary()
-    row["ends_in_band"] = ends_in_band(outcome)
     row.update(variant=job.variant, seed=job.seed, run_technology=outcome.technology,
                run_backend=outcome.backend)
     tables = {"pulses": outcome.table}

@@ -21,6 +21,7 @@ BITS = 6
 CALIBRATION_CODE = 16
 GUARD = 0.1e-9  # A: the guard band around the bounds for the agreement that offsets cannot spoil
 MIN_SETTLED_PULSES = 10  # a run counts as settled when at least this many final pulses (50 ms) are all SL
+BAND_MARGIN = 0.1e-9  # A: the nominal band widened by this for `ends_in_band` (issue 18's goal)
 
 
 def calibrate_omega_per_code(simulator: Simulator, run: IcRun, tech: Technology) -> float:
@@ -65,6 +66,7 @@ class IcOutcome:
     settle_time: float
     settled: bool
     settled_inside: bool
+    ends_in_band: bool
     saturated: bool
     final_code: int
     wall_time: float
@@ -85,7 +87,7 @@ class IcOutcome:
                 "agreement_outside_guard": self.agreement_outside_guard,
                 "flags_vs_code_change": self.flag_agreement,
                 "settle_time_ms": self.settle_time * 1e3, "settled": self.settled, "saturated": self.saturated,
-                "settled_inside_band": self.settled_inside,
+                "settled_inside_band": self.settled_inside, "ends_in_band": self.ends_in_band,
                 "final_code": self.final_code, "code_min": int(self.table["code_after"].min()),
                 "code_max": int(self.table["code_after"].max()), "ngspice_wall_s": self.wall_time}
 
@@ -125,6 +127,9 @@ def analyse(run: IcRun, omega_per_code: float, waveforms: pd.DataFrame, wall_tim
                      settled=settle_index is not None,
                      saturated=saturated,
                      settled_inside=bool(settle_index is not None and end_lower <= i_end <= end_upper),
+                     # the last I_before inside its code's *nominal* band widened by BAND_MARGIN (the band the
+                     # rule means, not the one an instance's offsets moved)
+                     ends_in_band=bool(last["i_lower"] - BAND_MARGIN <= last["i_before"] <= last["i_upper"] + BAND_MARGIN),
                      final_code=int(last["code_after"]), wall_time=wall_time)
 
 

@@ -104,3 +104,20 @@ def settle_map(g_over_band: np.ndarray, taus: np.ndarray, period: float = 5e-3, 
             rows.append({"tau": tau, "a": a, "g_over_band": ratio, "resolution": model.resolution,
                          "overshoot": model.overshoot, "settled": settled / len(y0s), "limit_cycles": cycles / len(y0s)})
     return pd.DataFrame(rows)
+
+
+def fit_loop(table: pd.DataFrame, skip: int = 20) -> dict:
+    """The loop model's a and G measured on a run's pulse table (columns i_before, code_before):
+    least squares of I_before(k+1) = a·I_before(k) + b + (1 − a)·G·code(k) over the pulses after
+    the first ``skip`` (the start-up transient). Returns a, G (A per code), the per-pulse time
+    constant τ/T = −1/ln a, and the fit's rms residual (A)."""
+    y = table["i_before"].to_numpy(dtype=float)
+    code = table["code_before"].to_numpy(dtype=float)
+    if len(y) < skip + 5:
+        raise ValueError(f"fit_loop: {len(y)} pulses, need at least {skip + 5}")
+    rows = np.column_stack([y[skip:-1], np.ones(len(y) - skip - 1), code[skip:-1]])
+    coef = np.linalg.lstsq(rows, y[skip + 1:], rcond=None)[0]
+    a, slope = float(coef[0]), float(coef[2])
+    rms = float(np.sqrt(np.mean((rows @ coef - y[skip + 1:]) ** 2)))
+    return {"a": a, "g": slope / (1 - a), "tau_periods": float(-1 / np.log(a)) if 0 < a < 1 else float("nan"),
+            "rms": rms}

@@ -145,6 +145,16 @@ def run_main_job(tech: Technology, settings: SimSettings, out: Path, netlist_dir
         chip_stage(section, "chip_twin", tech, settings, out / "chip_twin", runs[0], runs, quick, log=log,
                    progress=progress, **jobs)
 
+    with stage("Co-simulation: a transistor-level neuron learning inside the network") as section:
+        from ebn_circuit.experiments.cosim_study import FIGURES, cosim_stage
+
+        with settings.simulator() as simulator:
+            cosim = cosim_stage(out / "cosim", quick, tech, simulator=simulator, log=log)
+        body = cosim["markdown"].split("\n", 1)[1]   # the section's own title replaces the study's heading
+        section.text(body.split("\nFigures: ", 1)[0])
+        for name in FIGURES:
+            section.figure(f"cosim/{name}", name.removesuffix(".png").replace("_", " "))
+
     report.write()
     if report.failed_specs():
         log(f"{report.failed_specs()} of {len(report.specs)} spec groups fail (see the report's summary)")

@@ -213,23 +213,23 @@ def plot(table: pd.DataFrame, path: Path, title: str) -> Path:
     """One panel per quantity: σ per group (bars), with all devices and the quadrature sum."""
     from matplotlib.figure import Figure
 
-    from ebn_circuit.plotting import save
+    from ebn_circuit.plotting import save, style
 
     quantities = list(dict.fromkeys(table["quantity"]))
     groups = list(dict.fromkeys(table["group"]))
-    fig = Figure(figsize=(3.2 * len(quantities) + 3, 0.32 * len(groups) + 1.6))
-    axes = fig.subplots(1, len(quantities), sharey=True, squeeze=False)
+    with style():   # the toolkit's rc settings; the size grows with the panels and the groups
+        fig = Figure(figsize=(2.2 * len(quantities) + 2.6, 0.22 * len(groups) + 1.4))
+        axes = fig.subplots(1, len(quantities), sharey=True, squeeze=False)
     for ax, q in zip(axes[0], quantities):
         part = table[table["quantity"] == q].set_index("group").reindex(groups)
         colours = ["tab:grey" if g in (ALL, "sum of groups") else "tab:blue" for g in groups]
         ax.barh(range(len(groups)), part["sigma"] * 1e9, color=colours)
-        ax.set_title(q, fontsize=8)
+        ax.set_title(q)
         ax.set_xlabel("σ (nA)")
-        ax.invert_yaxis()
-    axes[0][0].set_yticks(range(len(groups)), groups, fontsize=7)
-    fig.suptitle(title, fontsize=9)
-    fig.tight_layout()
-    return save(fig, path)[0]   # the toolkit's figure style: PNG (and a PDF beside it)
+    axes[0][0].invert_yaxis()   # once: the panels share y (inverting each flipped it back on even counts)
+    axes[0][0].set_yticks(range(len(groups)), groups)
+    fig.suptitle(title)
+    return save(fig, path)[0]
 
 
 def study(block: str, out: Path, tech: Technology, settings: SimSettings, seeds=range(1, 9), setup=None,
@@ -244,6 +244,6 @@ def study(block: str, out: Path, tech: Technology, settings: SimSettings, seeds=
     table = contributions(runs)
     table.to_csv(out / "contributions.csv", index=False)
     (out / "contributions.md").write_text(markdown(table, block, seeds))
-    plot(table, out / "contributions.png", f"{block}: mismatch contributions by device group "
+    plot(table, out / "contributions.png", f"{block}: mismatch contributions by device group\n"
                                            f"({len(list(seeds))} seeds, sky130 {tech.corner})")
     return table

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from ebn_circuit.experiments.cross_run import ic_sources, learning_block_cross_run

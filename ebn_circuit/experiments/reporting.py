@@ -37,11 +37,16 @@ def add_specs(report: Report, title: str, table: pd.DataFrame, source: str) -> N
     report.add_specs(title, specs.verdict(table), specs.display(table), source)
 
 
-def verification_report(out, title: str, tech: Technology, settings: SimSettings, spec_title: str,
-                        table: pd.DataFrame, spec_source: str, section_title: str, fill) -> None:
-    """report.html / report.md in ``out`` for one verification command: facts, its spec verdicts
-    (``spec_source``: their CSV), and the section ``fill(section)`` writes."""
+def verification_report(out, title: str, tech: Technology, settings: SimSettings, group: str, spec_title: str,
+                        measured: dict, not_applicable: dict, limits: dict, section_title: str, fill) -> int:
+    """One verification command's verdict: the ``group`` specs checked against ``limits``, written
+    (specs_<group>.csv/.md), printed, and report.html / report.md in ``out`` (facts, verdicts, the
+    section ``fill(section)`` writes). Returns the exit code: 1 when a spec fails, else 0."""
+    table = specs.check(group, measured, limits, not_applicable)
+    specs.write(table, out, group, spec_title)
+    specs.print_table(table, spec_title)
     report = Report(title, out, run_facts(tech, settings))
-    add_specs(report, spec_title, table, spec_source)
+    add_specs(report, spec_title, table, f"specs_{group}.csv")
     fill(report.section(section_title))
     report.write()
+    return 1 if specs.failed(table) else 0

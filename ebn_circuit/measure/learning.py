@@ -10,7 +10,8 @@ import pandas as pd
 
 from ebn_circuit.errors import WaveformError
 from ebn_circuit.measure.events import crossings, sample_before
-from ebn_circuit.rule import DEC, DECISION_NAMES, INC, SL
+from ebn_circuit.rule import SL
+
 REQUIRED_SIGNALS = ("time", "i_mem", "pulse", "code")
 
 

@@ -32,10 +32,17 @@ def dac_lsb_curves(chip: Chip, params: NetworkParams) -> np.ndarray:
 
 
 def chip_substrate(chip: Chip, params: NetworkParams, rng: np.random.Generator, scale: float = 1.0,
-                   model: MismatchModel | None = None, units: Units = Units()):
+                   model: MismatchModel | None = None, units: Units = Units(), trim_synapse_offset: bool = True):
     """One network chip drawn from the chip's mismatch model (fitted on all its instances unless
     given), spreads multiplied by ``scale``; DAC curves drawn from the measured ones, their
-    deviations from the line multiplied by ``scale``."""
+    deviations from the line multiplied by ``scale``.
+
+    trim_synapse_offset: take the model's centre of the synapse-pair offset (its mean, what the
+    draws spread around) off every synapse, as one chip-wide bias trim would (the pair's excitatory
+    and inhibitory halves differ by design, not by mismatch: their systematic net charge at code 0
+    is tens of codes); each synapse keeps its own deviation. Not the instances' median: the
+    measured offsets are skewed (30-instance sky130 chip: median −0.8 nA, mean +2.4 nA), and a
+    median trim left every synapse ~7 codes off even at scale 0. False: the untrimmed pair."""
     from ebn_circuit.network.substrate import Substrate
 
     if not scale >= 0 or not np.isfinite(scale):
@@ -51,7 +58,9 @@ def chip_substrate(chip: Chip, params: NetworkParams, rng: np.random.Generator, 
     line = np.clip(np.arange(params.code_min, params.code_max + 1, dtype=float), dac_codes.min(), dac_codes.max())
     chosen = curves[rng.integers(0, len(curves), n * n)]
     chosen = line + scale * (chosen - line)
-    jumps = chip_jumps(model.draw("synapse", n * n, rng, scale), chosen, float(median["synapse"]["gain"]), params)
+    common = model.blocks["synapse"].centre("offset") if trim_synapse_offset else 0.0
+    jumps = chip_jumps(model.draw("synapse", n * n, rng, scale), chosen, float(median["synapse"]["gain"]), params,
+                       common_offset=common)
     blocks = model.draw("learning_block", 2 * n * n, rng, scale)
     i_sl_chip = float(median["learning_block"]["i_sl"])
     lo = chip_bound_offsets(blocks["offset_lower"].to_numpy()[: n * n], i_sl_chip, params, units).reshape(n, n)

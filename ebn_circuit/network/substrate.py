@@ -119,12 +119,13 @@ class Substrate:
 
     @classmethod
     def from_chip(cls, chip, params: NetworkParams, rng: np.random.Generator, *, scale: float = 1.0,
-                  model=None, units: Units = Units()) -> "Substrate":
+                  model=None, units: Units = Units(), trim_synapse_offset: bool = True) -> "Substrate":
         """A chip drawn from an extracted chip's mismatch model (every neuron, synapse DAC and
-        learning block its own instance; spreads × ``scale``), see network/chip_mode.py."""
+        learning block its own instance; spreads × ``scale``; the synapse pairs' common offset
+        trimmed unless told not to), see network/chip_mode.py."""
         from ebn_circuit.network.chip_mode import chip_substrate
 
-        return chip_substrate(chip, params, rng, scale, model, units)
+        return chip_substrate(chip, params, rng, scale, model, units, trim_synapse_offset)
 
     # -- use ------------------------------------------------------------------------------
 

@@ -88,14 +88,56 @@ def chip_neuron(draws, median, params: NetworkParams, i_rest_chip: float):
     return gain, lambda_v, np.clip(scale, 0.1, None)
 
 
-def chip_jumps(synapses, dac_lsb_curves: np.ndarray, median_gain: float, params: NetworkParams) -> np.ndarray:
+def chip_jumps(synapses, dac_lsb_curves: np.ndarray, median_gain: float, params: NetworkParams,
+               common_offset: float = 0.0) -> np.ndarray:
     """Jump curves (n, n_codes) in potential units: drawn pairs (columns gain, offset) on DAC curves
-    in LSB (n, n_codes)."""
+    in LSB (n, n_codes); ``common_offset`` (A) is taken off every pair's offset (a chip-wide trim)."""
     gain = np.asarray(synapses["gain"], float)[:, None] / median_gain
-    offset = np.asarray(synapses["offset"], float)[:, None] / median_gain
+    offset = (np.asarray(synapses["offset"], float)[:, None] - common_offset) / median_gain
     return params.delta * (gain * dac_lsb_curves + offset)
 
 
 def chip_bound_offsets(offsets_a, i_sl_chip: float, params: NetworkParams, units: Units = Units()):
     """Offsets of learning-block bounds (A, from the chip) → the rule's comparison levels."""
     return units.bound_offset(np.asarray(offsets_a, float) / i_sl_chip * units.i_sl(params))
+
+
+# --- co-simulation (ebn_circuit.cosim): the network ↔ a transistor-level hybrid neuron ------------
+
+
+@dataclass(frozen=True)
+class CircuitUnits(Units):
+    """Units of a co-simulation, where some network neurons are transistor-level circuits.
+
+    The same affine potential ↔ I_mem map as ``Units``, with a smaller default i_per_unit: the
+    DPI neuron's input current cannot go below zero, so the lowest potential it can be driven
+    towards is V_rest - i_rest/i_per_unit (-18 at 0.5 nA per unit), which must lie below what the
+    network's inputs ask for (down to about -20 for the §5.2 drive and inhibition spread over
+    τ_syn = 5 ms). time_scale: chip seconds per network second (the circuit runs that much
+    slower than the network model).
+
+        chip time        = time_scale · network time                      [s]
+        ΔI_mem per code  = δ · i_per_unit                                 [A]  (the DAC's weight unit)
+        I_SL             = (δ/4 + margin/2) · i_per_unit                  [A]
+        mirror ratio r   = g/2  (the share of I_Ω in the bounds)
+    """
+
+    i_per_unit: float = 0.5e-9
+    time_scale: float = 10.0
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if not np.isfinite(self.time_scale) or self.time_scale <= 0:
+            raise ConfigError(f"CircuitUnits.time_scale must be a positive number, got {self.time_scale!r}")
+
+    def chip_time(self, network_time):
+        return np.asarray(network_time) * self.time_scale
+
+    def omega_current(self, params: NetworkParams) -> float:
+        """I_mem jump of one weight code (A)."""
+        return params.delta * self.i_per_unit
+
+    @staticmethod
+    def omega_ratio(params: NetworkParams) -> float:
+        """r = g/2: the learning block's mirror ratio of I_Ω in its bounds."""
+        return params.gain_g / 2

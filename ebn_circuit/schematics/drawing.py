@@ -16,6 +16,7 @@ import schemdraw      # asks matplotlib for its backend when imported: the packa
 import schemdraw.elements as elm
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.layout_engine import PlaceHolderLayoutEngine
 
 from ebn_circuit.circuits.schematic import Cell
 from ebn_circuit.schematics.layout import arrange
@@ -165,6 +166,8 @@ def _figure(drawing, zoom: float) -> Figure:
     label: schemdraw's bounding box leaves text out."""
     bbox = drawing.get_bbox()
     fig = Figure()
+    # axes placed by hand: a placeholder engine, or saving inside the style turns constrained layout on
+    fig.set_layout_engine(PlaceHolderLayoutEngine(adjust_compatible=True, colorbar_gridspec=True))
     FigureCanvasAgg(fig)   # a renderer to measure text with; saving picks its own canvas per format
     ax = fig.add_axes((0, 0, 1, 1))
     drawing.draw(show=False, canvas=ax)

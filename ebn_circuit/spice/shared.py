@@ -10,11 +10,8 @@ in a run folder that the parent removes whatever way the child ended, and dies w
 from __future__ import annotations
 
 import os
-import pickle
 import re
-import select
 import shutil
-import struct
 import subprocess
 import sys
 import time
@@ -23,6 +20,9 @@ from ebn_circuit.errors import SimulatorCrashError, SimulatorMissingError, Simul
 from ebn_circuit.spice import sandbox
 from ebn_circuit.spice.diagnose import error_from_log
 from ebn_circuit.spice.locate import ngspice_environment
+from ebn_circuit.spice.pipe import receive as _receive
+from ebn_circuit.spice.pipe import reply, stop
+from ebn_circuit.spice.pipe import send as _send
 from ebn_circuit.spice.result import UNIT_OF_TYPE, normalise_vector_name
 
 
@@ -95,30 +95,14 @@ class SharedWorker:
         return payload
 
     def _receive(self, timeout: float, context: str):
-        stream = self._process.stdout
-        ready, _, _ = select.select([stream], [], [], timeout)
-        if not ready:
-            self.close()
-            raise SimulationTimeoutError(f"{context}: ngspice exceeded the {timeout:g} s time limit; worker killed")
-        try:
-            return _receive(stream)
-        except (EOFError, pickle.UnpicklingError, struct.error):
-            code = self._process.wait(timeout=5)
-            self.close()
-            raise SimulatorCrashError(f"{context}: libngspice worker crashed (exit code {code})") from None
+        return reply(self._process, timeout, self.close,
+                     f"{context}: ngspice exceeded the {timeout:g} s time limit; worker killed",
+                     f"{context}: libngspice worker crashed (exit code {{code}})")
 
     def close(self) -> None:
         process, self._process = self._process, None
         if process is not None:
-            try:
-                _send(process.stdin, None)
-                process.stdin.close()
-                process.wait(timeout=2)
-            except (OSError, subprocess.TimeoutExpired, ValueError):
-                process.kill()
-                process.wait()
-            if process.stdout:
-                process.stdout.close()
+            stop(process)
         workdir, self._workdir = self._workdir, None
         if workdir is not None:   # also after a kill: the child cannot clean up itself
             shutil.rmtree(workdir, ignore_errors=True)
@@ -128,24 +112,6 @@ class SharedWorker:
             self.close()
         except Exception:
             pass
-
-
-def _send(stream, obj) -> None:
-    data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
-    stream.write(struct.pack("<Q", len(data)))
-    stream.write(data)
-    stream.flush()
-
-
-def _receive(stream):
-    header = stream.read(8)
-    if len(header) < 8:
-        raise EOFError
-    (length,) = struct.unpack("<Q", header)
-    data = stream.read(length)
-    if len(data) < length:
-        raise EOFError
-    return pickle.loads(data)
 
 
 def _worker_main(library: str, parent: int, confined: bool) -> None:
