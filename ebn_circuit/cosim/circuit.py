@@ -4,7 +4,7 @@ circuit builders (circuits/ and the testbench types), so that a change there is 
 Per hybrid neuron j (node names end in ``_j``)::
 
     idrive_j (EXTERNAL, sinks from iin_j) ─┐
-    pulse_j ─► plastic synapse (DAC + DPI pair) ─► iin_j ─► DPI neuron ─► I_mem ─► pFET copy ─► front end
+    pulse_j ─► plastic synapse (DAC + DPI pair) ─► iin_j ─► DPI neuron ─► I_mem ─► front end
                  ▲ b0_j … b5_j  (EXTERNAL: the code of the synapse in use)                       │
     ileak_j (EXTERNAL, into the neuron's leak-bias diode vtau_j)                 inc_j, dec_j ◄──┘
 
@@ -15,8 +15,9 @@ Per hybrid neuron j (node names end in ``_j``)::
   network emits at most one spike per step, so during the step after neuron k spikes the
   synapse's bits carry code (j, k) and its pulse carries the spike; the DPI pair is linear, so
   one synapse sums what N synapses would.
-- The learning block's analog path (circuits/learning_block.py without its counter): S&H,
-  bounds, replica DACs, comparators, flags. The counters are digital: one per synapse, kept by
+- The learning block's analog path (circuits/learning_block.py without its counter): current
+  memories, replica DAC, window comparator, flags. It takes I_mem itself: its pFET memory supplies
+  the neuron's output transistor (no copy mirror, whose mismatch the block was redesigned to avoid). The counters are digital: one per synapse, kept by
   the network (its codes), stepped from the flags at the end of each pulse.
 - ``ileak_j`` adds current to the neuron's leak bias: a charge pulse there is a fast, exact-size
   subtraction from I_mem (the neuron's own fixed reset), which its input cannot do (the DPI's
@@ -64,7 +65,7 @@ def synapse_for(time_scale: float, tau_syn: float, i_lsb: float) -> PlasticSynap
     linear (it is linear for I_syn ≫ I_gain)."""
     c_syn = 10e-12
     i_tau = c_syn * 0.0366 / (time_scale * tau_syn)
-    return PlasticSynapseParams(dac=DacParams(polarity="offset", i_lsb=i_lsb),
+    return PlasticSynapseParams(dac=DacParams(polarity="split", i_lsb=i_lsb),
                                 dpi=DpiSynapseParams(c_syn=c_syn, i_tau=i_tau, i_gain=SYNAPSE_GAIN * i_tau,
                                                      i_w=1e-9))
 
@@ -196,13 +197,11 @@ def hybrid_schematic(design: HybridDesign, tech: Technology, count: int) -> Sche
         s.instance(f"xneuron_{j}", neuron, iin=f"iin_{j}", spk=f"spk_{j}", imem=f"imem_{j}", vtau=f"vtau_{j}",
                    vthr="vthr", vspk="vspk", vpw="vpw", vref="vref", vdd="vdd", vss="vss")
         s.voltage(f"imem_{j}", f"imem_p_{j}", f"imem_{j}", 0)
-        s.diode(f"imem_d_{j}", "p", f"imem_p_{j}", "vdd", unit)
-        s.fet(f"imem_c_{j}", "p", f"imem_lb_{j}", f"imem_p_{j}", "vdd", unit)
         s.instance(f"xsyn_{j}", synapse, **bits, pulse=f"pulse_{j}", iref=f"isyn_ref_{j}", iout=f"isyn_{j}",
                    vthr="svthr", vtau="svtau", vdd="vdd", vss="vss")
         s.voltage(f"syn_{j}", f"isyn_{j}", f"iin_{j}", 0)
         s.reference(f"syn_{j}", f"isyn_ref_{j}", synapse_params.dac.i_lsb)
-        s.instance(f"xlb_{j}", front_end, imem=f"imem_lb_{j}", pulse=f"pulse_{j}", rst="vss", inc=f"inc_{j}",
+        s.instance(f"xlb_{j}", front_end, imem=f"imem_p_{j}", pulse=f"pulse_{j}", rst="vss", inc=f"inc_{j}",
                    dec=f"dec_{j}", sl=f"sl_{j}", **bits, irest=f"irest_{j}", isl=f"isl_{j}", iomega=f"iomega_{j}",
                    idelay=f"idelay_{j}", vcas=f"vcas_{j}", vdd="vdd", vss="vss")
         learning_block_biases(s, design.learning, prefix=f"lb{j}_",
