@@ -57,8 +57,6 @@ def test_bounds_bracket_the_transitions(measured):
         assert (d[below] == INC).all() and (d[above] == DEC).all() and (d[inside] == SL).all()
 
 
-@pytest.mark.xfail(strict=True, reason="issue 18, open: the redesigned block's window is 0.78 nA wide at code -16 "
-                                       "(2·I_SL = 0.6 nA, +30 %; tolerance 25 %), 0.66 nA at +16")
 def test_midpoint_moves_with_the_code_as_the_rule_says(measured):
     table, block = measured[0].table.set_index("code"), BoundsSetup().block
     lo, hi = CODES
@@ -77,8 +75,10 @@ def test_tables_are_saved_with_their_conditions(measured, tmp_path):
     loaded = load_curve(paths[0])
     c = loaded.conditions
     assert c["technology"] == "sky130" and c["corner"] == "tt" and c["mc_seed"] is None
-    assert len(c["netlist_hash"].split(",")) == curve.table["rounds"].sum()
-    assert c["i_rest"] == pytest.approx(9e-9) and c["i_sl"] == pytest.approx(0.3e-9)
+    hashes = c["netlist_hash"].split(",")   # every netlist simulated, once (rounds may repeat one)
+    assert 0 < len(hashes) == len(set(hashes)) <= curve.table["rounds"].sum()
+    block = BoundsSetup().block
+    assert c["i_rest"] == pytest.approx(block.i_rest) and c["i_sl"] == pytest.approx(block.i_sl)
     assert c["resolution_target"] == pytest.approx(RESOLUTION)
     pd.testing.assert_frame_equal(loaded.table, curve.table)
 

@@ -84,8 +84,6 @@ def test_verify_exits_1_naming_the_failing_spec_and_2_on_a_bad_spec_file(tmp_pat
     assert "learning_block.x.max" in refused.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="issue 18: the redesigned block's window comparator decides ~130 µs after "
-                                       "the rising edge; the spec asks ≤ 100 µs (kept, not loosened)")
 def test_verify_exits_0_on_defaults(tmp_path):
     passing = run_verify(tmp_path)
     assert passing.returncode == 0, passing.stdout + passing.stderr

@@ -88,8 +88,9 @@ class LearningBlockParams(Params):
     """The learning block (SI units); the counter's code range is ±2^(bits−1)."""
 
     i_rest: float = positive(9e-9, "A", "I_rest, forced into irest")
-    i_sl: float = param(0.3e-9, unit="A", low=0.0, low_inclusive=True, high=None,
-                        doc="stop-learning half-width I_SL, forced into isl")
+    i_sl: float = param(0.75e-9, unit="A", low=0.0, low_inclusive=True, high=None,
+                        doc="stop-learning half-width I_SL, forced into isl (the original IC: 0.3 nA; 0.75 nA "
+                            "keeps the loop from cycling under mismatch, docs/robustness.md §4)")
     omega_per_code: float = positive(0.2e-9, "A", "I_mem jump one presynaptic pulse causes per code unit")
     omega_ratio: float = positive(0.5, "", "r, the fraction of I_Ω in the bounds (1/2: the literal rule, g = 2r = 1)")
     bits: int = param(6, integer=True, low=2, high=10, low_inclusive=True, doc="counter width, sign included")

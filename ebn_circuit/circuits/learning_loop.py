@@ -51,7 +51,7 @@ class IcRun(Params):
     t_stop: float = positive(0.5, "s", "end of the transient")
     initial_code: int = param(8, integer=True, low=-32, high=31, low_inclusive=True, doc="the counter's preset")
     i_rest: float = positive(9e-9, "A", "I_rest of the learning block")
-    i_sl: float = positive(0.3e-9, "A", "I_SL of the learning block")
+    i_sl: float = positive(0.75e-9, "A", "I_SL of the learning block (the built-in runs' value)")
     i_lsb: float = positive(100e-12, "A", "the weight unit of the synapse DAC")
     counter: str = param("xspice", choices=("xspice", "cmos"), doc="counter variant")
     corner: str = "tt"
