@@ -36,6 +36,23 @@ def bounds_per_pulse(table: pd.DataFrame, model: LearningBlockModel) -> tuple[np
     return model.bounds(model.omega_per_code * table["code_before"].to_numpy())
 
 
+def _display_grid(time, window, step: float = 10e-6) -> np.ndarray:
+    """I_mem is drawn on a uniform grid: the current memory's switch edges spike the I_mem sense by
+    up to µA for well under a µs (docs/robustness.md), and drawn sample by sample those spikes hide
+    the current; the grid (never coarser than the record) passes them by."""
+    start, stop = max(window[0], time[0]), min(window[1], time[-1])
+    return np.arange(start, stop, min(step, (stop - start) / 10)) if stop > start else np.array([start])
+
+
+def _current_range(time, i_mem, window, lower, upper) -> tuple[float, float]:
+    """The I_mem axis (nA): where I_mem spends its time (percentiles on the display grid) and the bounds."""
+    values = np.interp(_display_grid(time, window), time, i_mem)
+    lo, hi = np.percentile(values, (0.5, 99.5))
+    lo, hi = min(lo, np.min(lower)), max(hi, np.max(upper))
+    pad = 0.08 * (hi - lo)
+    return nA(lo - pad), nA(hi + pad)
+
+
 def _draw(ax, ax_code, waveforms, table, model, window):
     time = waveforms["time"].to_numpy()
     mask = (time >= window[0]) & (time <= window[1])
@@ -43,7 +60,8 @@ def _draw(ax, ax_code, waveforms, table, model, window):
     for onset, decision in zip(table["onset"], table["decision"]):
         if window[0] - width <= onset <= window[1]:
             ax.axvspan(onset * 1e3, min(onset + width, window[1]) * 1e3, **_band_style(int(decision)))
-    ax.plot(time[mask] * 1e3, nA(waveforms["i_mem"].to_numpy()[mask]), color="k", lw=1.0,
+    grid = _display_grid(time, window)
+    ax.plot(grid * 1e3, nA(np.interp(grid, time, waveforms["i_mem"].to_numpy())), color="k", lw=1.0,
             label=r"$I_{\mathrm{mem}}$")
     lower, upper = bounds_per_pulse(table, model)
     edges = np.append(table["onset"].to_numpy(), time[-1])
@@ -55,6 +73,7 @@ def _draw(ax, ax_code, waveforms, table, model, window):
     ax_code.step(time[mask] * 1e3, waveforms["code"].to_numpy()[mask], where="post", color="tab:orange",
                  lw=1.2, label="weight code")
     ax.set_xlim(window[0] * 1e3, window[1] * 1e3)
+    ax.set_ylim(*_current_range(time, waveforms["i_mem"].to_numpy(), window, lower, upper))
     ax.set_ylabel(r"$I_{\mathrm{mem}}$ (nA)")
     ax_code.set_ylabel("weight code", color="tab:orange")
     integer_ticks(ax_code.yaxis)
