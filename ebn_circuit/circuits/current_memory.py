@@ -31,13 +31,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
-
 from ebn_circuit.circuits.analysis import Transient
 from ebn_circuit.circuits.comparator import pwl
 from ebn_circuit.circuits.schematic import SWITCH, Cell, Schematic, Size, cell_name
 from ebn_circuit.circuits.testbench import Testbench
-from ebn_circuit.errors import ConfigError
+from ebn_circuit.circuits.track_hold import TrackHoldCycles
 from ebn_circuit.params import Params, param, positive
 from ebn_circuit.technology.core import Technology
 
@@ -98,7 +96,7 @@ def cascode_bias(s: Schematic, kind: str, node: str, name: str = "mcb") -> None:
 
 
 @dataclass(frozen=True)
-class CurrentMemoryBenchParams(Params):
+class CurrentMemoryBenchParams(TrackHoldCycles, Params):
     """Track/hold cycles, one per input current (A): the input tracks ``currents[k]`` for t_track,
     ``hold`` rises and, t_jump_delay later, the input jumps by ``jump`` (fraction); the output is
     held at v_out. seed: Monte-Carlo instance (mismatch on)."""
@@ -115,30 +113,14 @@ class CurrentMemoryBenchParams(Params):
     seed: int | None = None
 
     def validate(self) -> None:
-        if not self.currents or any(not i > 0 for i in self.currents):
-            raise ConfigError(f"CurrentMemoryBenchParams.currents must be positive amperes, got {self.currents}")
-
-    @property
-    def period(self) -> float:
-        return self.t_track + self.t_hold
-
-    def hold_edges(self) -> np.ndarray:
-        """Times (s) at which hold crosses vdd/2, one per cycle."""
-        return np.arange(len(self.currents)) * self.period + self.t_track + self.t_edge / 2
+        self.check_currents()
 
 
 def current_memory_testbench(params: CurrentMemoryBenchParams, tech: Technology) -> Testbench:
     """Vectors: v(hold); i(vin) the input current, i(vout) the held output (both positive in the
     direction the memory conducts them)."""
     vdd, mem = tech.vdd, params.memory
-    hold_pts, in_pts = [], []
-    for k, current in enumerate(params.currents):
-        t0 = k * params.period
-        edge, end = t0 + params.t_track, t0 + params.period - params.t_edge
-        jump = edge + params.t_jump_delay
-        hold_pts += [(t0, 0.0), (edge, 0.0), (edge + params.t_edge, vdd), (end, vdd)]
-        in_pts += [(t0, current), (jump, current), (jump + 1e-6, current * (1 + params.jump)),
-                   (end, current * (1 + params.jump))]
+    hold_pts, in_pts = params.waveform_points(vdd)
     cell = current_memory_cell(mem, tech)
     s = Schematic(tech, vss="0")
     s.define(cell)

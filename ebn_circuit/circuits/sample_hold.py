@@ -28,12 +28,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
-
 from ebn_circuit.circuits.analysis import Transient
 from ebn_circuit.circuits.comparator import pwl
 from ebn_circuit.circuits.schematic import SWITCH, Cell, Schematic, Size, cell_name
 from ebn_circuit.circuits.testbench import Testbench
+from ebn_circuit.circuits.track_hold import TrackHoldCycles
 from ebn_circuit.errors import ConfigError
 from ebn_circuit.params import Params, param, positive
 from ebn_circuit.technology.core import Technology
@@ -81,7 +80,7 @@ def sample_hold_cell(params: SampleHoldParams, tech: Technology) -> Cell:
 
 
 @dataclass(frozen=True)
-class SampleHoldBenchParams(Params):
+class SampleHoldBenchParams(TrackHoldCycles, Params):
     """Track/hold cycles, one per input current (A): the input tracks ``currents[k]`` for t_track,
     ``hold`` rises (edge t_edge) and, t_jump_delay later, the input jumps by ``jump`` (fraction) as
     the synaptic current would; the hold lasts t_hold. Outputs held at v_out.
@@ -100,18 +99,9 @@ class SampleHoldBenchParams(Params):
     seed: int | None = None
 
     def validate(self) -> None:
-        if not self.currents or any(not i > 0 for i in self.currents):
-            raise ConfigError(f"SampleHoldBenchParams.currents must be positive amperes, got {self.currents}")
+        self.check_currents()
         if self.t_jump_delay + 2 * self.t_edge >= self.t_hold:
             raise ConfigError("SampleHoldBenchParams.t_jump_delay must be inside the hold phase")
-
-    @property
-    def period(self) -> float:
-        return self.t_track + self.t_hold
-
-    def hold_edges(self) -> np.ndarray:
-        """Times (s) at which hold crosses vdd/2, one per cycle."""
-        return np.arange(len(self.currents)) * self.period + self.t_track + self.t_edge / 2
 
 
 def sample_hold_testbench(params: SampleHoldBenchParams, tech: Technology) -> Testbench:
@@ -119,15 +109,7 @@ def sample_hold_testbench(params: SampleHoldBenchParams, tech: Technology) -> Te
     gmin is lowered from ngspice's 1e-12 S: at 1e-12 S the three junctions on the hold node
     leak ~1.4 pA (a numerical aid, not device physics), a droop of ~4 %/ms on 1 pF."""
     vdd, sh = tech.vdd, params.sample_hold
-    hold_pts, iin_pts = [], []
-    for k, current in enumerate(params.currents):
-        t0 = k * params.period
-        t_edge = t0 + params.t_track
-        t_jump = t_edge + params.t_jump_delay
-        t_end = t0 + params.period - params.t_edge
-        hold_pts += [(t0, 0.0), (t_edge, 0.0), (t_edge + params.t_edge, vdd), (t_end, vdd)]
-        iin_pts += [(t0, current), (t_jump, current), (t_jump + 1e-6, current * (1 + params.jump)),
-                    (t_end, current * (1 + params.jump))]
+    hold_pts, iin_pts = params.waveform_points(vdd)
     cell = sample_hold_cell(sh, tech)
     outputs = [f"iout{j}" for j in range(1, sh.outputs + 1)]
     s = Schematic(tech, vss="0")
