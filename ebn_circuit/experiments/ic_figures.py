@@ -44,10 +44,9 @@ def _display_grid(time, window, step: float = 10e-6) -> np.ndarray:
     return np.arange(start, stop, min(step, (stop - start) / 10)) if stop > start else np.array([start])
 
 
-def _current_range(time, i_mem, window, lower, upper) -> tuple[float, float]:
-    """The I_mem axis (nA): where I_mem spends its time (percentiles on the display grid) and the bounds."""
-    values = np.interp(_display_grid(time, window), time, i_mem)
-    lo, hi = np.percentile(values, (0.5, 99.5))
+def _current_range(shown, lower, upper) -> tuple[float, float]:
+    """The I_mem axis (nA): where the drawn I_mem spends its time (percentiles) and the bounds."""
+    lo, hi = np.percentile(shown, (0.5, 99.5))
     lo, hi = min(lo, np.min(lower)), max(hi, np.max(upper))
     pad = 0.08 * (hi - lo)
     return nA(lo - pad), nA(hi + pad)
@@ -61,8 +60,8 @@ def _draw(ax, ax_code, waveforms, table, model, window):
         if window[0] - width <= onset <= window[1]:
             ax.axvspan(onset * 1e3, min(onset + width, window[1]) * 1e3, **_band_style(int(decision)))
     grid = _display_grid(time, window)
-    ax.plot(grid * 1e3, nA(np.interp(grid, time, waveforms["i_mem"].to_numpy())), color="k", lw=1.0,
-            label=r"$I_{\mathrm{mem}}$")
+    shown = np.interp(grid, time, waveforms["i_mem"].to_numpy())
+    ax.plot(grid * 1e3, nA(shown), color="k", lw=1.0, label=r"$I_{\mathrm{mem}}$")
     lower, upper = bounds_per_pulse(table, model)
     edges = np.append(table["onset"].to_numpy(), time[-1])
     for values, colour, label in ((lower, "tab:blue", r"$I_{\mathrm{lower}}$"),
@@ -73,7 +72,7 @@ def _draw(ax, ax_code, waveforms, table, model, window):
     ax_code.step(time[mask] * 1e3, waveforms["code"].to_numpy()[mask], where="post", color="tab:orange",
                  lw=1.2, label="weight code")
     ax.set_xlim(window[0] * 1e3, window[1] * 1e3)
-    ax.set_ylim(*_current_range(time, waveforms["i_mem"].to_numpy(), window, lower, upper))
+    ax.set_ylim(*_current_range(shown, lower, upper))
     ax.set_ylabel(r"$I_{\mathrm{mem}}$ (nA)")
     ax_code.set_ylabel("weight code", color="tab:orange")
     integer_ticks(ax_code.yaxis)
