@@ -7,6 +7,11 @@ Two interchangeable variants with the same pins, behaviour and initialisation:
   chain, XOR (AOI22) toggle logic and saturation detectors.
 - ``xspice``: the same logic as ngspice XSPICE digital code models (d_dff, d_and, d_or, d_xor)
   behind adc_bridge inputs and dac_bridge outputs, for speed.
+- ``behavioural``: the same logic in the analog solver: a master–slave flip-flop per bit made of two
+  voltage-controlled switches and two capacitors, next-state logic in B sources. No XSPICE event
+  queue, so a rejected time step cannot lose a clock edge (the XSPICE variant's weakness in long
+  loop runs, see ``CounterParams.clk_in_low``), and ngspice keeps its default trtol (it forces
+  trtol = 1 whenever XSPICE devices are present, which doubles the time points of the whole run).
 
 Subcircuit pins, in order: ``clk inc dec rst b0 … b{bits-1} vdd vss``.
 
@@ -44,7 +49,7 @@ from ebn_circuit.errors import ConfigError
 from ebn_circuit.params import Params, param, positive
 from ebn_circuit.technology.core import Technology
 
-VARIANTS = ("cmos", "xspice")
+VARIANTS = ("cmos", "xspice", "behavioural")
 MAX_BITS = 16
 
 __all__ = ["CounterParams", "CounterStimulus", "VARIANTS", "bit_names", "code_range", "counter_cell",
@@ -60,8 +65,9 @@ def volts(default: float, doc: str):
 class CounterParams(Params):
     """Saturating two's-complement up/down counter; the code spans -2^(bits-1) … 2^(bits-1) - 1."""
 
-    variant: str = param("cmos", choices=VARIANTS, doc="cmos (transistor level) or xspice (digital code "
-                                                       "models); same pins")
+    variant: str = param("cmos", choices=VARIANTS, doc="cmos (transistor level), xspice (digital code "
+                                                       "models) or behavioural (switches and B sources); "
+                                                       "same pins")
     bits: int = param(6, integer=True, low=1, high=MAX_BITS, low_inclusive=True, doc="code width")
     initial_code: int = param(8, integer=True, low=-(2 ** (MAX_BITS - 1)), high=2 ** (MAX_BITS - 1),
                               low_inclusive=True, doc="the code loaded while rst is high")
@@ -70,26 +76,29 @@ class CounterParams(Params):
     # unknown clock or flag puts the flops into X for good (seen under Monte Carlo)
     v_in_low: float = volts(0.9, "XSPICE adc_bridge: below it inc, dec, rst read 0")
     v_in_high: float = volts(0.9, "XSPICE adc_bridge: above it they read 1 (equal values: one threshold)")
-    # clk gets a band: with one threshold, a slow clock edge (the learning block's clk is an
-    # inverter on the 1 µs pulse edge) re-crossed it within a nanosecond when the counter's own
-    # output edge forced a rejected time step, and the flops loaded twice before the carry logic
-    # had settled: the code stayed put on most pulses (Monte-Carlo seeds 2, 6, 15, 17, 24).
-    # The flops clock on UNKNOWN → ONE at clk_in_high; a full-swing clock never lingers in the band.
-    clk_in_low: float = volts(0.3, "the same for clk")
-    clk_in_high: float = volts(1.5, "the same for clk")
+    # clk has one threshold too. A band (0.3/1.5 V, tried first against double clocking) lost events:
+    # on a slow clock edge the bridge posted UNKNOWN and then never ONE, although clk reached vdd
+    # (Monte-Carlo Sim 2 seed 24: 16 of 29 pulses without a step, decided DEC, clock clean). Double
+    # clocking on one threshold is prevented by t_clk_to_q below instead.
+    clk_in_low: float = volts(0.9, "the same for clk")
+    clk_in_high: float = volts(0.9, "the same for clk")
     t_gate: float = positive(100e-12, "s", "XSPICE gate delay (and flip-flop set/reset delay)")
-    # the outputs change well after the clock crossed its band: at 100 ps, the counter's output edge
-    # forced rejected time steps while the slow clock was still near clk_in_high and it re-entered
-    # the band, so the flops clocked twice (8 missed steps in ~6600 Monte-Carlo pulses; 20 ns: none)
+    # the outputs change well after the clock crossed its threshold (the slow clock is ~0.4 V past it
+    # 20 ns later): at 100 ps, the counter's output edge forced rejected time steps while the clock was
+    # still at the threshold, it re-crossed it and the flops clocked twice before the carry had settled
     t_clk_to_q: float = positive(20e-9, "s", "XSPICE flip-flop clock-to-output delay")
     t_edge: float = positive(1e-9, "s", "XSPICE dac_bridge output rise/fall time")
+    # behavioural: the master closes below clk_open, the slave above clk_close (never both: no race)
+    clk_open: float = volts(0.8, "behavioural: the master latch is transparent while clk is below it")
+    clk_close: float = volts(1.0, "behavioural: the slave latch is transparent while clk is above it")
+    t_settle: float = positive(5e-9, "s", "behavioural: RC time constant of each latch (on-resistance × C)")
 
     def validate(self) -> None:
         lo, hi = code_range(self.bits)
         if not lo <= self.initial_code <= hi:
             raise ConfigError(f"CounterParams.initial_code must be an integer in [{lo}, {hi}] for "
                               f"bits={self.bits}, got {self.initial_code!r}")
-        for low, high in (("v_in_low", "v_in_high"), ("clk_in_low", "clk_in_high")):
+        for low, high in (("v_in_low", "v_in_high"), ("clk_in_low", "clk_in_high"), ("clk_open", "clk_close")):
             if not getattr(self, low) <= getattr(self, high):
                 raise ConfigError(f"CounterParams.{low}/{high} must satisfy 0 <= low <= high V, got "
                                   f"{getattr(self, low)}, {getattr(self, high)}")
@@ -329,10 +338,59 @@ def xspice_counter_cell(params: CounterParams, tech: Technology) -> Cell:
     return s.cell()
 
 
+LATCH_C = 1e-12   # F, each behavioural latch's storage capacitor
+
+
+def behavioural_counter_cell(params: CounterParams, tech: Technology) -> Cell:
+    """The same counter in the analog solver: per bit a master (switch from the next-state node d_i
+    onto m_i, closed while clk < clk_open) and a slave (a buffered m_i onto q_i, closed while
+    clk > clk_close),
+    each a switch into a capacitor; rst closes switches that hold m_i and q_i at the preset. The
+    next-state logic and the outputs (b_i = q_i) are B sources and VCVSs: they have no state, so
+    every state of the counter is on a capacitor that ngspice restores with a rejected step."""
+    n, vdd = params.bits, tech.vdd
+    for name in ("v_in_high", "clk_close"):
+        if getattr(params, name) > vdd:
+            raise ConfigError(f"CounterParams.{name}={getattr(params, name)} V exceeds the supply {vdd} V")
+    ron = params.t_settle / LATCH_C
+    high = params.v_in_high
+
+    def bit(i: int) -> str:
+        return f"(v(q{i}) > {vdd / 2:g})"
+
+    def flag(node: str) -> str:
+        return f"(v({node}) > {high:g})"
+
+    at_top = " && ".join([*(bit(j) for j in range(n - 1)), f"!{bit(n - 1)}"])
+    at_bottom = " && ".join([*(f"!{bit(j)}" for j in range(n - 1)), bit(n - 1)])
+    up = f"({flag('inc')} && !{flag('dec')} && !({at_top}))"
+    down = f"({flag('dec')} && !{flag('inc')} && !({at_bottom}))"
+    s = Schematic(tech, params.name, params.pins)
+    s.line(f".model cnt_master sw(vt={-params.clk_open:g} vh=0 ron={ron:.6g} roff=1e12)")
+    s.line(f".model cnt_slave sw(vt={params.clk_close:g} vh=0 ron={ron:.6g} roff=1e12)")
+    s.line(f".model cnt_preset sw(vt={high:g} vh=0 ron={ron:.6g} roff=1e12)")
+    for i in range(n):
+        carry = " && ".join(bit(j) for j in range(i)) or "1"
+        borrow = " && ".join(f"!{bit(j)}" for j in range(i)) or "1"
+        toggle = f"(({up} && {carry}) || ({down} && {borrow}))"
+        preset = vdd * params.preset_bits[i]
+        s.line(f"bd{i} d{i} vss v = {flag('rst')} ? {preset:g} : {vdd:g} * ({bit(i)} != {toggle})")
+        s.line(f"vpre{i} pre{i} vss {preset:g}")
+        s.line(f"smaster{i} d{i} m{i} vss clk cnt_master")
+        s.line(f"cm{i} m{i} vss {LATCH_C:g}")
+        s.line(f"ebuf{i} mb{i} vss m{i} vss 1")   # buffered: no charge sharing between the two capacitors
+        s.line(f"sslave{i} mb{i} q{i} clk vss cnt_slave")
+        s.line(f"cq{i} q{i} vss {LATCH_C:g}")
+        s.line(f"sprem{i} pre{i} m{i} rst vss cnt_preset")
+        s.line(f"sprq{i} pre{i} q{i} rst vss cnt_preset")
+        s.line(f"eout{i} {bit_names(n)[i]} vss q{i} vss 1")
+    return s.cell()
+
+
 def counter_cell(params: CounterParams, tech: Technology) -> Cell:
     """The variant named by ``params.variant``."""
-    builder = cmos_counter_cell if params.variant == "cmos" else xspice_counter_cell
-    return builder(params, tech)
+    builders = {"cmos": cmos_counter_cell, "xspice": xspice_counter_cell, "behavioural": behavioural_counter_cell}
+    return builders[params.variant](params, tech)
 
 
 # --- testbench and decoding -----------------------------------------------------------------------

@@ -20,6 +20,7 @@ import numpy as np
 
 from ebn_circuit.circuits.analysis import Transient
 from ebn_circuit.circuits.codes import BITS, bit_names
+from ebn_circuit.circuits.counter import VARIANTS
 from ebn_circuit.circuits.dac import DacParams, held_code
 from ebn_circuit.circuits.learning_block import SIM_OPTIONS as LB_OPTIONS
 from ebn_circuit.circuits.learning_block import LearningBlockParams, learning_block_biases, learning_block_cell
@@ -53,11 +54,13 @@ class IcRun(Params):
     i_rest: float = positive(9e-9, "A", "I_rest of the learning block")
     i_sl: float = positive(0.75e-9, "A", "I_SL of the learning block (the built-in runs' value)")
     i_lsb: float = positive(100e-12, "A", "the weight unit of the synapse DAC")
-    counter: str = param("xspice", choices=("xspice", "cmos"), doc="counter variant")
+    counter: str = param("behavioural", choices=VARIANTS, doc="counter variant (behavioural: no XSPICE event to "
+                                                                 "lose in a rejected step, and ngspice keeps trtol)")
     corner: str = "tt"
-    max_step: float = positive(20e-6, "s", "the transient's largest step")
-    reltol: float = positive(1e-4, "", "relative tolerance (1e-4 as the comparator's benches; 1e-3 halves the "
-                                       "CPU time but let ngspice drop an XSPICE counter step)")
+    max_step: float = positive(15e-6, "s", "the transient's largest step (250 µs put I_before 0.1–0.2 nA off a "
+                                           "tight reference; ≤ 17 µs within 3 pA)")
+    reltol: float = positive(1e-3, "", "relative tolerance (1e-3: I_before within 3 pA of 1e-5 at a 15 µs step; "
+                                       "with the XSPICE counter it let ngspice drop counter steps)")
     start_at_rest: bool = False
     neuron: DpiNeuronParams = param(default_factory=DpiNeuronParams, kind=DpiNeuronParams)
     dpi: DpiSynapseParams = param(default_factory=default_dpi, kind=DpiSynapseParams,

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from ebn_circuit.cli.common import corners_of, executor_of, log_of, settings_of, technology_of
 from ebn_circuit.cli.parsers import Out, add_corners_option, command_parser, group_parser
+from ebn_circuit.circuits.counter import VARIANTS
 from ebn_circuit.errors import ConfigError
 
 
@@ -38,8 +39,8 @@ def register(sub) -> None:
     block.add_argument("--fine-span", type=float, default=None, metavar="A",
                        help="extent of the extra levels on each side of a bound in A (default 3e-10)")
     block.add_argument("--mc-only", action="store_true", help="skip the corner maps; only the Monte-Carlo study")
-    block.add_argument("--counter", choices=("xspice", "cmos"), default="xspice",
-                       help="counter variant: the XSPICE digital model or transistor-level CMOS (default xspice)")
+    block.add_argument("--counter", choices=VARIANTS, default="xspice",
+                       help="counter variant: the XSPICE digital model, transistor-level CMOS or behavioural (switches and B sources; default xspice)")
     block.add_argument("--spec", type=Path, default=None, metavar="TOML",
                        help="spec limits overriding the package's defaults (exit 1 when one fails)")
     block.set_defaults(func=_verify_learning_block)
