@@ -81,6 +81,17 @@ def test_counter_steps_on_every_flagged_pulse_under_mismatch(simulator, sky130_t
     assert (steps != 0).sum() >= 3, "the instance's flags ask for steps on most pulses"
 
 
+def test_run_file_step_settings_match_a_tight_reference(simulator, sky130_tt, sim1_run, omega):
+    """The run file's reltol / max step against reltol 1e-5 and a 5 µs max step: I_before within
+    20 pA on every pulse (20 pulses measured 3 pA; the old 250 µs max step was 0.11–0.2 nA off)."""
+    run = sim1_run.shortened(6)
+    loose, _ = run_ic(simulator, run, sky130_tt, omega_per_code=omega)
+    tight, _ = run_ic(simulator, replace(run, reltol=1e-5, max_step=5e-6), sky130_tt, omega_per_code=omega)
+    error = np.abs(loose.table["i_before"] - tight.table["i_before"]).max()
+    assert error <= 20e-12, f"I_before differs from the tight reference by {error * 1e12:.1f} pA"
+    assert (loose.table["code_after"] == tight.table["code_after"]).all()
+
+
 def test_dpi_synapse_lets_inhibition_cancel_more_than_the_pulse_duty(simulator, sky130_tt, sim1_run):
     """Held codes, 20 pulses: I_mem late in the run is monotonic in the code, and code −16 pulls it
     down by more than the 20 % duty that a weight current steered only during the pulse could."""

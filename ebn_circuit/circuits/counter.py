@@ -342,12 +342,12 @@ LATCH_C = 1e-12   # F, each behavioural latch's storage capacitor
 
 
 def behavioural_counter_cell(params: CounterParams, tech: Technology) -> Cell:
-    """The same counter in the analog solver: per bit a master (switch from the next-state node d_i
-    onto m_i, closed while clk < clk_open) and a slave (a buffered m_i onto q_i, closed while
-    clk > clk_close),
-    each a switch into a capacitor; rst closes switches that hold m_i and q_i at the preset. The
-    next-state logic and the outputs (b_i = q_i) are B sources and VCVSs: they have no state, so
-    every state of the counter is on a capacitor that ngspice restores with a rejected step."""
+    """The same counter in the analog solver. Per bit a master (a switch from the next-state node d_i
+    into capacitor m_i, closed while clk < clk_open) and a slave (a switch from a buffered m_i into
+    capacitor q_i, closed while clk > clk_close); rst closes switches that hold m_i and q_i at the
+    preset. The next-state logic and the outputs (b_i = q_i) are B sources and VCVSs without
+    state, so every state of the counter sits on a capacitor that ngspice restores with a
+    rejected step."""
     n, vdd = params.bits, tech.vdd
     for name in ("v_in_high", "clk_close"):
         if getattr(params, name) > vdd:
@@ -436,5 +436,6 @@ def _prints(bits: int) -> tuple[str, ...]:
 # transistor instance, so the 6-bit netlist (336 transistors) takes minutes just to parse.
 NETLISTS = {
     "counter_xspice": (CounterParams(variant="xspice"), counter_testbench, _prints(6)),
+    "counter_behavioural": (CounterParams(variant="behavioural"), counter_testbench, _prints(6)),
     "counter_cmos_2bit": (CounterParams(variant="cmos", bits=2, initial_code=-1), demo_testbench, _prints(2)),
 }
