@@ -187,5 +187,10 @@ def measure_instance(simulator, tech, inst: ChipInstance) -> JobOutput:
 
 
 def nominal_spec(run: IcRun, omega_per_code: float, **changes) -> ChipSpec:
-    """A ChipSpec for ``run`` with the drive and pulses irrelevant (each probe sets its own)."""
-    return ChipSpec(run=replace(run, start_at_rest=True), omega_per_code=omega_per_code, **changes)
+    """A ChipSpec for ``run`` with the drive and pulses irrelevant (each probe sets its own). The
+    probes hold the code by the counter's preset, with the decision bench's XSPICE counter and
+    reltol: with the behavioural counter, the bounds probe (ideal I_mem source, code -16) found an
+    operating point with the replica DAC's reference node at 8 V (gmin stepping failed) and its
+    bounds ran off. Held codes give the counter no step to lose."""
+    return ChipSpec(run=replace(run, start_at_rest=True, counter="xspice", reltol=1e-4), omega_per_code=omega_per_code,
+                    **changes)

@@ -95,7 +95,7 @@ class LearningBlockParams(Params):
     omega_ratio: float = positive(0.5, "", "r, the fraction of I_Ω in the bounds (1/2: the literal rule, g = 2r = 1)")
     bits: int = param(6, integer=True, low=2, high=10, low_inclusive=True, doc="counter width, sign included")
     initial_code: int = param(8, integer=True, low=-512, high=511, low_inclusive=True, doc="the counter's preset")
-    counter_variant: str = param("xspice", choices=VARIANTS, doc="counter: XSPICE code models or CMOS")
+    counter_variant: str = param("xspice", choices=VARIANTS, doc="counter: XSPICE code models, CMOS or behavioural")
     i_delay: float = positive(25e-9, "A", "current of the comparator-reset delay (t ≈ c·vdd/2 / i)")
     c_delay: float = positive(2e-12, "F", "capacitor of the comparator-reset delay (72 µs: the window comparator "
                                                  "settles x within ~40 µs of a pulse edge)")
