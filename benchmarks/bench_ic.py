@@ -53,7 +53,7 @@ def main() -> None:
     rows = []
     with Simulator(cache=False, timeout=3600) as sim:
         omega = calibrate_omega_per_code(sim, run, tech)
-        variants = {"behavioural": run, "xspice": replace(run, counter="xspice", reltol=1e-4, max_step=250e-6)}
+        variants = {"behavioural": run, "xspice": replace(run.with_xspice_counter(), max_step=250e-6)}
         if args.cmos:
             variants["cmos"] = replace(run, counter="cmos")
         for variant, variant_run in variants.items():

@@ -15,6 +15,7 @@ from dataclasses import replace
 import numpy as np
 from table import print_table
 
+from ebn_circuit.circuits.learning_loop import XSPICE_RELTOL
 from ebn_circuit.experiments.ic_setup import load_run
 from ebn_circuit.experiments.ic_transient import calibrate_omega_per_code, run_ic
 from ebn_circuit.spice import Simulator
@@ -24,7 +25,7 @@ from ebn_circuit.technology import get_technology
 SETTINGS = (
     ("run file", {}),
     ("XSPICE counter, reltol 1e-4, max step 250 µs (before issue 18)",
-     {"counter": "xspice", "reltol": 1e-4, "max_step": 250e-6}),
+     {"counter": "xspice", "reltol": XSPICE_RELTOL, "max_step": 250e-6}),
     ("behavioural counter, reltol 1e-3, max step 250 µs", {"max_step": 250e-6}),
     ("behavioural counter, reltol 1e-4, max step 15 µs", {"reltol": 1e-4}),
 )

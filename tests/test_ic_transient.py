@@ -73,7 +73,7 @@ def test_counter_steps_on_every_flagged_pulse_under_mismatch(simulator, sky130_t
     settings it needs (reltol 1e-4: at 1e-3 more rejected steps lost more of its events)."""
     run = replace(load_run(name).shortened(pulses), counter=variant)
     if variant == "xspice":
-        run = replace(run, reltol=1e-4, max_step=250e-6)
+        run = replace(run.with_xspice_counter(), max_step=250e-6)
     outcome, _ = run_ic(simulator, run, sky130_tt, seed=seed)
     table = outcome.table.iloc[:-1]  # the last pulse ends with the record
     steps = table["code_after"] - table["code_before"]

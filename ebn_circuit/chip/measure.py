@@ -192,5 +192,5 @@ def nominal_spec(run: IcRun, omega_per_code: float, **changes) -> ChipSpec:
     reltol: with the behavioural counter, the bounds probe (ideal I_mem source, code -16) found an
     operating point with the replica DAC's reference node at 8 V (gmin stepping failed) and its
     bounds ran off. Held codes give the counter no step to lose."""
-    return ChipSpec(run=replace(run, start_at_rest=True, counter="xspice", reltol=1e-4), omega_per_code=omega_per_code,
+    return ChipSpec(run=replace(run, start_at_rest=True).with_xspice_counter(), omega_per_code=omega_per_code,
                     **changes)

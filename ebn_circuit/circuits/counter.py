@@ -75,7 +75,8 @@ class CounterParams(Params):
     # one threshold: a hysteresis band leaves inputs that linger inside it UNKNOWN, and an
     # unknown clock or flag puts the flops into X for good (seen under Monte Carlo)
     v_in_low: float = volts(0.9, "XSPICE adc_bridge: below it inc, dec, rst read 0")
-    v_in_high: float = volts(0.9, "XSPICE adc_bridge: above it they read 1 (equal values: one threshold)")
+    v_in_high: float = volts(0.9, "XSPICE adc_bridge: above it they read 1 (equal values: one threshold); "
+                                  "the behavioural variant's threshold for inc, dec, rst")
     # clk has one threshold too. A band (0.3/1.5 V, tried first against double clocking) lost events:
     # on a slow clock edge the bridge posted UNKNOWN and then never ONE, although clk reached vdd
     # (Monte-Carlo Sim 2 seed 24: 16 of 29 pulses without a step, decided DEC, clock clean). Double
@@ -283,14 +284,19 @@ def cmos_counter_cell(params: CounterParams, tech: Technology) -> Cell:
     return s.cell()
 
 
+def _check_below_supply(params: CounterParams, tech: Technology, names: tuple[str, ...]) -> None:
+    """The thresholds a variant reads its inputs with must lie within the supply."""
+    for name in names:
+        if getattr(params, name) > tech.vdd:
+            raise ConfigError(f"CounterParams.{name}={getattr(params, name)} V exceeds the supply {tech.vdd} V")
+
+
 def xspice_counter_cell(params: CounterParams, tech: Technology) -> Cell:
     """The same counter as XSPICE digital code models: adc_bridge on clk/inc/dec/rst,
     d_and/d_or/d_xor next-state logic, d_dff state with async set/reset from rst,
     dac_bridge to the analog bit outputs (0 / tech.vdd). vdd and vss are not used inside."""
     n = params.bits
-    for name in ("v_in_high", "clk_in_high"):
-        if getattr(params, name) > tech.vdd:
-            raise ConfigError(f"CounterParams.{name}={getattr(params, name)} V exceeds the supply {tech.vdd} V")
+    _check_below_supply(params, tech, ("v_in_high", "clk_in_high"))
     q = [f"q{i}" for i in range(n)]
     notq = [f"~q{i}" for i in range(n)]
     delay = f"rise_delay={params.t_gate:.6g} fall_delay={params.t_gate:.6g}"
@@ -349,9 +355,7 @@ def behavioural_counter_cell(params: CounterParams, tech: Technology) -> Cell:
     state, so every state of the counter sits on a capacitor that ngspice restores with a
     rejected step."""
     n, vdd = params.bits, tech.vdd
-    for name in ("v_in_high", "clk_close"):
-        if getattr(params, name) > vdd:
-            raise ConfigError(f"CounterParams.{name}={getattr(params, name)} V exceeds the supply {vdd} V")
+    _check_below_supply(params, tech, ("v_in_high", "clk_close"))
     ron = params.t_settle / LATCH_C
     high = params.v_in_high
 
@@ -365,6 +369,7 @@ def behavioural_counter_cell(params: CounterParams, tech: Technology) -> Cell:
     at_bottom = " && ".join([*(f"!{bit(j)}" for j in range(n - 1)), bit(n - 1)])
     up = f"({flag('inc')} && !{flag('dec')} && !({at_top}))"
     down = f"({flag('dec')} && !{flag('inc')} && !({at_bottom}))"
+    outputs = bit_names(n)
     s = Schematic(tech, params.name, params.pins)
     s.line(f".model cnt_master sw(vt={-params.clk_open:g} vh=0 ron={ron:.6g} roff=1e12)")
     s.line(f".model cnt_slave sw(vt={params.clk_close:g} vh=0 ron={ron:.6g} roff=1e12)")
@@ -383,7 +388,7 @@ def behavioural_counter_cell(params: CounterParams, tech: Technology) -> Cell:
         s.line(f"cq{i} q{i} vss {LATCH_C:g}")
         s.line(f"sprem{i} pre{i} m{i} rst vss cnt_preset")
         s.line(f"sprq{i} pre{i} q{i} rst vss cnt_preset")
-        s.line(f"eout{i} {bit_names(n)[i]} vss q{i} vss 1")
+        s.line(f"eout{i} {outputs[i]} vss q{i} vss 1")
     return s.cell()
 
 

@@ -37,6 +37,9 @@ from ebn_circuit.params import Params, param, positive
 from ebn_circuit.technology.core import Technology
 
 
+XSPICE_RELTOL = 1e-4
+
+
 @dataclass(frozen=True)
 class IcRun(Params):
     """One IC experiment (SI units). The drive is switched on at t = 0 so that I_mem starts from 0
@@ -83,6 +86,11 @@ class IcRun(Params):
     def shortened(self, pulses: int) -> "IcRun":
         """The same run with fewer pulses (for fast tests)."""
         return replace(self, pulses=pulses, t_stop=self.first_pulse + pulses * self.period)
+
+    def with_xspice_counter(self) -> "IcRun":
+        """The same run with the XSPICE counter at the tolerance it needs: at reltol 1e-3 ngspice
+        rejected more steps and lost the counter's clock events with them (docs/ic.md)."""
+        return replace(self, counter="xspice", reltol=min(self.reltol, XSPICE_RELTOL))
 
     def learning_block(self, omega_per_code: float) -> LearningBlockParams:
         """The block of this run, for a calibrated I_Ω per code (A)."""
