@@ -8,9 +8,11 @@ One job per instance (``measure_instance``), a few short transients each:
   power law I_mem∞ = A·(I_in/3 nA)^γ), τ_mem, and the ratio of the learning block's copy of I_mem
   to I_mem (the copy mirror's mismatch: what the block compares is the copy); a strong drive →
   spike threshold, refractory, rate;
-- synapse pair: one 1 ms pulse at four codes, its net current into the neuron input sensed → the
-  charge per pulse / width A(code) (its line: gain per code and offset at code 0) and τ_syn;
-- learning block: its effective bounds at two codes (successive refinement to ±0.012 nA) → I_rest, I_SL, g, k;
+- synapse pair: a train of pulses at the run's period at six codes, its net current into the
+  neuron input sensed → the charge per pulse / width A(code) in the train's steady state (its line:
+  gain per code and offset at code 0) and τ_syn;
+- learning block: its effective bounds at two codes (successive refinement from each nominal bound
+  ± 0.2 nA to ±0.015 nA) → I_rest, I_SL, g, k;
 - weight DAC: the all-code sweep of the synapse's DAC (its own netlist: another draw of the same
   distribution) → LSB, offset, DNL and the code → current curve.
 
@@ -42,9 +44,17 @@ NEURON_DRIVES = (2e-9, 3.5e-9, 5.5e-9)   # A: the staircase spans the IC runs' I
 NEURON_SEGMENT = 60e-3                    # s per stair: > 3 τ_mem
 REFERENCE_DRIVE = 3e-9                    # A: the power law's reference input
 STRONG_DRIVE = 30e-9                      # A: a few hundred Hz of spikes
-SYNAPSE_CODES = (-24, -8, 8, 24)
-SYNAPSE_ONSET, SYNAPSE_STOP = 2e-3, 14e-3
+SYNAPSE_CODES = (-24, -12, -4, 4, 12, 24)   # the IC runs settle at codes -13 … 4
+SYNAPSE_ONSET, SYNAPSE_PULSES, SYNAPSE_TAIL = 2e-3, 4, 10e-3
+# the neuron input's drive during the synapse probe: the pair can only sink what the drive supplies,
+# so at Simulation 1's 2.93 nA an inhibitory train at code -24 was cut to -13 nA per pulse (-18.6 at
+# 5.5 nA); 5.5 nA covers the IC runs' strongest drive (Simulation 2, 5.3 nA), switched on at t = 0+ as in
+# the runs: from the operating point, one instance of four did not converge at code -24
+SYNAPSE_DRIVE = NEURON_DRIVES[-1]
 LB_CODES = (-16, 16)
+# the first staircase: each nominal bound ± 0.2 nA in 0.1 nA steps (the merged design's bound offsets
+# are -95 ± 32 and +64 ± 40 pA over 30 instances); a bound outside it still gets bracketed, in more rounds
+LB_SPAN, LB_STEP = 0.2e-9, 0.1e-9
 
 
 @dataclass(frozen=True)
@@ -123,17 +133,25 @@ def measure_neuron(simulator, tech, spec: ChipSpec, seed: int) -> dict:
 
 def measure_synapse(simulator, tech, spec: ChipSpec, seed: int) -> tuple[dict, pd.DataFrame]:
     """The pair's net current per pulse A(code) = charge / width at SYNAPSE_CODES, its line (gain
-    per code, offset at code 0) and τ_syn (decay after the pulse)."""
+    per code, offset at code 0) and τ_syn (decay after the last pulse).
+
+    The charge is that of one period late in a train at the run's period, as the loop drives the
+    pair: the DPI starts slowly from rest (below I_gain), so an isolated pulse gave a(8) 0.8 nA
+    where a train gives 3.8 nA, and the twin's I_mem at code -12 came out 2-3 nA
+    above the transistor-level loop's."""
     rows = []
-    width = spec.run.width
+    width, period = spec.run.width, spec.run.period
+    onsets = SYNAPSE_ONSET + period * np.arange(SYNAPSE_PULSES)
+    last = float(onsets[-1])
     for code in SYNAPSE_CODES:
-        res = _probe(simulator, tech, spec, seed, code=code, pulse_times=(SYNAPSE_ONSET,), sense_synapse=True,
-                     t_stop=SYNAPSE_STOP, max_step=20e-6, print_step=10e-6)
+        res = _probe(simulator, tech, spec, seed, code=code, pulse_times=tuple(float(o) for o in onsets),
+                     drive=f"PWL(0 0 10u {SYNAPSE_DRIVE:.6g})", sense_synapse=True,
+                     t_stop=last + width + SYNAPSE_TAIL, max_step=20e-6, print_step=10e-6)
         t, i_syn = res.time, -res.i("vsyn")   # current sunk from the neuron input: excitatory
         base = float(np.mean(i_syn[(t > 0.5e-3) & (t < SYNAPSE_ONSET - 0.1e-3)]))
-        after = t >= SYNAPSE_ONSET
-        charge = float(np.trapezoid(i_syn[after] - base, t[after]))
-        _, _, tau = exponential_fit(t, i_syn - base, SYNAPSE_ONSET + width + 0.2e-3)
+        window = (t >= last - period) & (t <= last)   # the train's last full period: its steady state
+        charge = float(np.trapezoid(i_syn[window] - base, t[window]))
+        _, _, tau = exponential_fit(t, i_syn - base, last + width + 0.2e-3)
         rows.append({"code": code, "amplitude": charge / width, "tau": tau, "baseline": base,
                      "peak": float(np.max(np.abs(i_syn - base)))})
     points = pd.DataFrame(rows)
@@ -151,8 +169,8 @@ def measure_learning_block(simulator, tech, spec: ChipSpec, seed: int) -> tuple[
     """The block's bounds at LB_CODES (successive refinement on the loop's devices) and the bounds
     model of this instance: I_rest, I_SL, g, k."""
     setup = LoopBounds(spec)
-    rows = [refine_code(simulator, tech, setup, code, seed, resolution=spec.lb_resolution, max_rounds=4)[0]
-            for code in LB_CODES]
+    rows = [refine_code(simulator, tech, setup, code, seed, resolution=spec.lb_resolution, span=LB_SPAN,
+                        coarse_step=LB_STEP, max_rounds=4, each_bound=True)[0] for code in LB_CODES]
     bounds = pd.DataFrame(rows)
     model = fit_bounds_model(bounds, spec.omega_per_code)
     sigma = float(bounds["resolution_A"].max()) / np.sqrt(3)   # uniform within the final bracket

@@ -7,7 +7,8 @@ Method (successive refinement; one transient per code per round, both bounds in 
   inc / dec / sl flags (``measure.learning_block.pulse_readout``). I_before is the simulated I_mem
   input just before the rising edge.
 - Round 1: a coarse staircase from the nominal I_lower − span to the nominal I_upper + span in steps
-  of ``coarse_step`` (nominal: I_Ω = code·omega_per_code in ``LearningBlockParams.bounds``).
+  of ``coarse_step`` (nominal: I_Ω = code·omega_per_code in ``LearningBlockParams.bounds``); with
+  ``each_bound``, two staircases, each nominal bound ± span.
 - After each round, over all the code's pulses so far: the lower boundary is bracketed by the highest
   I_before decided INC and the lowest decided not-INC, the upper one by the highest not-DEC and the
   lowest DEC. If the classes overlap (a non-monotonic column) the bracket is the overlap and the
@@ -101,10 +102,16 @@ def _brackets(pulses: pd.DataFrame, span: float) -> dict[str, tuple[float, float
 
 def refine_code(simulator, tech, spec, code: int, seed: int | None = None, resolution: float = RESOLUTION,
                 span: float = 1.2e-9, coarse_step: float = 0.3e-9, points: int = 4, max_rounds: int = 5,
-                log=None) -> tuple[dict, pd.DataFrame, list]:
-    """Bisect one code's two boundaries (see the module docstring); returns (row, pulses, results)."""
+                log=None, each_bound: bool = False) -> tuple[dict, pd.DataFrame, list]:
+    """Bisect one code's two boundaries (see the module docstring); returns (row, pulses, results).
+    ``each_bound``: the first staircase spans each nominal bound ± span alone, not the band between
+    them (fewer pulses where the bounds' spread is known to be small against the band)."""
     lower, upper = spec.block.bounds(code * spec.block.omega_per_code)
-    levels = np.arange(lower - span, upper + span + coarse_step / 2, coarse_step)
+    if each_bound:
+        around = np.arange(-span, span + coarse_step / 2, coarse_step)
+        levels = np.concatenate([lower + around, upper + around])
+    else:
+        levels = np.arange(lower - span, upper + span + coarse_step / 2, coarse_step)
     pulses, results = [], []
     for round_ in range(1, max_rounds + 1):
         levels = np.unique(np.round(levels[levels > MIN_LEVEL], 13))
