@@ -135,11 +135,7 @@ def test_twin_holds_the_loops_i_mem_at_a_held_code(simulator, sky130_tt, name, c
     neuron = measure_neuron(simulator, tech, spec, seed)
     synapse, points = measure_synapse(simulator, tech, spec, seed)
     inert = LearningBlockModel(i_rest=9e-9, i_sl=1.0, omega_per_code=OMEGA)   # never leaves the band
-    twin = TwinParams(gain=neuron["gain"], gain_exponent=neuron["gain_exponent"], tau=neuron["tau"],
-                      tau_exponent=neuron["tau_exponent"], copy_gain=neuron["copy_gain"],
-                      i_threshold=neuron["i_threshold"], t_refractory=neuron["t_refractory"],
-                      synapse_codes=tuple(points["code"]), synapse_amplitude=tuple(points["amplitude"]),
-                      tau_syn=synapse["tau"], block=inert)
+    twin = TwinParams.from_measurements(neuron, synapse, points, inert)
     held = replace(run.shortened(29), initial_code=code, start_at_rest=True)
     loop = simulator.run(probe_testbench(spec.run, tech, OMEGA, LoopProbe(code=code, drive=f"{run.drive:.6g}",
                                                                            t_stop=held.t_stop, max_step=20e-6,

@@ -29,7 +29,7 @@ import pandas as pd
 
 from ebn_circuit.behavioural.learning_block import fit_bounds_model
 from ebn_circuit.circuits.dac import DacParams, DacSweepParams
-from ebn_circuit.circuits.learning_loop import IcRun, LoopProbe, probe_testbench
+from ebn_circuit.circuits.learning_loop import IcRun, LoopProbe, probe_testbench, switched_on
 from ebn_circuit.circuits.learning_timing import PulseSchedule
 from ebn_circuit.errors import WaveformError
 from ebn_circuit.extract.dac import measure_dac_table
@@ -145,7 +145,7 @@ def measure_synapse(simulator, tech, spec: ChipSpec, seed: int) -> tuple[dict, p
     last = float(onsets[-1])
     for code in SYNAPSE_CODES:
         res = _probe(simulator, tech, spec, seed, code=code, pulse_times=tuple(float(o) for o in onsets),
-                     drive=f"PWL(0 0 10u {SYNAPSE_DRIVE:.6g})", sense_synapse=True,
+                     drive=switched_on(SYNAPSE_DRIVE), sense_synapse=True,
                      t_stop=last + width + SYNAPSE_TAIL, max_step=20e-6, print_step=10e-6)
         t, i_syn = res.time, -res.i("vsyn")   # current sunk from the neuron input: excitatory
         base = float(np.mean(i_syn[(t > 0.5e-3) & (t < SYNAPSE_ONSET - 0.1e-3)]))

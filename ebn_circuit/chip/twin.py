@@ -51,15 +51,22 @@ class TwinParams:
     @classmethod
     def from_chip(cls, chip, instance: int, omega_per_code: float) -> "TwinParams":
         """The parameters of ``instance`` in a Chip (its neuron, synapse points and bounds model)."""
-        neuron, synapse = instance_row(chip, "neuron", instance), instance_row(chip, "synapse", instance)
         points = chip.points["synapse_points"]
-        points = points[points["instance"] == instance].sort_values("code")
+        return cls.from_measurements(instance_row(chip, "neuron", instance), instance_row(chip, "synapse", instance),
+                                     points[points["instance"] == instance],
+                                     characterised_block(chip, instance, omega_per_code))
+
+    @classmethod
+    def from_measurements(cls, neuron, synapse, points: pd.DataFrame, block: LearningBlockModel) -> "TwinParams":
+        """From one instance's neuron and synapse-pair parameters (``chip.measure``'s dicts or a chip
+        table's rows), its synapse points (code, amplitude) and a learning block."""
+        points = points.sort_values("code")
         return cls(gain=float(neuron["gain"]), gain_exponent=float(neuron["gain_exponent"]), tau=float(neuron["tau"]),
                    tau_exponent=float(neuron["tau_exponent"]), copy_gain=float(neuron["copy_gain"]),
                    i_threshold=float(neuron["i_threshold"]), t_refractory=float(neuron["t_refractory"]),
                    synapse_codes=tuple(int(c) for c in points["code"]),
                    synapse_amplitude=tuple(float(a) for a in points["amplitude"]), tau_syn=float(synapse["tau"]),
-                   block=characterised_block(chip, instance, omega_per_code))
+                   block=block)
 
     def amplitude(self, code: int) -> float:
         """a(code): linear between the measured codes, extrapolated along the nearest segment."""

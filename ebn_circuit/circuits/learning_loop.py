@@ -40,6 +40,11 @@ from ebn_circuit.technology.core import Technology
 XSPICE_RELTOL = 1e-4
 
 
+def switched_on(current: float) -> str:
+    """A drive (A) switched on at t = 0+ in 10 µs: the operating point is found without it."""
+    return f"PWL(0 0 10u {current:.6g})"
+
+
 @dataclass(frozen=True)
 class IcRun(Params):
     """One IC experiment (SI units). The drive is switched on at t = 0 so that I_mem starts from 0
@@ -127,7 +132,7 @@ def neuron_and_synapse(run: IcRun, tech: Technology, probe: "LoopProbe | None" =
         s.current("drive", "iin", "0", run.drive)
     else:
         s.comment("drive: switched on at t = 0+, so I_mem starts from 0 like the original run")
-        s.current("drive", "iin", "0", f"PWL(0 0 10u {run.drive:.6g})")
+        s.current("drive", "iin", "0", switched_on(run.drive))
     s.voltage(pulse, pulse, "0", pulse_train_pwl(tuple(onsets), run.width, tech.vdd) if len(onsets) else 0)
     s.instance("xneuron", neuron, iin="iin", spk="spk", imem=imem, vtau="vtau", vthr="vthr", vspk="vspk",
                vpw="vpw", vref="vref", vdd="vdd", vss="vss")
@@ -265,7 +270,7 @@ def drive_testbench(run: IcRun, tech: Technology, seed: int | None = None, t_sto
     s.define(neuron)
     s.voltage("dd", "vdd", "0", tech.vdd)
     s.voltage("ss", "vss", "0", 0)
-    s.current("drive", "iin", "0", f"PWL(0 0 10u {run.drive:.6g})")
+    s.current("drive", "iin", "0", switched_on(run.drive))
     s.instance("xneuron", neuron, iin="iin", spk="spk", imem="imem", vtau="vtau", vthr="vthr", vspk="vspk",
                vpw="vpw", vref="vref", vdd="vdd", vss="vss")
     s.voltage("imem", "imem_p", "imem", 0)
