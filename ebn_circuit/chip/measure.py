@@ -8,9 +8,10 @@ One job per instance (``measure_instance``), a few short transients each:
   power law I_mem∞ = A·(I_in/3 nA)^γ), τ_mem, and the ratio of the learning block's copy of I_mem
   to I_mem (the copy mirror's mismatch: what the block compares is the copy); a strong drive →
   spike threshold, refractory, rate;
-- synapse pair: a train of pulses at the run's period at six codes, its net current into the
-  neuron input sensed → the charge per pulse / width A(code) in the train's steady state (its line:
-  gain per code and offset at code 0) and τ_syn;
+- synapse pair: a train of pulses at the run's period at each of six codes, all in one transient
+  with the learning block idle, its net current into the neuron input sensed → the charge per
+  pulse / width A(code) in the train's steady state (its line: gain per code and offset at code 0)
+  and τ_syn;
 - learning block: its effective bounds at two codes (successive refinement from each nominal bound
   ± 0.2 nA to ±0.015 nA) → I_rest, I_SL, g, k;
 - weight DAC: the all-code sweep of the synapse's DAC (its own netlist: another draw of the same
@@ -45,7 +46,10 @@ NEURON_SEGMENT = 60e-3                    # s per stair: > 3 τ_mem
 REFERENCE_DRIVE = 3e-9                    # A: the power law's reference input
 STRONG_DRIVE = 30e-9                      # A: a few hundred Hz of spikes
 SYNAPSE_CODES = (-24, -12, -4, 4, 12, 24)   # the IC runs settle at codes -13 … 4
-SYNAPSE_ONSET, SYNAPSE_PULSES, SYNAPSE_TAIL = 2e-3, 4, 10e-3
+# eight pulses: at codes ±4 the pair reaches its steady charge per pulse only after ~6 periods (seed 7:
+# -0.65 nA in the 4th period, -1.48 in the 7th, -1.49 in the 9th); the loop, whose code moves by one per
+# pulse at most, drives it near that steady state
+SYNAPSE_ONSET, SYNAPSE_PULSES, SYNAPSE_TAIL = 2e-3, 8, 10e-3
 # the neuron input's drive during the synapse probe: the pair can only sink what the drive supplies,
 # so at Simulation 1's 2.93 nA an inhibitory train at code -24 was cut to -13 nA per pulse (-18.6 at
 # 5.5 nA); 5.5 nA covers the IC runs' strongest drive (Simulation 2, 5.3 nA), switched on at t = 0+ as in
@@ -55,6 +59,8 @@ LB_CODES = (-16, 16)
 # the first staircase: each nominal bound ± 0.2 nA in 0.1 nA steps (the merged design's bound offsets
 # are -95 ± 32 and +64 ± 40 pA over 30 instances); a bound outside it still gets bracketed, in more rounds
 LB_SPAN, LB_STEP = 0.2e-9, 0.1e-9
+# then three pulses inside each 0.1 nA bracket: 25 pA brackets, half-width 12.5 pA <= lb_resolution
+LB_POINTS = 3
 
 
 @dataclass(frozen=True)
@@ -131,6 +137,11 @@ def measure_neuron(simulator, tech, spec: ChipSpec, seed: int) -> dict:
             "rate": steady_rate(spikes)}
 
 
+def synapse_segment(spec: ChipSpec) -> float:
+    """Length (s) of one code's part of the synapse probe: onset, the train, the tail."""
+    return SYNAPSE_ONSET + (SYNAPSE_PULSES - 1) * spec.run.period + spec.run.width + SYNAPSE_TAIL
+
+
 def measure_synapse(simulator, tech, spec: ChipSpec, seed: int) -> tuple[dict, pd.DataFrame]:
     """The pair's net current per pulse A(code) = charge / width at SYNAPSE_CODES, its line (gain
     per code, offset at code 0) and τ_syn (decay after the last pulse).
@@ -138,22 +149,31 @@ def measure_synapse(simulator, tech, spec: ChipSpec, seed: int) -> tuple[dict, p
     The charge is that of one period late in a train at the run's period, as the loop drives the
     pair: the DPI starts slowly from rest (below I_gain), so an isolated pulse gave a(8) 0.8 nA
     where a train gives 3.8 nA, and the twin's I_mem at code -12 came out 2-3 nA
-    above the transistor-level loop's."""
+    above the transistor-level loop's.
+
+    All codes run in one transient, one segment each (the code stepped on the synapse's bits), with
+    the learning block idle: it reads nothing here, and one model expansion and no decisions cost
+    ~4× less than a transient per code."""
+    width, period, segment = spec.run.width, spec.run.period, synapse_segment(spec)
+    starts = segment * np.arange(len(SYNAPSE_CODES))
+    train = SYNAPSE_ONSET + period * np.arange(SYNAPSE_PULSES)
+    onsets = tuple(float(start + o) for start in starts for o in train)
+    res = _probe(simulator, tech, spec, seed, code_steps=tuple(zip(starts.tolist(), SYNAPSE_CODES)),
+                 block_idle=True, pulse_times=onsets, drive=switched_on(SYNAPSE_DRIVE), sense_synapse=True,
+                 t_stop=float(starts[-1] + segment), max_step=20e-6, print_step=10e-6)
+    t, i_syn = res.time, -res.i("vsyn")   # current sunk from the neuron input: excitatory
     rows = []
-    width, period = spec.run.width, spec.run.period
-    onsets = SYNAPSE_ONSET + period * np.arange(SYNAPSE_PULSES)
-    last = float(onsets[-1])
-    for code in SYNAPSE_CODES:
-        res = _probe(simulator, tech, spec, seed, code=code, pulse_times=tuple(float(o) for o in onsets),
-                     drive=switched_on(SYNAPSE_DRIVE), sense_synapse=True,
-                     t_stop=last + width + SYNAPSE_TAIL, max_step=20e-6, print_step=10e-6)
-        t, i_syn = res.time, -res.i("vsyn")   # current sunk from the neuron input: excitatory
-        base = float(np.mean(i_syn[(t > 0.5e-3) & (t < SYNAPSE_ONSET - 0.1e-3)]))
-        window = (t >= last - period) & (t <= last)   # the train's last full period: its steady state
-        charge = float(np.trapezoid(i_syn[window] - base, t[window]))
-        _, _, tau = exponential_fit(t, i_syn - base, last + width + 0.2e-3)
+    for start, code in zip(starts, SYNAPSE_CODES):
+        last = float(start + train[-1])
+        _, _, tau = exponential_fit(t, i_syn, last + width + 0.2e-3, start + segment)
+        # the net charge of the train's last full period, leak included: what the neuron receives per
+        # period in the train's steady state (at rest the pair's current is ~1 pA: nothing to subtract)
+        window = (t >= last - period) & (t <= last)
+        charge = float(np.trapezoid(i_syn[window], t[window]))
+        base = float(np.mean(i_syn[(t > start + 0.5e-3) & (t < start + SYNAPSE_ONSET - 0.1e-3)]))
+        inside = (t >= start) & (t < start + segment)
         rows.append({"code": code, "amplitude": charge / width, "tau": tau, "baseline": base,
-                     "peak": float(np.max(np.abs(i_syn - base)))})
+                     "peak": float(np.max(np.abs(i_syn[inside])))})
     points = pd.DataFrame(rows)
     design = np.vstack([points["code"], np.ones(len(points))]).T
     coef, residual, *_ = np.linalg.lstsq(design, points["amplitude"], rcond=None)
@@ -170,7 +190,7 @@ def measure_learning_block(simulator, tech, spec: ChipSpec, seed: int) -> tuple[
     model of this instance: I_rest, I_SL, g, k."""
     setup = LoopBounds(spec)
     rows = [refine_code(simulator, tech, setup, code, seed, resolution=spec.lb_resolution, span=LB_SPAN,
-                        coarse_step=LB_STEP, max_rounds=4, each_bound=True)[0] for code in LB_CODES]
+                        coarse_step=LB_STEP, points=LB_POINTS, max_rounds=4, each_bound=True)[0] for code in LB_CODES]
     bounds = pd.DataFrame(rows)
     model = fit_bounds_model(bounds, spec.omega_per_code)
     sigma = float(bounds["resolution_A"].max()) / np.sqrt(3)   # uniform within the final bracket

@@ -191,6 +191,18 @@ def held_code(s: Schematic, code: int, bits: int, vdd: float) -> None:
         s.voltage(f"b{k}", f"b{k}", "0", vdd * bit)
 
 
+def stepped_code(s: Schematic, steps: tuple[tuple[float, int], ...], bits: int, vdd: float,
+                 edge: float = 1e-6) -> None:
+    """Voltage sources stepping the bit nodes b0… through codes: ``steps`` ((time s, code), …), the
+    first code from t = 0, each later one from its time on (``edge`` s transitions)."""
+    levels = [code_bits(code, bits) for _, code in steps]
+    for k in range(bits):
+        points = [(0.0, vdd * levels[0][k])]
+        for (t, _), before, after in zip(steps[1:], levels, levels[1:]):
+            points += [(t, vdd * before[k]), (t + edge, vdd * after[k])]
+        s.voltage(f"b{k}", f"b{k}", "0", "PWL(" + " ".join(f"{t:.9g} {v:.6g}" for t, v in points) + ")")
+
+
 @dataclass(frozen=True)
 class DacSweepParams(Params):
     """All codes in one .dc sweep: v(code) steps −32…31 (6 bits) and behavioural sources decode it

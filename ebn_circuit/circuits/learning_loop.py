@@ -21,7 +21,7 @@ import numpy as np
 from ebn_circuit.circuits.analysis import Transient
 from ebn_circuit.circuits.codes import BITS, bit_names
 from ebn_circuit.circuits.counter import VARIANTS
-from ebn_circuit.circuits.dac import DacParams, held_code
+from ebn_circuit.circuits.dac import DacParams, held_code, stepped_code
 from ebn_circuit.circuits.learning_block import SIM_OPTIONS as LB_OPTIONS
 from ebn_circuit.circuits.learning_block import LearningBlockParams, learning_block_biases, learning_block_cell
 from ebn_circuit.circuits.learning_timing import PulseSchedule
@@ -186,13 +186,19 @@ class LoopProbe(Params):
     the block takes I_mem itself, so it equals i(vimem)). schedule: the learning block measured as in
     the decision-map bench — its imem, pulse and rst from ideal sources, one pulse per I_before
     level, the code re-loaded between pulses — while a pFET diode after every loop device supplies
-    the neuron's I_mem. t_stop, max_step, print_step: the transient (s)."""
+    the neuron's I_mem. t_stop, max_step, print_step: the transient (s). code_steps: ((time s, code), …)
+    driven onto the synapse's DAC bits by ideal sources, several codes in one transient; the block's
+    counter keeps ``code`` on bit nets of its own. block_idle: the block's pulse input held low, so it
+    makes no decision; a probe that reads only the neuron and synapse then skips the decisions' fast
+    edges (a synapse train: 1.9 s of transient instead of 7.4 s)."""
 
     drive: str = ""
     pulse_times: tuple[float, ...] | None = None
     code: int = param(0, integer=True, low=-32, high=31, low_inclusive=True, doc="the code held")
     sense_synapse: bool = False
     sense_copy: bool = False
+    code_steps: tuple[tuple[float, int], ...] = ()
+    block_idle: bool = False
     schedule: PulseSchedule | None = None
     t_stop: float = positive(50e-3, "s", "end of the transient")
     max_step: float = positive(20e-6, "s", "the transient's largest step")
@@ -210,6 +216,11 @@ def probe_testbench(run: IcRun, tech: Technology, omega_per_code: float, probe: 
     s = neuron_and_synapse(run, tech, probe, load=False)   # the loop's devices: no diode, the block loads I_mem
     s.define(cell)
     lb_probe = probe.schedule is not None
+    if lb_probe and (probe.code_steps or probe.block_idle):
+        raise ConfigError("LoopProbe: code_steps and block_idle are for neuron and synapse probes, not a schedule")
+    times = [t for t, _ in probe.code_steps]
+    if times and (times[0] != 0 or any(b <= a for a, b in zip(times, times[1:]))):
+        raise ConfigError(f"LoopProbe.code_steps must start at t = 0 and rise, got times {times}")
     if lb_probe:
         probe.schedule.draw_sources(s, tech.vdd)
     else:
@@ -219,10 +230,17 @@ def probe_testbench(run: IcRun, tech: Technology, omega_per_code: float, probe: 
             s.comment("what the block receives: I_mem itself (no copy mirror); a 0 V sense adds no device")
             s.voltage("imem_copy", "imem_lb", "imem_p", 0)
     block_in = "imem" if lb_probe else "imem_lb" if probe.sense_copy else "imem_p"
-    s.instance("xlb", cell, imem=block_in, pulse="pulse", rst="rst" if lb_probe else "crst",
-               inc="inc", dec="dec", sl="sl", **{b: b for b in bit_names(BITS)}, irest="irest", isl="isl",
-               iomega="iomega", idelay="idelay", vcas="vcas", vdd="vdd", vss="vss")
+    block_bits = {b: f"lb_{b}" if probe.code_steps else b for b in bit_names(BITS)}
+    s.instance("xlb", cell, imem=block_in, pulse="lb_pulse" if probe.block_idle else "pulse",
+               rst="rst" if lb_probe else "crst", inc="inc", dec="dec", sl="sl", **block_bits, irest="irest",
+               isl="isl", iomega="iomega", idelay="idelay", vcas="vcas", vdd="vdd", vss="vss")
     learning_block_biases(s, block, prefix="lb_")
+    if probe.block_idle:
+        s.comment("the block idle: its pulse input held low")
+        s.voltage("lb_pulse", "lb_pulse", "0", 0)
+    if probe.code_steps:
+        s.comment("the synapse's code stepped by ideal sources; the block's counter drives nets of its own")
+        stepped_code(s, probe.code_steps, BITS, tech.vdd)
     if lb_probe:
         # after every loop device, so that the seed still draws the loop's instance for them
         s.comment("the neuron's I_mem supplied by a pFET diode (the block's imem is an ideal source)")
@@ -235,7 +253,8 @@ def probe_testbench(run: IcRun, tech: Technology, omega_per_code: float, probe: 
         saves.append("i(vimem_copy)")
     if lb_probe:
         saves += ["v(rst)", "v(xlb.crst)", *(f"i(v.xlb.{n})" for n in ("vheld", "vrest", "vomega"))]
-    name = f"probe_{run.name}_code{probe.code}" + ("_lb" if lb_probe else "") + (f"_mc{seed}" if seed is not None else "")
+    held = "codes" if probe.code_steps else f"code{probe.code}"
+    name = f"probe_{run.name}_{held}" + ("_lb" if lb_probe else "") + (f"_mc{seed}" if seed is not None else "")
     return Testbench(name, s.text(), Transient(step=probe.print_step, stop=probe.t_stop, max_step=probe.max_step),
                      _corner_tech(run, tech, seed), seed=seed, options=run.options(), saves=tuple(saves))
 
