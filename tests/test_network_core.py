@@ -10,7 +10,7 @@ from ebn_circuit.network import compiled
 from ebn_circuit.network.batch import run_batch
 from ebn_circuit.network.inputs import command_signal
 from ebn_circuit.network.learning import DEC, INC, SL, rule_decision
-from ebn_circuit.network.metrics import reconstruction_error
+from ebn_circuit.network.metrics import calibrated_readout_error, reconstruction_error
 from ebn_circuit.network.params import (
     NetworkParams,
     initial_codes,
@@ -18,7 +18,7 @@ from ebn_circuit.network.params import (
     optimal_weights,
     to_codes,
 )
-from ebn_circuit.network.simulate import run_trial
+from ebn_circuit.network.simulate import filtered_spikes, readout, run_trial
 from ebn_circuit.network.substrate import Substrate
 from ebn_circuit.network.training import reproduce_figure1
 
@@ -128,6 +128,27 @@ def test_optimal_network_beats_zero_readout_and_initial(net):
     assert zero_readout_error == pytest.approx(1.0)
     assert reconstruction_error(opt.x, opt.x_hat) < 0.25 * zero_readout_error
     assert reconstruction_error(opt.x, opt.x_hat) < reconstruction_error(init.x, init.x_hat)
+
+
+def test_a_calibrated_readout_recovers_a_decoder_the_network_does_not_share(net):
+    """Spikes read with per-neuron decoders D·diag(s) (s: σ 0.5 of ln), as if each neuron's spike
+    meant a scaled copy of its column: the protocol's scalar-scaled readout loses accuracy (> 1.3×
+    the error of D), while a per-neuron decoder fitted on another trial of the same network is
+    within 15 % of D's error on a trial it was not fitted on."""
+    params, decoder, _, codes_opt = net
+    rng = np.random.default_rng(5)
+    trials = [run_trial(params, decoder, codes_opt, command_signal(params, rng),
+                        noise=rng.standard_normal((10_000, params.n_neurons))) for _ in range(2)]
+    calibration, test = trials
+    s = np.exp(0.5 * np.random.default_rng(6).standard_normal(params.n_neurons))
+    wrong = readout(test.spike_steps, test.spike_ids, decoder * s, test.x.shape[1], params)
+    with_d = reconstruction_error(test.x, test.x_hat)
+    calibrated = calibrated_readout_error(calibration.x, filtered_spikes(calibration, params), test.x,
+                                          filtered_spikes(test, params))
+    assert reconstruction_error(test.x, wrong) > 1.3 * with_d
+    assert calibrated < 1.15 * with_d
+    # the same spikes read back through the filter: D·r is the network's own readout
+    np.testing.assert_allclose(decoder @ filtered_spikes(test, params), test.x_hat, atol=1e-9)
 
 
 def test_reduced_protocol_learns_the_optimal_structure():

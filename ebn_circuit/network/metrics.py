@@ -66,6 +66,16 @@ def reconstruction_error_matrix(x: np.ndarray, x_hat: np.ndarray) -> float:
     return float(np.sum((x - m @ x_hat) ** 2) / np.sum(x**2))
 
 
+def calibrated_readout_error(calibration_x: np.ndarray, calibration_rates: np.ndarray, x: np.ndarray,
+                             rates: np.ndarray) -> float:
+    """‖x - W·r‖² / ‖x‖² with the per-neuron decoder W (J×N) fitted by least squares on another
+    trial (its target and filtered spike trains): the readout a user calibrates on the chip, scored
+    on a trial it was not fitted on."""
+    w = np.linalg.lstsq(np.asarray(calibration_rates, float).T, np.asarray(calibration_x, float).T, rcond=None)[0].T
+    x = np.asarray(x, float)
+    return float(np.sum((x - w @ np.asarray(rates, float)) ** 2) / np.sum(x**2))
+
+
 def membrane_variance(v: np.ndarray, v_rest: float = 0.0) -> float:
     """Balance: mean over neurons of the mean squared deviation of V from rest."""
     v = np.asarray(v, float)

@@ -59,6 +59,11 @@ def check_command(command: np.ndarray, params: NetworkParams) -> np.ndarray:
     return command
 
 
+def filtered_spikes(result: "TrialResult", params: NetworkParams) -> np.ndarray:
+    """r of every neuron (N × n_steps): its spike train through the readout's filter."""
+    return readout(result.spike_steps, result.spike_ids, np.eye(params.n_neurons), result.x.shape[1], params)
+
+
 def readout(spike_steps, spike_ids, decoder: np.ndarray, n_steps: int, params: NetworkParams) -> np.ndarray:
     """x̂ = D·r with r_t = (1 - λd·dt)·r_{t-1} + s_t (J × n_steps)."""
     impulses = np.zeros((decoder.shape[0], n_steps))
