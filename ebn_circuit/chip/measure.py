@@ -13,7 +13,7 @@ One job per instance (``measure_instance``), a few short transients each:
   pulse / width A(code) in the train's steady state (its line: gain per code and offset at code 0)
   and τ_syn;
 - learning block: its effective bounds at two codes (successive refinement from each nominal bound
-  ± 0.2 nA to ±0.015 nA) → I_rest, I_SL, g, k;
+  ± 0.2 nA to ±0.0125 nA, at most four rounds) → I_rest, I_SL, g, k;
 - weight DAC: the all-code sweep of the synapse's DAC (its own netlist: another draw of the same
   distribution) → LSB, offset, DNL and the code → current curve.
 
