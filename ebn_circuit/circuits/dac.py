@@ -38,6 +38,7 @@ from dataclasses import dataclass
 
 from ebn_circuit.circuits.analysis import DcSweep
 from ebn_circuit.circuits.codes import BITS, bit_names, code_bits, code_range
+from ebn_circuit.circuits.comparator import pwl
 from ebn_circuit.circuits.schematic import SWITCH, Cell, Schematic, Size, cell_name
 from ebn_circuit.circuits.testbench import Testbench
 from ebn_circuit.errors import ConfigError
@@ -200,7 +201,7 @@ def stepped_code(s: Schematic, steps: tuple[tuple[float, int], ...], bits: int, 
         points = [(0.0, vdd * levels[0][k])]
         for (t, _), before, after in zip(steps[1:], levels, levels[1:]):
             points += [(t, vdd * before[k]), (t + edge, vdd * after[k])]
-        s.voltage(f"b{k}", f"b{k}", "0", "PWL(" + " ".join(f"{t:.9g} {v:.6g}" for t, v in points) + ")")
+        s.voltage(f"b{k}", f"b{k}", "0", pwl(points))
 
 
 @dataclass(frozen=True)

@@ -200,7 +200,7 @@ def mismatch(out: Path, seeds: Sequence[int], *, instances: int = 10, scales: Se
 
 def _flat_study_summary(s: dict) -> dict:
     out = {k: s[k] for k in ("ratio_b_over_c", "ratio_a_over_c", "ratio_b_over_c_calibrated",
-                             "ratio_a_over_c_calibrated") if k in s}
+                             "ratio_a_over_c_calibrated")}
     for case in ("a_optimal_deployed", "b_learned_on_chip", "c_ideal_optimal"):
         for key, value in s[case].items():
             out[f"{case}.{key}"] = value
@@ -256,8 +256,8 @@ def mismatch_rows(summary: dict) -> pd.DataFrame:
                      "error_c_ideal": med["c_ideal_optimal.reconstruction_error"],
                      "b_over_c": med["ratio_b_over_c"], "b_over_c_min": lo["ratio_b_over_c"],
                      "b_over_c_max": hi["ratio_b_over_c"], "a_over_c": med["ratio_a_over_c"],
-                     "b_over_c_calibrated_readout": med.get("ratio_b_over_c_calibrated", np.nan),
-                     "a_over_c_calibrated_readout": med.get("ratio_a_over_c_calibrated", np.nan)})
+                     "b_over_c_calibrated_readout": med["ratio_b_over_c_calibrated"],
+                     "a_over_c_calibrated_readout": med["ratio_a_over_c_calibrated"]})
     return pd.DataFrame(rows)
 
 
@@ -270,10 +270,9 @@ def describe_mismatch(summary: dict) -> list[str]:
                      f"(c) {med['c_ideal_optimal.reconstruction_error']:.3f}; "
                      f"b/c {med['ratio_b_over_c']:.2f} [{lo['ratio_b_over_c']:.2f}, {hi['ratio_b_over_c']:.2f}], "
                      f"a/c {med['ratio_a_over_c']:.2f} [{lo['ratio_a_over_c']:.2f}, {hi['ratio_a_over_c']:.2f}]")
-        if "ratio_b_over_c_calibrated" in med:
-            lines.append(f"{key}, readout calibrated on the chip: b/c {med['ratio_b_over_c_calibrated']:.2f} "
-                         f"[{lo['ratio_b_over_c_calibrated']:.2f}, {hi['ratio_b_over_c_calibrated']:.2f}], "
-                         f"a/c {med['ratio_a_over_c_calibrated']:.2f}; spikes (a) "
-                         f"{med['a_optimal_deployed.n_spikes']:.0f} (b) {med['b_learned_on_chip.n_spikes']:.0f} "
-                         f"(c) {med['c_ideal_optimal.n_spikes']:.0f}")
+        lines.append(f"{key}, readout calibrated on the chip: b/c {med['ratio_b_over_c_calibrated']:.2f} "
+                     f"[{lo['ratio_b_over_c_calibrated']:.2f}, {hi['ratio_b_over_c_calibrated']:.2f}], "
+                     f"a/c {med['ratio_a_over_c_calibrated']:.2f}; spikes (a) "
+                     f"{med['a_optimal_deployed.n_spikes']:.0f} (b) {med['b_learned_on_chip.n_spikes']:.0f} "
+                     f"(c) {med['c_ideal_optimal.n_spikes']:.0f}")
     return lines
