@@ -59,6 +59,32 @@ def test_a_probe_with_code_steps_drives_the_synapse_bits_and_leaves_the_block_it
         probe_testbench(run, sky130_tt, OMEGA, LoopProbe(code_steps=((0.01, 4),)), seed=1)
 
 
+def test_the_neurons_feedthrough_predicts_its_edges_under_a_current_pulse(simulator, sky130_tt):
+    """The neuron's input feedthrough k, measured from the drive staircase's steps, predicts what
+    I_mem does at the edges of a pulse it never saw: a +2 nA, 1 ms pulse on Simulation 1's drive
+    makes I_mem drop by k·2 nA at the onset (against the input) and rise by as much at the end,
+    within 25 % (k moves ~10 % between the staircase's two levels)."""
+    from ebn_circuit.chip.measure import measure_neuron, nominal_spec
+
+    seed, run, bump = 4, load_run("sim1"), 2e-9
+    tech = sky130_tt.with_mismatch(True)
+    spec = nominal_spec(run, OMEGA)
+    k = measure_neuron(simulator, tech, spec, seed)["feedthrough"]
+    on, off, base = 60e-3, 61e-3, run.drive
+    drive = (f"PWL(0 {base:.6g} {on:.6g} {base:.6g} {on + 1e-6:.6g} {base + bump:.6g} {off:.6g} {base + bump:.6g} "
+             f"{off + 1e-6:.6g} {base:.6g})")
+    res = simulator.run(probe_testbench(spec.run, tech, OMEGA, LoopProbe(drive=drive, pulse_times=(), t_stop=65e-3,
+                                                                          max_step=10e-6, print_step=10e-6), seed=seed))
+    t, i_mem = res.time, res.i("vimem")
+
+    def edge(at):
+        return float(np.interp(at + 20e-6, t, i_mem) - np.interp(at - 10e-6, t, i_mem))
+
+    assert k > 0.1
+    assert -edge(on) == pytest.approx(k * bump, rel=0.25)
+    assert edge(off) == pytest.approx(k * bump, rel=0.25)
+
+
 @pytest.mark.slow
 def test_all_codes_in_one_transient_measure_what_each_code_alone_does(simulator, sky130_tt):
     """The chip's synapse probe (every code in one transient, the block idle) against a probe of one
@@ -154,8 +180,8 @@ def test_twin_settles_in_the_band_when_its_blocks_are_ideal():
     the block's I_Ω per code: once settled, only SL, and I_before inside the band."""
     run = load_run("sim1")
     block = LearningBlockModel(i_rest=9e-9, i_sl=0.3e-9, gain=1.0, omega_per_code=OMEGA)
-    twin = TwinParams(gain=11e-9, gain_exponent=0.85, tau=0.019, tau_exponent=0.3, copy_gain=1.0, i_threshold=25e-9,
-                      t_refractory=0.8e-3, synapse_codes=(-24, 24), synapse_amplitude=(-11e-9, 11e-9),
+    twin = TwinParams(gain=11e-9, gain_exponent=0.85, tau=0.019, tau_exponent=0.3, feedthrough=0.3, copy_gain=1.0,
+                      i_threshold=25e-9, t_refractory=0.8e-3, synapse_codes=(-24, 24), synapse_amplitude=(-11e-9, 11e-9),
                       tau_syn=2.9e-3, block=block)
     table = simulate_twin(run, twin)
     tail = table.iloc[-15:]

@@ -5,9 +5,10 @@ parameters of the instance that the loop's run with seed N is made of.
 One job per instance (``measure_instance``), a few short transients each:
 
 - neuron: a drive staircase with the code held at 0 and no pulses → I_mem∞ at three drives (the
-  power law I_mem∞ = A·(I_in/3 nA)^γ), τ_mem, and the ratio of the learning block's copy of I_mem
-  to I_mem (the copy mirror's mismatch: what the block compares is the copy); a strong drive →
-  spike threshold, refractory, rate;
+  power law I_mem∞ = A·(I_in/3 nA)^γ), τ_mem, the input's feedthrough k (I_mem moves by −k·ΔI_in
+  at the instant the input steps; from the step at I_mem ≈ 9 nA, where the loops run), and the
+  ratio of the learning block's copy of I_mem to I_mem (the copy mirror's mismatch: what the block
+  compares is the copy); a strong drive → spike threshold, refractory, rate;
 - synapse pair: a train of pulses at the run's period at each of six codes, all in one transient
   with the learning block idle, its net current into the neuron input sensed → the charge per
   pulse / width A(code) in the train's steady state (its line: gain per code and offset at code 0)
@@ -120,6 +121,11 @@ def measure_neuron(simulator, tech, spec: ChipSpec, seed: int) -> dict:
     coef, residual, *_ = np.linalg.lstsq(design, np.log(levels), rcond=None)
     sigma = np.sqrt(float(residual[0]) / 1 if residual.size else 0.0) * np.sqrt(np.diag(np.linalg.inv(design.T @ design)))
     taus = [tau for _, _, tau in fits]
+    # the input's feedthrough: at a step of I_in, I_mem first moves by −k·ΔI_in (against the step), then
+    # relaxes with τ_mem; the fits start 1 ms after each step, so they are taken back to its end
+    before = [float(i_mem[np.searchsorted(t, start) - 1]) for start in (t1, t2)]
+    feedthrough = [-(a + b * np.exp((1e-3 - 10e-6) / tau) - level) / delta
+                   for (a, b, tau), level, delta in zip(fits, before, (d1 - d0, d2 - d1))]
     # τ_mem falls with the level (the leak device's DIBL): τ = τ(9 nA)·(I/9 nA)^(−β) through both stairs
     beta = -np.log(taus[1] / taus[0]) / np.log(levels[2] / levels[1])
     tau_9n = taus[0] * (levels[1] / 9e-9) ** beta
@@ -132,6 +138,7 @@ def measure_neuron(simulator, tech, spec: ChipSpec, seed: int) -> dict:
             "gain": float(np.exp(coef[0])), "gain_sigma": float(np.exp(coef[0]) * sigma[0]),
             "gain_exponent": float(coef[1]), "gain_exponent_sigma": float(sigma[1]),
             "tau": float(tau_9n), "tau_sigma": float(abs(taus[0] - taus[1]) / 2), "tau_exponent": float(beta),
+            "feedthrough": float(feedthrough[1]), "feedthrough_sigma": float(abs(feedthrough[1] - feedthrough[0]) / 2),
             "copy_gain": float(np.median(ratio)), "copy_gain_sigma": float(np.std(ratio)),
             "i_threshold": float(row.get("i_mem_threshold_A", np.nan)), "t_refractory": float(row.get("refractory_s", np.nan)),
             "rate": steady_rate(spikes)}

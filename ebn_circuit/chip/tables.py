@@ -23,7 +23,7 @@ from ebn_circuit.extract.tables import TransferCurve, load_curve
 # block → its parameters (each has a column of that name, and most a <name>_sigma)
 BLOCKS = {
     "neuron": ("i_mem_rest", "gain", "gain_exponent", "tau", "tau_exponent", "copy_gain", "i_threshold",
-               "t_refractory", "rate"),
+               "t_refractory", "rate", "feedthrough"),
     "synapse": ("gain", "offset", "tau"),
     "learning_block": ("i_rest", "i_sl", "gain", "sl_gain", "offset_lower", "offset_upper"),
     "dac": ("lsb", "offset", "dnl_max", "inl_max"),
@@ -31,7 +31,7 @@ BLOCKS = {
 # each parameter's SI unit ("" for a ratio or exponent; DNL/INL in LSB)
 UNITS = {
     "neuron": {"i_mem_rest": "A", "gain": "A", "gain_exponent": "", "tau": "s", "tau_exponent": "", "copy_gain": "",
-               "i_threshold": "A", "t_refractory": "s", "rate": "Hz"},
+               "i_threshold": "A", "t_refractory": "s", "rate": "Hz", "feedthrough": ""},
     "synapse": {"gain": "A", "offset": "A", "tau": "s"},
     "learning_block": {"i_rest": "A", "i_sl": "A", "gain": "", "sl_gain": "", "offset_lower": "A", "offset_upper": "A"},
     "dac": {"lsb": "A", "offset": "A", "dnl_max": "", "inl_max": ""},

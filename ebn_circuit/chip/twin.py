@@ -1,8 +1,12 @@
 """The behavioural twin of the IC learning loop (SCIENCE.md §5.1), built from one chip instance's
 extracted parameters, run on the same drive and pulses as the transistor-level loop:
 
-    neuron    τ(I_mem)·dI_mem/dt = I∞(I_in) − I_mem,   I∞ = A·(I_in/3 nA)^γ,   I_in = drive + I_syn,
-              τ(I) = τ₉·(I/9 nA)^(−β) (faster at higher levels, the leak device's DIBL);
+    neuron    I_mem = S − k·I_in,   τ(I_mem)·dS/dt = I∞(I_in) + k·I_in − S,   I∞ = A·(I_in/3 nA)^γ,
+              I_in = drive + I_syn,   τ(I) = τ₉·(I/9 nA)^(−β) (faster at higher levels, the leak
+              device's DIBL); k: the input's feedthrough — I_mem moves by −k·ΔI_in at the instant
+              the input steps, so during a synaptic pulse it dips, and it peaks where the block samples
+              it, just before the next onset (k ≈ 0.3; without it the twin's I_before ran ~0.4 nA low
+              on the way down from the upper bound and the twin settled early);
               a spike when I_mem reaches I_threshold: I_mem held at 0 for the refractory time
     synapse   τ_syn·dI_syn/dt = a(code)·u(t) − I_syn,   u = 1 during a pulse; a(code) is the pair's
               measured charge per pulse / width, piecewise linear between the measured codes
@@ -33,13 +37,14 @@ STEP = 10e-6   # s: the twin's time step (the pulses' 1 µs edges are not resolv
 
 @dataclass(frozen=True)
 class TwinParams:
-    """One instance's loop: neuron (A in amperes at 3 nA, γ, τ in s), synapse pair (codes and
+    """One instance's loop: neuron (A in amperes at 3 nA, γ, τ in s, k), synapse pair (codes and
     their a(code) in A, τ_syn in s), learning block (a bounds model with omega_per_code)."""
 
     gain: float
     gain_exponent: float
     tau: float
     tau_exponent: float
+    feedthrough: float
     copy_gain: float
     i_threshold: float
     t_refractory: float
@@ -62,7 +67,8 @@ class TwinParams:
         table's rows), its synapse points (code, amplitude) and a learning block."""
         points = points.sort_values("code")
         return cls(gain=float(neuron["gain"]), gain_exponent=float(neuron["gain_exponent"]), tau=float(neuron["tau"]),
-                   tau_exponent=float(neuron["tau_exponent"]), copy_gain=float(neuron["copy_gain"]),
+                   tau_exponent=float(neuron["tau_exponent"]), feedthrough=float(neuron["feedthrough"]),
+                   copy_gain=float(neuron["copy_gain"]),
                    i_threshold=float(neuron["i_threshold"]), t_refractory=float(neuron["t_refractory"]),
                    synapse_codes=tuple(int(c) for c in points["code"]),
                    synapse_amplitude=tuple(float(a) for a in points["amplitude"]), tau_syn=float(synapse["tau"]),
@@ -114,14 +120,15 @@ def simulate_twin(run: IcRun, twin: TwinParams, bits: int = 6) -> pd.DataFrame:
     lo, hi = code_range(bits)
     onsets = run.onsets
     n_steps = int(round(run.t_stop / STEP))
-    decay_s = np.exp(-STEP / twin.tau_syn)
+    decay_s, k = np.exp(-STEP / twin.tau_syn), twin.feedthrough
     i_mem = twin.i_inf(drive_at(run, 0.0)) if run.start_at_rest else 0.0
+    state = i_mem + k * drive_at(run, 0.0) if run.start_at_rest else 0.0   # S
     i_syn, code = 0.0, int(run.initial_code)
     on, off = np.round(onsets / STEP).astype(int), np.round((onsets + run.width) / STEP).astype(int)
     next_pulse, active, amplitude, rows = 0, None, 0.0, []
     refractory_steps, held = int(round(twin.t_refractory / STEP)), 0
-    for k in range(n_steps):
-        if next_pulse < len(on) and k == on[next_pulse]:
+    for n in range(n_steps):
+        if next_pulse < len(on) and n == on[next_pulse]:
             decision = int(twin.block.decide_code(twin.copy_gain * i_mem, code))
             active, amplitude = (next_pulse, decision), twin.amplitude(code)
             rows.append({"pulse": next_pulse, "onset": onsets[next_pulse], "i_before": i_mem, "code_before": code,
@@ -129,15 +136,18 @@ def simulate_twin(run: IcRun, twin: TwinParams, bits: int = 6) -> pd.DataFrame:
             next_pulse += 1
         target = amplitude if active is not None else 0.0
         i_syn = target + (i_syn - target) * decay_s
+        i_in = max(drive_at(run, n * STEP) + i_syn, 0.0)
         if held:
             held -= 1
+            state = k * i_in   # I_mem held at 0
         else:
-            i_target = twin.i_inf(drive_at(run, k * STEP) + i_syn)
+            s_target = twin.i_inf(i_in) + k * i_in
             tau = twin.tau * (max(i_mem, 0.5e-9) / 9e-9) ** -twin.tau_exponent
-            i_mem = i_target + (i_mem - i_target) * np.exp(-STEP / tau)
+            state = s_target + (state - s_target) * np.exp(-STEP / tau)
+            i_mem = state - k * i_in
             if i_mem >= twin.i_threshold:
-                i_mem, held = 0.0, refractory_steps
-        if active is not None and k + 1 == off[active[0]]:
+                i_mem, held, state = 0.0, refractory_steps, k * i_in
+        if active is not None and n + 1 == off[active[0]]:
             code = int(step(code, active[1], lo, hi))
             rows[-1]["code_after"] = code
             active = None
