@@ -256,6 +256,31 @@ def test_network_chip_draws_every_block_per_instance_at_the_chips_spread():
     assert column[0] == pytest.approx(column[codes == -32][0]) and column[-1] == pytest.approx(column[codes == 31][0])
 
 
+def test_a_chip_parameter_the_network_does_not_use_leaves_its_chips_unchanged():
+    """The network draws the chip parameters it uses (their marginal): a chip table that gains a
+    column (the neuron's feedthrough did) gives the same network chips at the same seed; the
+    marginal keeps the drawn parameters' spread and correlation."""
+    from ebn_circuit.chip.model import BlockDistribution
+    from ebn_circuit.network.params import NetworkParams
+    from ebn_circuit.network.substrate import Substrate
+
+    chip = chip_with_dac_curves(40, np.random.default_rng(5))
+    params = NetworkParams(n_neurons=30)
+    full = MismatchModel.fit(chip)
+    fewer = dict(full.blocks)
+    fewer["neuron"] = BlockDistribution.fit(chip.blocks["neuron"], BLOCKS["neuron"][:-1])
+    one = Substrate.from_chip(chip, params, np.random.default_rng(6), model=full)
+    two = Substrate.from_chip(chip, params, np.random.default_rng(6), model=MismatchModel(fewer))
+    for name in ("gain", "lambda_v", "threshold_scale", "dac", "bound_lo", "bound_hi"):
+        np.testing.assert_array_equal(getattr(one, name), getattr(two, name))
+    drawn = full.draw("neuron", 20_000, np.random.default_rng(1), params=("tau", "gain"))
+    assert list(drawn.columns) == ["tau", "gain"]
+    assert np.corrcoef(np.log(drawn["gain"]), np.log(drawn["tau"]))[0, 1] == pytest.approx(
+        full.blocks["neuron"].correlation().loc["gain", "tau"], abs=0.05)
+    with pytest.raises(ConfigError, match="no parameter"):
+        full.draw("neuron", 3, np.random.default_rng(1), params=("gain", "nonsense"))
+
+
 def test_a_chip_trims_its_synapses_common_offset_and_keeps_their_own():
     from ebn_circuit.network.params import NetworkParams
     from ebn_circuit.network.substrate import Substrate

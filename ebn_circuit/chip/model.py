@@ -54,11 +54,18 @@ class BlockDistribution:
         k = self.params.index(name)
         return float(np.exp(self.mean[k]) if self.log[k] else self.mean[k])
 
-    def draw(self, n: int, rng: np.random.Generator, scale: float = 1.0) -> pd.DataFrame:
-        """n instances; ``scale`` multiplies every spread (σ in z) around the mean."""
-        z = rng.multivariate_normal(self.mean, self.cov * scale ** 2, size=n, method="eigh")
-        values = np.where(self.log, np.exp(z), z)
-        return pd.DataFrame(values, columns=list(self.params))
+    def draw(self, n: int, rng: np.random.Generator, scale: float = 1.0,
+             params: tuple[str, ...] | None = None) -> pd.DataFrame:
+        """n instances; ``scale`` multiplies every spread (σ in z) around the mean. ``params``: only
+        these (their marginal), so that a parameter the caller does not use cannot change its draws."""
+        names = self.params if params is None else tuple(params)
+        unknown = [p for p in names if p not in self.params]
+        if unknown:
+            raise ConfigError(f"the mismatch model has no parameter(s) {', '.join(unknown)}; it has {', '.join(self.params)}")
+        k = [self.params.index(p) for p in names]
+        z = rng.multivariate_normal(self.mean[k], self.cov[np.ix_(k, k)] * scale ** 2, size=n, method="eigh")
+        values = np.where(np.asarray(self.log)[k], np.exp(z), z)
+        return pd.DataFrame(values, columns=list(names))
 
     def interval(self) -> tuple[np.ndarray, np.ndarray]:
         """Each parameter's central 90 % interval (in its own units)."""
@@ -93,10 +100,11 @@ class MismatchModel:
             blocks[block] = BlockDistribution.fit(table, params)
         return cls(blocks)
 
-    def draw(self, block: str, n: int, rng: np.random.Generator, scale: float = 1.0) -> pd.DataFrame:
+    def draw(self, block: str, n: int, rng: np.random.Generator, scale: float = 1.0,
+             params: tuple[str, ...] | None = None) -> pd.DataFrame:
         if block not in self.blocks:
             raise ConfigError(f"the mismatch model has no block {block!r}; blocks: {', '.join(self.blocks)}")
-        return self.blocks[block].draw(n, rng, scale)
+        return self.blocks[block].draw(n, rng, scale, params)
 
     def coverage(self, chip: Chip, instances: list[int]) -> pd.DataFrame:
         """Per block and parameter: the share of ``instances`` inside this model's central 90 % interval."""

@@ -10,7 +10,8 @@ from ebn_circuit.chip.model import MismatchModel
 from ebn_circuit.chip.tables import Chip
 from ebn_circuit.errors import ConfigError
 from ebn_circuit.network.params import NetworkParams
-from ebn_circuit.network.units import Units, chip_bound_offsets, chip_jumps, chip_neuron
+from ebn_circuit.network.units import (CHIP_BOUND_PARAMS, CHIP_NEURON_PARAMS, CHIP_SYNAPSE_PARAMS, Units,
+                                      chip_bound_offsets, chip_jumps, chip_neuron)
 
 
 def dac_lsb_curves(chip: Chip, params: NetworkParams) -> np.ndarray:
@@ -51,17 +52,17 @@ def chip_substrate(chip: Chip, params: NetworkParams, rng: np.random.Generator, 
     n = params.n_neurons
     median = {block: chip.blocks[block].median(numeric_only=True) for block in chip.blocks}
     i_rest_chip = float(chip.conditions.get("i_rest", median["learning_block"]["i_rest"]))
-    gain, lambda_v, threshold_scale = chip_neuron(model.draw("neuron", n, rng, scale), median["neuron"], params,
-                                                  i_rest_chip)
+    neurons = model.draw("neuron", n, rng, scale, CHIP_NEURON_PARAMS)
+    gain, lambda_v, threshold_scale = chip_neuron(neurons, median["neuron"], params, i_rest_chip)
     curves = dac_lsb_curves(chip, params)
     dac_codes = chip.points["dac_curve"]["code"]
     line = np.clip(np.arange(params.code_min, params.code_max + 1, dtype=float), dac_codes.min(), dac_codes.max())
     chosen = curves[rng.integers(0, len(curves), n * n)]
     chosen = line + scale * (chosen - line)
     common = model.blocks["synapse"].centre("offset") if trim_synapse_offset else 0.0
-    jumps = chip_jumps(model.draw("synapse", n * n, rng, scale), chosen, float(median["synapse"]["gain"]), params,
-                       common_offset=common)
-    blocks = model.draw("learning_block", 2 * n * n, rng, scale)
+    synapses = model.draw("synapse", n * n, rng, scale, CHIP_SYNAPSE_PARAMS)
+    jumps = chip_jumps(synapses, chosen, float(median["synapse"]["gain"]), params, common_offset=common)
+    blocks = model.draw("learning_block", 2 * n * n, rng, scale, CHIP_BOUND_PARAMS)
     i_sl_chip = float(median["learning_block"]["i_sl"])
     lo = chip_bound_offsets(blocks["offset_lower"].to_numpy()[: n * n], i_sl_chip, params, units).reshape(n, n)
     hi = chip_bound_offsets(blocks["offset_upper"].to_numpy()[n * n:], i_sl_chip, params, units).reshape(n, n)

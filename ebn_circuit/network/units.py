@@ -79,6 +79,12 @@ class Units:
 #                      times the network's I_SL: ΔI = (offset / I_SL,chip) · I_SL,net → bound_offset
 
 
+# the chip parameters each block of the network uses: its draws are of these alone
+CHIP_NEURON_PARAMS = ("gain", "tau", "i_threshold")
+CHIP_SYNAPSE_PARAMS = ("gain", "offset")
+CHIP_BOUND_PARAMS = ("offset_lower", "offset_upper")
+
+
 def chip_neuron(draws, median, params: NetworkParams, i_rest_chip: float):
     """(gain, lambda_v, threshold_scale) per neuron from drawn chip neurons (DataFrame columns gain,
     tau, i_threshold) relative to the chip's median neuron (a Series of the same)."""
