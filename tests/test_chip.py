@@ -89,7 +89,8 @@ def test_the_neurons_feedthrough_predicts_its_edges_under_a_current_pulse(simula
 def test_all_codes_in_one_transient_measure_what_each_code_alone_does(simulator, sky130_tt):
     """The chip's synapse probe (every code in one transient, the block idle) against a probe of one
     code alone with the block active, as the loop runs it: each code's steady charge per pulse agrees
-    within 2 % (the code before, its tail and the idle block change nothing that the pair delivers)."""
+    within 2 % (the code before, its tail and the idle block change nothing that the pair delivers);
+    at ±2 the pair stays off."""
     from ebn_circuit.chip.measure import SYNAPSE_CODES, SYNAPSE_DRIVE, SYNAPSE_ONSET, SYNAPSE_PULSES, \
         measure_synapse, nominal_spec
     from ebn_circuit.circuits.learning_loop import switched_on
@@ -108,6 +109,9 @@ def test_all_codes_in_one_transient_measure_what_each_code_alone_does(simulator,
         amplitude = -np.trapezoid(alone.i("vsyn")[window], alone.time[window]) / width
         measured = float(points.set_index("code").loc[code, "amplitude"])
         assert measured == pytest.approx(amplitude, rel=0.02)
+    # the pair's dead zone: at ±2 it does not turn on (a DPI below its gain current), < 10 % of ±4's
+    a = points.set_index("code")["amplitude"]
+    assert abs(a[2]) < 0.1 * abs(a[4]) and abs(a[-2]) < 0.1 * abs(a[-4])
 
 
 def synthetic_chip(n: int, rng) -> Chip:

@@ -9,10 +9,10 @@ One job per instance (``measure_instance``), a few short transients each:
   at the instant the input steps; from the step at I_mem ≈ 9 nA, where the loops run), and the
   ratio of the learning block's copy of I_mem to I_mem (the copy mirror's mismatch: what the block
   compares is the copy); a strong drive → spike threshold, refractory, rate;
-- synapse pair: a train of pulses at the run's period at each of six codes, all in one transient
-  with the learning block idle, its net current into the neuron input sensed → the charge per
-  pulse / width A(code) in the train's steady state (its line: gain per code and offset at code 0)
-  and τ_syn;
+- synapse pair: a train of pulses at the run's period at each of eight codes, all in one
+  transient with the learning block idle, its net current into the neuron input sensed → the
+  charge per pulse / width A(code) in the train's steady state (its line through |code| ≥ 4: gain
+  per code and offset at code 0; ±2 show the dead zone around 0) and τ_syn;
 - learning block: its effective bounds at two codes (successive refinement from each nominal bound
   ± 0.2 nA to ±0.0125 nA, at most four rounds) → I_rest, I_SL, g, k;
 - weight DAC: the all-code sweep of the synapse's DAC (its own netlist: another draw of the same
@@ -46,7 +46,11 @@ NEURON_DRIVES = (2e-9, 3.5e-9, 5.5e-9)   # A: the staircase spans the IC runs' I
 NEURON_SEGMENT = 60e-3                    # s per stair: > 3 τ_mem
 REFERENCE_DRIVE = 3e-9                    # A: the power law's reference input
 STRONG_DRIVE = 30e-9                      # A: a few hundred Hz of spikes
-SYNAPSE_CODES = (-24, -12, -4, 4, 12, 24)   # the IC runs settle at codes -13 … 4
+# the IC runs settle at codes -18 … 5; ±2 sit in the pair's dead zone (a DPI below its gain current
+# does not turn on: instance 16 at code 1 decays to 0, where the line through ±4 gives 0.76 nA), so
+# they shape the twin's a(code) near 0 and stay out of the line (gain, offset) the network uses
+SYNAPSE_CODES = (-24, -12, -4, -2, 2, 4, 12, 24)
+LINE_CODES = (-24, -12, -4, 4, 12, 24)
 # eight pulses: at codes ±4 the pair reaches its steady charge per pulse only after ~6 periods (seed 7:
 # -0.65 nA in the 4th period, -1.48 in the 7th, -1.49 in the 9th); the loop, whose code moves by one per
 # pulse at most, drives it near that steady state
@@ -182,9 +186,10 @@ def measure_synapse(simulator, tech, spec: ChipSpec, seed: int) -> tuple[dict, p
         rows.append({"code": code, "amplitude": charge / width, "tau": tau, "baseline": base,
                      "peak": float(np.max(np.abs(i_syn[inside])))})
     points = pd.DataFrame(rows)
-    design = np.vstack([points["code"], np.ones(len(points))]).T
-    coef, residual, *_ = np.linalg.lstsq(design, points["amplitude"], rcond=None)
-    dof = max(len(points) - 2, 1)
+    line = points[points["code"].isin(LINE_CODES)]
+    design = np.vstack([line["code"], np.ones(len(line))]).T
+    coef, residual, *_ = np.linalg.lstsq(design, line["amplitude"], rcond=None)
+    dof = max(len(line) - 2, 1)
     sigma = np.sqrt((float(residual[0]) if residual.size else 0.0) / dof * np.diag(np.linalg.inv(design.T @ design)))
     strong = points.loc[points["code"].abs() == max(abs(c) for c in SYNAPSE_CODES), "tau"]
     return ({"gain": float(coef[0]), "gain_sigma": float(sigma[0]), "offset": float(coef[1]),
