@@ -142,7 +142,8 @@ def measure_neuron(simulator, tech, spec: ChipSpec, seed: int) -> dict:
             "gain": float(np.exp(coef[0])), "gain_sigma": float(np.exp(coef[0]) * sigma[0]),
             "gain_exponent": float(coef[1]), "gain_exponent_sigma": float(sigma[1]),
             "tau": float(tau_9n), "tau_sigma": float(abs(taus[0] - taus[1]) / 2), "tau_exponent": float(beta),
-            "feedthrough": float(feedthrough[1]), "feedthrough_sigma": float(abs(feedthrough[1] - feedthrough[0]) / 2),
+            "feedthrough": float(feedthrough[1]),
+            "feedthrough_sigma": float(abs(feedthrough[1] - feedthrough[0]) / 2),
             "copy_gain": float(np.median(ratio)), "copy_gain_sigma": float(np.std(ratio)),
             "i_threshold": float(row.get("i_mem_threshold_A", np.nan)), "t_refractory": float(row.get("refractory_s", np.nan)),
             "rate": steady_rate(spikes)}

@@ -61,7 +61,8 @@ class BlockDistribution:
         names = self.params if params is None else tuple(params)
         unknown = [p for p in names if p not in self.params]
         if unknown:
-            raise ConfigError(f"the mismatch model has no parameter(s) {', '.join(unknown)}; it has {', '.join(self.params)}")
+            raise ConfigError(f"the mismatch model has no parameter(s) {', '.join(unknown)}; "
+                              f"it has {', '.join(self.params)}")
         k = [self.params.index(p) for p in names]
         z = rng.multivariate_normal(self.mean[k], self.cov[np.ix_(k, k)] * scale ** 2, size=n, method="eigh")
         values = np.where(np.asarray(self.log)[k], np.exp(z), z)
