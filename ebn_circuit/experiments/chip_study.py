@@ -248,7 +248,7 @@ def chip_stage(section: Section, folder: str, tech: Technology, settings: SimSet
     mismatch = section.subsection("The mismatch study on twins of this chip")
     mismatch.text("Figure-1 protocol on network chips drawn from the chip's mismatch model at its measured spread "
                   "(×1) and at ×0.5 and ×2: (a) optimal weights deployed, (b) learned on the chip, (c) the ideal "
-                  "network. Medians over seeds and chips; the goal is b/c ≤ 1.2 at ×1. The protocol reads every "
+                  "network. Medians over seeds and chips; the goal is b/c ≤ 1.2 at ×1 and ×2. The protocol reads every "
                   "network with its decoder D; the *_calibrated_readout columns read each with a per-neuron decoder "
                   "fitted on a second trial (learned weights encode the chip's own mismatch, and a decoder with it).")
     mismatch.table(network_study.mismatch_rows(study), "reconstruction errors and their ratios per mismatch level",
