@@ -65,14 +65,14 @@ def test_the_neurons_feedthrough_predicts_its_edges_under_a_current_pulse(simula
     makes I_mem drop by k·2 nA at the onset (against the input) and rise by as much at the end,
     within 25 % (k moves ~10 % between the staircase's two levels)."""
     from ebn_circuit.chip.measure import measure_neuron, nominal_spec
+    from ebn_circuit.circuits.comparator import pwl
 
     seed, run, bump = 4, load_run("sim1"), 2e-9
     tech = sky130_tt.with_mismatch(True)
     spec = nominal_spec(run, OMEGA)
     k = measure_neuron(simulator, tech, spec, seed)["feedthrough"]
     on, off, base = 60e-3, 61e-3, run.drive
-    drive = (f"PWL(0 {base:.6g} {on:.6g} {base:.6g} {on + 1e-6:.6g} {base + bump:.6g} {off:.6g} {base + bump:.6g} "
-             f"{off + 1e-6:.6g} {base:.6g})")
+    drive = pwl([(0, base), (on, base), (on + 1e-6, base + bump), (off, base + bump), (off + 1e-6, base)])
     res = simulator.run(probe_testbench(spec.run, tech, OMEGA, LoopProbe(drive=drive, pulse_times=(), t_stop=65e-3,
                                                                           max_step=10e-6, print_step=10e-6), seed=seed))
     t, i_mem = res.time, res.i("vimem")

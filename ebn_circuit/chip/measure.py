@@ -50,7 +50,7 @@ STRONG_DRIVE = 30e-9                      # A: a few hundred Hz of spikes
 # does not turn on: instance 16 at code 1 decays to 0, where the line through ±4 gives 0.76 nA), so
 # they shape the twin's a(code) near 0 and stay out of the line (gain, offset) the network uses
 SYNAPSE_CODES = (-24, -12, -4, -2, 2, 4, 12, 24)
-LINE_CODES = (-24, -12, -4, 4, 12, 24)
+LINE_CODES = tuple(c for c in SYNAPSE_CODES if abs(c) >= 4)
 # eight pulses: at codes ±4 the pair reaches its steady charge per pulse only after ~6 periods (seed 7:
 # -0.65 nA in the 4th period, -1.48 in the 7th, -1.49 in the 9th); the loop, whose code moves by one per
 # pulse at most, drives it near that steady state
@@ -107,7 +107,8 @@ def measure_neuron(simulator, tech, spec: ChipSpec, seed: int) -> dict:
     """I_mem∞ power law, τ_mem, spike threshold, refractory time and rate of one instance."""
     d0, d1, d2 = NEURON_DRIVES
     t1, t2 = NEURON_SEGMENT, 2 * NEURON_SEGMENT
-    drive = f"PWL(0 {d0:.6g} {t1:.6g} {d0:.6g} {t1 + 10e-6:.6g} {d1:.6g} {t2:.6g} {d1:.6g} {t2 + 10e-6:.6g} {d2:.6g})"
+    ramp, fit_delay = 10e-6, 1e-3      # each stair's rise; its fit starts that long after the step
+    drive = f"PWL(0 {d0:.6g} {t1:.6g} {d0:.6g} {t1 + ramp:.6g} {d1:.6g} {t2:.6g} {d1:.6g} {t2 + ramp:.6g} {d2:.6g})"
     res = _probe(simulator, tech, spec, seed, drive=drive, pulse_times=(), t_stop=3 * NEURON_SEGMENT,
                  max_step=250e-6, print_step=100e-6, sense_copy=True)
     t, i_mem = res.time, res.i("vimem")
@@ -119,16 +120,16 @@ def measure_neuron(simulator, tech, spec: ChipSpec, seed: int) -> dict:
     for start in (0.0, t1, t2):
         late |= (t > start + 0.7 * NEURON_SEGMENT) & (t < start + NEURON_SEGMENT)
     ratio = res.i("vimem_copy")[late] / i_mem[late]
-    fits = [exponential_fit(t, i_mem, start + 1e-3, start + NEURON_SEGMENT) for start in (t1, t2)]
+    fits = [exponential_fit(t, i_mem, start + fit_delay, start + NEURON_SEGMENT) for start in (t1, t2)]
     levels = np.array([settled, fits[0][0], fits[1][0]])
     design = np.vstack([np.ones(3), np.log(np.array(NEURON_DRIVES) / REFERENCE_DRIVE)]).T
     coef, residual, *_ = np.linalg.lstsq(design, np.log(levels), rcond=None)
     sigma = np.sqrt(float(residual[0]) / 1 if residual.size else 0.0) * np.sqrt(np.diag(np.linalg.inv(design.T @ design)))
     taus = [tau for _, _, tau in fits]
     # the input's feedthrough: at a step of I_in, I_mem first moves by −k·ΔI_in (against the step), then
-    # relaxes with τ_mem; the fits start 1 ms after each step, so they are taken back to its end
+    # relaxes with τ_mem; the fits start after each step, so they are taken back to the end of its rise
     before = [float(i_mem[np.searchsorted(t, start) - 1]) for start in (t1, t2)]
-    feedthrough = [-(a + b * np.exp((1e-3 - 10e-6) / tau) - level) / delta
+    feedthrough = [-(a + b * np.exp((fit_delay - ramp) / tau) - level) / delta
                    for (a, b, tau), level, delta in zip(fits, before, (d1 - d0, d2 - d1))]
     # τ_mem falls with the level (the leak device's DIBL): τ = τ(9 nA)·(I/9 nA)^(−β) through both stairs
     beta = -np.log(taus[1] / taus[0]) / np.log(levels[2] / levels[1])
