@@ -114,6 +114,32 @@ def test_all_codes_in_one_transient_measure_what_each_code_alone_does(simulator,
     assert abs(a[2]) < 0.1 * abs(a[4]) and abs(a[-2]) < 0.1 * abs(a[-4])
 
 
+@pytest.mark.slow
+def test_the_bounds_probes_fast_settings_decide_every_pulse_as_the_decision_benchs_do(simulator, sky130_tt):
+    """The chip's bounds probe (reltol 3e-4, 5 µs steps, no gmin stepping) against the decision
+    bench's settings (reltol 1e-4, 1 µs steps, gmin stepping) on one column of both staircases at a
+    Monte-Carlo instance: the same decision at every pulse, and the same I_before within 1 pA."""
+    from ebn_circuit.chip.measure import LoopBounds, nominal_spec
+    from ebn_circuit.extract.learning_block import run_levels
+
+    class DecisionBenchSettings(LoopBounds):
+        def column(self, code, schedule, seed, tech):
+            probe = LoopProbe(code=code, schedule=schedule, t_stop=schedule.stop, max_step=1e-6, print_step=1e-6)
+            return probe_testbench(self.spec.run, tech, self.spec.omega_per_code, probe, seed)
+
+    seed, code, tech = 9, -16, sky130_tt.with_mismatch(True)
+    spec = nominal_spec(load_run("sim1"), OMEGA)
+    assert spec.run.reltol == 1e-4 and spec.bounds_reltol > spec.run.reltol
+    fast = LoopBounds(spec)
+    lower, upper = fast.block.bounds(code * fast.block.omega_per_code)
+    levels = [lower - 0.2e-9, lower - 0.1e-9, lower, upper - 0.1e-9, upper, upper + 0.1e-9]
+    tables = [run_levels(simulator, tech, setup, code, levels, seed)[0]
+              for setup in (fast, DecisionBenchSettings(spec))]
+    assert set(tables[1]["decision"]) >= {1, -1}          # the column crosses both bounds
+    np.testing.assert_array_equal(tables[0]["decision"], tables[1]["decision"])
+    np.testing.assert_allclose(tables[0]["i_before"], tables[1]["i_before"], atol=1e-12)
+
+
 def synthetic_chip(n: int, rng) -> Chip:
     """A chip whose parameters are drawn from a known distribution (log-normal where positive,
     correlated gain and τ in the neuron)."""
