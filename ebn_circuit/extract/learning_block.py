@@ -102,14 +102,16 @@ def _brackets(pulses: pd.DataFrame, span: float) -> dict[str, tuple[float, float
 
 def refine_code(simulator, tech, spec, code: int, seed: int | None = None, resolution: float = RESOLUTION,
                 span: float = 1.2e-9, coarse_step: float = 0.3e-9, points: int = 4, max_rounds: int = 5,
-                log=None, each_bound: bool = False) -> tuple[dict, pd.DataFrame, list]:
+                log=None, each_bound: bool = False, centres: tuple[float, float] = (0.0, 0.0)
+                ) -> tuple[dict, pd.DataFrame, list]:
     """Bisect one code's two boundaries (see the module docstring); returns (row, pulses, results).
-    ``each_bound``: the first staircase spans each nominal bound ± span alone, not the band between
-    them (fewer pulses where the bounds' spread is known to be small against the band)."""
+    ``each_bound``: the first staircase spans each nominal bound + its centre (A, lower and upper)
+    ± span alone, not the band between them (fewer pulses where the bounds' spread is known to be
+    small against the band; a bound outside its staircase is still bracketed, in more rounds)."""
     lower, upper = spec.block.bounds(code * spec.block.omega_per_code)
     if each_bound:
         around = np.arange(-span, span + coarse_step / 2, coarse_step)
-        levels = np.concatenate([lower + around, upper + around])
+        levels = np.concatenate([lower + centres[0] + around, upper + centres[1] + around])
     else:
         levels = np.arange(lower - span, upper + span + coarse_step / 2, coarse_step)
     pulses, results = [], []
