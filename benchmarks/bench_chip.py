@@ -50,7 +50,9 @@ def main() -> None:
                  "<= 20 min (K = 30)" if args.instances == 30 else "<= 3 min (K = 4)" if args.instances == 4 else ""))
     rows.append(("per instance (median, min–max)", f"{per_instance.median():.0f} s",
                  f"{per_instance.min():.0f}–{per_instance.max():.0f} s", ""))
-    rows.append(("projected K = 30 on 2 workers", f"{per_instance.median() * 30 / 2 / 60:.1f} min", "", "<= 20 min"))
+    # the mean, not the median: a third of the instances take two more bounds rounds (docs/chip.md)
+    rows.append(("projected K = 30 on 2 workers", f"{per_instance.mean() * 30 / 2 / 60:.1f} min",
+                 f"from the mean of {len(per_instance)}", "<= 20 min"))
     if "coverage_min" in summary:
         rows.append(("mismatch model: least held-out coverage of a 90 % interval", f"{summary['coverage_min']:.0%}",
                      "", "80–100 %"))
