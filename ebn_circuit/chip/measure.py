@@ -106,26 +106,24 @@ class LoopBounds:
     def __init__(self, spec: ChipSpec):
         self.spec = spec
         self.block = spec.run.learning_block(spec.omega_per_code)
-        self.run = replace(spec.run, reltol=spec.bounds_reltol)
 
     def column(self, code: int, schedule: PulseSchedule, seed: int | None, tech):
         probe = LoopProbe(code=code, schedule=schedule, t_stop=schedule.stop, max_step=BOUNDS_MAX_STEP,
                           print_step=BOUNDS_MAX_STEP)
-        return without_gmin_stepping(probe_testbench(self.run, tech, self.spec.omega_per_code, probe, seed))
+        return chip_probe(self.spec, self.spec.bounds_reltol, tech, probe, seed)
 
 
-def without_gmin_stepping(testbench: Testbench) -> Testbench:
-    """The probe with ngspice's gmin stepping off: on these netlists it always fails (gmin 1e-15) before
-    source stepping finds the operating point, ~1 s of a probe's ~3 s set-up. On 11 instances × 5 probes
-    the operating point was the same to the last digit (an IC run from I_mem = 0 found another one at
-    some seeds: the runs keep gmin stepping)."""
+def chip_probe(spec: ChipSpec, reltol: float, tech, probe: LoopProbe, seed: int | None) -> Testbench:
+    """A probe of the loop of ``spec`` at ``reltol``, with ngspice's gmin stepping off: on these
+    netlists it always fails (gmin 1e-15) before source stepping finds the operating point, ~1 s of a
+    probe's ~3 s set-up. On 11 instances × 5 probes the operating point was the same to the last digit
+    (an IC run from I_mem = 0 found another one at some seeds: the runs keep gmin stepping)."""
+    testbench = probe_testbench(replace(spec.run, reltol=reltol), tech, spec.omega_per_code, probe, seed)
     return replace(testbench, options=testbench.options + (("gminsteps", "0"),))
 
 
 def _probe(simulator, tech, spec: ChipSpec, seed: int, **probe):
-    run = replace(spec.run, reltol=spec.probe_reltol)
-    return simulator.run(without_gmin_stepping(probe_testbench(run, tech, spec.omega_per_code, LoopProbe(**probe),
-                                                               seed)))
+    return simulator.run(chip_probe(spec, spec.probe_reltol, tech, LoopProbe(**probe), seed))
 
 
 def measure_neuron(simulator, tech, spec: ChipSpec, seed: int) -> dict:
