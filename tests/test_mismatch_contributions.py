@@ -63,6 +63,20 @@ def test_groups_cover_every_transistor_and_reject_unknown_names(sky130_tt):
         only_mismatch_in(_diodes(sky130_tt, None), groups, OTHER)
 
 
+def test_the_learning_block_setup_decides_a_column_with_mismatch_in_one_group(simulator, sky130_tt):
+    """The study's bounds setup is an extraction setup: one column at code 0, one level 1 nA under
+    the nominal band and one 1 nA above it, with mismatch in one group only: INC, then DEC."""
+    from ebn_circuit.extract.learning_block import run_levels
+    from ebn_circuit.rule import DEC, INC
+
+    setup = mc.BoundsSetup()
+    groups = mc.BLOCKS["learning-block"].groups(setup)
+    lower, upper = setup.block.bounds(0.0)
+    sim = mc.GroupSimulator(simulator, groups, groups[0].name)
+    table, _ = run_levels(sim, sky130_tt.with_mismatch(True), setup, 0, (lower - 1e-9, upper + 1e-9), seed=3)
+    assert list(table["decision"]) == [INC, DEC]
+
+
 def test_contributions_table_from_known_deviations():
     """Two groups with deviations ±1 and ±2 nA over four seeds: σ, shares and the quadrature sum."""
     rows = [{"group": mc.NOMINAL, "seed": -1, "q": 5e-9}]

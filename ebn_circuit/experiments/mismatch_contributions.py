@@ -31,13 +31,13 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
-from ebn_circuit.circuits.learning_block import LearningBlockParams
 from ebn_circuit.circuits.learning_block import mismatch_groups as block_groups
 from ebn_circuit.circuits.learning_loop import IcRun, drive_testbench, neuron_mismatch_groups
 from ebn_circuit.circuits.mismatch import ALL, DeviceGroup, group_names, only_mismatch_in
 from ebn_circuit.circuits.plastic_synapse import PlasticSynapseBenchParams, plastic_synapse_testbench
 from ebn_circuit.circuits.plastic_synapse import mismatch_groups as synapse_groups
 from ebn_circuit.errors import ConfigError
+from ebn_circuit.extract import learning_block as extract_bounds
 from ebn_circuit.measure.plastic_synapse import drive_current, net_current
 from ebn_circuit.sweep.jobs import JobOutput, make_job, run_jobs
 from ebn_circuit.sweep.settings import SimSettings
@@ -61,20 +61,16 @@ class GroupSimulator:
 # --- the blocks ----------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class BoundsSetup:
-    """The learning block, the codes whose bounds are measured and the transient's largest step."""
+class BoundsSetup(extract_bounds.BoundsSetup):
+    """The extraction's bounds setup (block, max step, its columns) and the codes measured."""
 
-    block: LearningBlockParams = LearningBlockParams()
     codes: tuple[int, ...] = (0,)
-    max_step: float = 1e-6
 
 
 def _bounds(simulator, tech, setup: BoundsSetup, seed) -> dict[str, float]:
-    from ebn_circuit.extract.learning_block import refine_code
-
     out = {}
     for code in setup.codes:
-        row, _, _ = refine_code(simulator, tech, setup, int(code), seed)
+        row, _, _ = extract_bounds.refine_code(simulator, tech, setup, int(code), seed)
         out[f"offset_lower@{code:+d}"] = row["offset_lower_A"]
         out[f"offset_upper@{code:+d}"] = row["offset_upper_A"]
     return out

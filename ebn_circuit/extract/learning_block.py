@@ -26,9 +26,10 @@ Corners: ``tech.with_corner``; Monte Carlo: ``tech.with_mismatch(True)`` and the
 (``behavioural.learning_block_bounds``) and checks it on held-out columns (random I_before levels at
 codes not used in the fit, same corner / instance; levels uniform over the nominal band ± 1 nA, so
 the agreement depends on that window: it is reported beside the ideal rule's on the same pulses).
-``run_levels`` builds the column as ``experiments.decision_map.column_bench`` does; ``spec`` is
-anything with the block's params and the transient's max step (``BoundsSetup``, or the decision
-map's spec). Each instance (corner or Monte-Carlo seed) is one job of the run engine.
+``run_levels`` builds the column as ``experiments.decision_map.column_bench`` does; ``spec`` is a
+``BoundsSetup`` or anything with its ``block``, ``schedule`` and ``column`` (the chip's probe of the
+loop, ``chip.measure.LoopBounds``). Each instance (corner or Monte-Carlo seed) is one job of the run
+engine.
 """
 
 from __future__ import annotations
@@ -60,11 +61,15 @@ MIN_LEVEL = 0.5e-9
 
 @dataclass(frozen=True)
 class BoundsSetup:
-    """The block whose bounds are measured and the transient's largest step (s); ``column`` builds
-    one column's testbench (the block alone, I_before from an ideal source)."""
+    """The block whose bounds are measured and the transient's largest step (s); ``schedule`` pulses
+    one column (the decision bench's timing), ``column`` builds its testbench (the block alone,
+    I_before from an ideal source)."""
 
     block: LearningBlockParams = field(default_factory=LearningBlockParams)
     max_step: float = 1e-6
+
+    def schedule(self, levels: tuple[float, ...], i_omega: float) -> PulseSchedule:
+        return PulseSchedule(levels=levels, i_omega=(i_omega,))
 
     def column(self, code: int, schedule: PulseSchedule, seed: int | None, tech) -> Testbench:
         block = self.block.with_code(int(code))
@@ -73,9 +78,10 @@ class BoundsSetup:
 
 def run_levels(simulator, tech, spec, code: int, levels, seed: int | None = None):
     """One column: ``levels`` (A) at ``code``; returns (per-pulse table, SimResult). ``spec``: a
-    ``BoundsSetup`` or anything with its ``block`` and ``column`` (e.g. the chip's probe of the loop)."""
+    ``BoundsSetup`` or anything with its ``block``, ``schedule`` and ``column`` (e.g. the chip's probe
+    of the loop)."""
     block = spec.block.with_code(int(code))
-    schedule = PulseSchedule(levels=tuple(float(v) for v in levels), i_omega=(code * block.omega_per_code,))
+    schedule = spec.schedule(tuple(float(v) for v in levels), code * block.omega_per_code)
     result = simulator.run(spec.column(int(code), schedule, seed, tech))
     table = pulse_readout(schedule, result, tech.vdd, block.bits, "xlb", block.omega_ratio)
     table.insert(0, "code", int(code))
