@@ -15,6 +15,7 @@ from ebn_circuit.chip.model import MismatchModel, pelgrom, pelgrom_coefficients,
 from ebn_circuit.chip.tables import BLOCKS, Chip, load_chip
 from ebn_circuit.chip.twin import TwinParams, simulate_twin
 from ebn_circuit.circuits.learning_loop import LoopProbe, learning_loop_testbench, probe_testbench
+from ebn_circuit.circuits.learning_timing import PulseSchedule
 from ebn_circuit.errors import ConfigError
 from ebn_circuit.experiments.ic_setup import load_run
 
@@ -116,7 +117,7 @@ def test_all_codes_in_one_transient_measure_what_each_code_alone_does(simulator,
 
 @pytest.mark.slow
 def test_the_bounds_probes_fast_settings_decide_every_pulse_as_the_decision_benchs_do(simulator, sky130_tt):
-    """The chip's bounds probe (reltol 3e-4, 5 µs steps, no gmin stepping) against the decision
+    """The chip's bounds probe (reltol 3e-4, the run's 15 µs steps, no gmin stepping) against the decision
     bench's settings (reltol 1e-4, 1 µs steps, gmin stepping) on one column of both staircases at a
     Monte-Carlo instance: the same decision at every pulse, and the same I_before within 1 pA."""
     from ebn_circuit.chip.measure import LoopBounds, nominal_spec
@@ -138,6 +139,35 @@ def test_the_bounds_probes_fast_settings_decide_every_pulse_as_the_decision_benc
     assert set(tables[1]["decision"]) >= {1, -1}          # the column crosses both bounds
     np.testing.assert_array_equal(tables[0]["decision"], tables[1]["decision"])
     np.testing.assert_allclose(tables[0]["i_before"], tables[1]["i_before"], atol=1e-12)
+
+
+@pytest.mark.slow
+def test_at_the_runs_period_the_blocks_decision_at_code_minus_16_has_no_memory(simulator, sky130_tt):
+    """The nominal block at code −16, its upper bound measured at the run's timing (1 ms pulses every
+    5 ms): levels 3 resolutions above and below it, alternated, decide DEC / not DEC at every pulse.
+    At the decision bench's timing (0.2 ms track, 0.3 ms pulses) the same column does not: a pulse
+    above the bound right after another one decides nothing (the reason the chip's probe pulses at
+    the run's period)."""
+    from ebn_circuit.chip.measure import LoopBounds, nominal_spec
+    from ebn_circuit.extract.learning_block import refine_code, run_levels
+    from ebn_circuit.rule import DEC
+
+    class BenchTiming(LoopBounds):
+        def schedule(self, levels, i_omega):
+            return PulseSchedule(levels=levels, i_omega=(i_omega,))
+
+    code, spec = -16, nominal_spec(load_run("sim1"), OMEGA)
+    loop = LoopBounds(spec)
+    row = refine_code(simulator, sky130_tt, loop, code, resolution=spec.lb_resolution, span=0.1e-9,
+                      coarse_step=0.1e-9, points=3, max_rounds=4, each_bound=True)[0]
+    assert row["monotonic"]
+    above, below = row["i_upper_A"] + 3 * row["resolution_upper_A"], row["i_upper_A"] - 3 * row["resolution_upper_A"]
+    levels = (above, below, above, below, above, above, above)
+    expected = [lvl == above for lvl in levels]
+    at_run = run_levels(simulator, sky130_tt, loop, code, levels)[0]
+    assert list(at_run["decision"] == DEC) == expected
+    at_bench = run_levels(simulator, sky130_tt, BenchTiming(spec), code, levels)[0]
+    assert list(at_bench["decision"] == DEC) != expected
 
 
 def synthetic_chip(n: int, rng) -> Chip:

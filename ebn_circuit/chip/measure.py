@@ -70,8 +70,6 @@ LB_CODES = (-16, 16)
 LB_SPAN, LB_STEP, LB_CENTRES = 0.1e-9, 0.1e-9, (-0.1e-9, 0.0)
 # then three pulses inside each 0.1 nA bracket: 25 pA brackets, half-width 12.5 pA <= lb_resolution
 LB_POINTS = 3
-# the decisions' edges set the bounds probes' steps (a pulse took ~1200 steps at 1 µs, ~900 at 20 µs)
-BOUNDS_MAX_STEP = 5e-6
 
 
 @dataclass(frozen=True)
@@ -87,8 +85,8 @@ class ChipSpec(Params):
     # clock no counter (code preset or stepped on the bits); at 1e-3 they measured every parameter within
     # 1.2 % on nine instances (τ_mem's small level exponent within 4 %), the synapse probe 20 % faster
     probe_reltol: float = positive(1e-3, "", "relative tolerance of the neuron and synapse probes")
-    # the bounds probes re-load the code at every pulse; at 3e-4 (and a 5 µs step, BOUNDS_MAX_STEP) they
-    # found the brackets of 1e-4 and 1 µs on nine instances, ~25 % faster (at 1e-3 a bound moved)
+    # the bounds probes re-load the code at every pulse; at 3e-4 they found the brackets of 1e-4 on nine
+    # instances, ~25 % faster (at 1e-3 a bound moved)
     bounds_reltol: float = positive(3e-4, "", "relative tolerance of the learning block's bounds probes")
 
 
@@ -101,15 +99,25 @@ class ChipInstance:
 
 
 class LoopBounds:
-    """A bounds setup (``extract.learning_block``) whose columns are probes of the loop."""
+    """A bounds setup (``extract.learning_block``) whose columns are probes of the loop, pulsed as
+    the run pulses it (its width and period) and stepped as the run is (its largest step).
+
+    The period matters: at code −16 the block decides with memory of the pulses before when they come
+    0.5 ms apart (the decision bench's timing): the same level above the upper bound decided DEC once,
+    then nothing, and 18 of 30 columns there were non-monotonic. At the run's 5 ms every column was
+    monotonic and the upper bound at −16 came out 25–38 pA lower (docs/chip.md, ninth session)."""
 
     def __init__(self, spec: ChipSpec):
         self.spec = spec
         self.block = spec.run.learning_block(spec.omega_per_code)
 
+    def schedule(self, levels: tuple[float, ...], i_omega: float) -> PulseSchedule:
+        run = self.spec.run
+        return PulseSchedule(levels=levels, i_omega=(i_omega,), t_pulse=run.width, t_track=run.period - run.width)
+
     def column(self, code: int, schedule: PulseSchedule, seed: int | None, tech):
-        probe = LoopProbe(code=code, schedule=schedule, t_stop=schedule.stop, max_step=BOUNDS_MAX_STEP,
-                          print_step=BOUNDS_MAX_STEP)
+        step = self.spec.run.max_step
+        probe = LoopProbe(code=code, schedule=schedule, t_stop=schedule.stop, max_step=step, print_step=step)
         return chip_probe(self.spec, self.spec.bounds_reltol, tech, probe, seed)
 
 
