@@ -99,6 +99,24 @@ def test_model_from_measured_bounds_reproduces_them(measured):
     assert (predicted[far] == pulses["decision"].to_numpy()[far]).all()
 
 
+@pytest.mark.parametrize("offset", np.linspace(-0.15e-9, 0.15e-9, 13))
+def test_one_staircase_per_bound_brackets_a_bound_beyond_both_its_levels(offset):
+    """Two levels 0.1 nA apart around each bound (the chip's first round): wherever the bounds sit
+    within ±0.15 nA of the staircases' centres (their levels ± the 0.1 nA span), each bracket holds
+    its bound and is at most 0.1 nA wide, also when the bound lies beyond both levels of its staircase (it was bracketed by the
+    other staircase's levels, 1.5 nA wide, and took two more rounds)."""
+    from ebn_circuit.extract.learning_block import _brackets
+
+    centre_lower, centre_upper, span = 7.7e-9, 9.2e-9, 0.1e-9
+    lower, upper = centre_lower + offset, centre_upper - offset
+    x = np.array([centre_lower - 0.05e-9, centre_lower + 0.05e-9, centre_upper - 0.05e-9, centre_upper + 0.05e-9])
+    decision = np.where(x < lower, INC, np.where(x > upper, DEC, SL))
+    brackets = _brackets(pd.DataFrame({"i_before": x, "decision": decision}), span,
+                         split=(centre_lower + centre_upper) / 2)
+    for (lo, hi, monotonic), bound in ((brackets["lower"], lower), (brackets["upper"], upper)):
+        assert monotonic and lo <= bound <= hi and hi - lo <= span * (1 + 1e-9)
+
+
 def test_fit_recovers_a_synthetic_population_with_offsets(tmp_path):
     omega, codes = 0.2e-9, np.array([-24, -8, 8, 24])
     rows = []

@@ -13,8 +13,9 @@ One job per instance (``measure_instance``), a few short transients each:
   transient with the learning block idle, its net current into the neuron input sensed → the
   charge per pulse / width A(code) in the train's steady state (its line through |code| ≥ 4: gain
   per code and offset at code 0; ±2 show the dead zone around 0) and τ_syn;
-- learning block: its effective bounds at two codes (successive refinement from three levels around
-  each bound to ±0.0125 nA, at most four rounds) → I_rest, I_SL, g, k;
+- learning block: its effective bounds at two codes, pulsed as the run pulses the loop (successive
+  refinement from three levels around each bound to ±0.0125 nA, at most four rounds) → I_rest,
+  I_SL, g, k;
 - weight DAC: the all-code sweep of the synapse's DAC (its own netlist: another draw of the same
   distribution) → LSB, offset, DNL and the code → current curve.
 
@@ -62,12 +63,13 @@ SYNAPSE_ONSET, SYNAPSE_PULSES, SYNAPSE_TAIL = 2e-3, 8, 10e-3
 # the runs: from the operating point, one instance of four did not converge at code -24
 SYNAPSE_DRIVE = NEURON_DRIVES[-1]
 LB_CODES = (-16, 16)
-# the first staircase: three levels 0.1 nA apart around each nominal bound + its centre. The centres are
-# where the bounds sat at codes ±16 on ten tt instances (lower -62 … -187 pA, upper -50 … +63 pA from
-# nominal); a bound just outside the staircase is bracketed by the span beyond it at no extra cost, one
-# further out in more rounds. Five levels ± 0.2 nA took four pulses more per code; they found the same
-# brackets except where the block's decisions depend on the pulses before (docs/chip.md, eighth session)
-LB_SPAN, LB_STEP, LB_CENTRES = 0.1e-9, 0.1e-9, (-0.1e-9, 0.0)
+# the first staircase: two levels 0.1 nA apart around each nominal bound + its centre, so a bound
+# between them is bracketed to 0.1 nA, and one outside them by the 0.1 nA beyond (LB_EXTENSION). The
+# centres are the mean offsets of the 30-instance chip at the run's pulse timing (codes ±16: lower
+# -84 and -93 pA, σ 29 and 41; upper +42 and +31 pA, σ 43 and 34); its bounds span -187 … +33 pA
+# (lower) and -88 … +113 pA (upper), inside the -240 … +60 and -115 … +185 pA bracketed in one round.
+# Three levels (0.1 nA apart, centred -100 and 0 pA) took two pulses more per code.
+LB_SPAN, LB_STEP, LB_EXTENSION, LB_CENTRES = 0.05e-9, 0.1e-9, 0.1e-9, (-0.09e-9, 0.035e-9)
 # then three pulses inside each 0.1 nA bracket: 25 pA brackets, half-width 12.5 pA <= lb_resolution
 LB_POINTS = 3
 
@@ -236,7 +238,7 @@ def measure_learning_block(simulator, tech, spec: ChipSpec, seed: int) -> tuple[
     setup = LoopBounds(spec)
     rows = [refine_code(simulator, tech, setup, code, seed, resolution=spec.lb_resolution, span=LB_SPAN,
                         coarse_step=LB_STEP, points=LB_POINTS, max_rounds=4, each_bound=True,
-                        centres=LB_CENTRES)[0] for code in LB_CODES]
+                        centres=LB_CENTRES, extension=LB_EXTENSION)[0] for code in LB_CODES]
     bounds = pd.DataFrame(rows)
     model = fit_bounds_model(bounds, spec.omega_per_code)
     sigma = float(bounds["resolution_A"].max()) / np.sqrt(3)   # uniform within the final bracket

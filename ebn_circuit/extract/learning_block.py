@@ -12,7 +12,8 @@ Method (successive refinement; one transient per code per round, both bounds in 
 - After each round, over all the code's pulses so far: the lower boundary is bracketed by the highest
   I_before decided INC and the lowest decided not-INC, the upper one by the highest not-DEC and the
   lowest DEC. If the classes overlap (a non-monotonic column) the bracket is the overlap and the
-  column is flagged; if a class is missing the bracket is extended by ``span`` beyond the staircase.
+  column is flagged; if a class is missing the bracket is extended by ``span`` beyond the staircase
+  (with one staircase per bound, ``each_bound``, each bound is bracketed by its own staircase's pulses).
 - Next round: ``points`` levels evenly inside each bracket whose half-width is still above
   ``resolution``, so each round shrinks a bracket by (points + 1); the levels of both bounds share
   one transient. The bound is the bracket's midpoint and ``resolution_*_A`` its half-width (the
@@ -98,26 +99,38 @@ def _bracket(x: np.ndarray, positive: np.ndarray, below: bool, span: float) -> t
     return (inner, outer, True) if inner < outer else (outer, inner, False)
 
 
-def _brackets(pulses: pd.DataFrame, span: float) -> dict[str, tuple[float, float, bool]]:
+def _brackets(pulses: pd.DataFrame, span: float, split: float | None = None) -> dict[str, tuple[float, float, bool]]:
+    """The two bounds' brackets; with ``split`` (A) the lower bound's from the pulses below it and the
+    upper one's from those above (one staircase per bound: a bound beyond both levels of its own
+    staircase is then bracketed by ``span`` beyond them, not by the other staircase's levels)."""
     decided = pulses[pulses["decision"] != NONE]
     if decided.empty:
         raise ConfigError("learning-block bounds: no pulse of the column was decided (no flag set)")
     x, d = decided["i_before"].to_numpy(), decided["decision"].to_numpy()
-    return {"lower": _bracket(x, d == INC, True, span), "upper": _bracket(x, d == DEC, False, span)}
+    below = x < split if split is not None else np.ones(x.shape, bool)
+    above = ~below if split is not None else below
+    below, above = (below if below.any() else ~below), (above if above.any() else ~above)
+    return {"lower": _bracket(x[below], d[below] == INC, True, span),
+            "upper": _bracket(x[above], d[above] == DEC, False, span)}
 
 
 def refine_code(simulator, tech, spec, code: int, seed: int | None = None, resolution: float = RESOLUTION,
                 span: float = 1.2e-9, coarse_step: float = 0.3e-9, points: int = 4, max_rounds: int = 5,
-                log=None, each_bound: bool = False, centres: tuple[float, float] = (0.0, 0.0)
-                ) -> tuple[dict, pd.DataFrame, list]:
+                log=None, each_bound: bool = False, centres: tuple[float, float] = (0.0, 0.0),
+                extension: float | None = None) -> tuple[dict, pd.DataFrame, list]:
     """Bisect one code's two boundaries (see the module docstring); returns (row, pulses, results).
     ``each_bound``: the first staircase spans each nominal bound + its centre (A, lower and upper)
     ± span alone, not the band between them (fewer pulses where the bounds' spread is known to be
-    small against the band; a bound outside its staircase is still bracketed, in more rounds)."""
+    small against the band; a bound outside its staircase is still bracketed, in more rounds).
+    ``extension``: how far beyond the levels a bound with no level past it is bracketed (A;
+    default ``span``)."""
+    extension = span if extension is None else extension
     lower, upper = spec.block.bounds(code * spec.block.omega_per_code)
+    split = None
     if each_bound:
         around = np.arange(-span, span + coarse_step / 2, coarse_step)
         levels = np.concatenate([lower + centres[0] + around, upper + centres[1] + around])
+        split = (lower + centres[0] + upper + centres[1]) / 2
     else:
         levels = np.arange(lower - span, upper + span + coarse_step / 2, coarse_step)
     pulses, results = [], []
@@ -127,7 +140,7 @@ def refine_code(simulator, tech, spec, code: int, seed: int | None = None, resol
         table.insert(1, "round", round_)
         pulses.append(table)
         results.append(result)
-        brackets = _brackets(pd.concat(pulses, ignore_index=True), span)
+        brackets = _brackets(pd.concat(pulses, ignore_index=True), extension, split)
         log and log(f"    code {code:+d} round {round_}: {len(levels)} pulses, wall {result.meta.wall_time:.1f} s, "
                     + ", ".join(f"{k} [{lo * 1e9:.3f}, {hi * 1e9:.3f}] nA" for k, (lo, hi, _) in brackets.items()))
         open_ = [(lo, hi) for lo, hi, _ in brackets.values() if (hi - lo) / 2 > resolution * (1 + 1e-6)]
