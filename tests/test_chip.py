@@ -15,7 +15,6 @@ from ebn_circuit.chip.model import MismatchModel, pelgrom, pelgrom_coefficients,
 from ebn_circuit.chip.tables import BLOCKS, Chip, load_chip
 from ebn_circuit.chip.twin import TwinParams, simulate_twin
 from ebn_circuit.circuits.learning_loop import LoopProbe, learning_loop_testbench, probe_testbench
-from ebn_circuit.circuits.learning_timing import PulseSchedule
 from ebn_circuit.errors import ConfigError
 from ebn_circuit.experiments.ic_setup import load_run
 
@@ -149,12 +148,11 @@ def test_at_the_runs_period_the_blocks_decision_at_code_minus_16_has_no_memory(s
     above the bound right after another one decides nothing (the reason the chip's probe pulses at
     the run's period)."""
     from ebn_circuit.chip.measure import LoopBounds, nominal_spec
-    from ebn_circuit.extract.learning_block import refine_code, run_levels
+    from ebn_circuit.extract.learning_block import BoundsSetup, refine_code, run_levels
     from ebn_circuit.rule import DEC
 
     class BenchTiming(LoopBounds):
-        def schedule(self, levels, i_omega):
-            return PulseSchedule(levels=levels, i_omega=(i_omega,))
+        schedule = BoundsSetup.schedule
 
     code, spec = -16, nominal_spec(load_run("sim1"), OMEGA)
     loop = LoopBounds(spec)

@@ -103,8 +103,9 @@ def test_model_from_measured_bounds_reproduces_them(measured):
 def test_one_staircase_per_bound_brackets_a_bound_beyond_both_its_levels(offset):
     """Two levels 0.1 nA apart around each bound (the chip's first round): wherever the bounds sit
     within ±0.15 nA of the staircases' centres (their levels ± the 0.1 nA span), each bracket holds
-    its bound and is at most 0.1 nA wide, also when the bound lies beyond both levels of its staircase (it was bracketed by the
-    other staircase's levels, 1.5 nA wide, and took two more rounds)."""
+    its bound and is at most 0.1 nA wide, also when the bound lies beyond both levels of its
+    staircase (it was bracketed by the other staircase's levels, 1.5 nA wide, and took two more
+    rounds)."""
     from ebn_circuit.extract.learning_block import _brackets
 
     centre_lower, centre_upper, span = 7.7e-9, 9.2e-9, 0.1e-9

@@ -14,7 +14,7 @@ One job per instance (``measure_instance``), a few short transients each:
   charge per pulse / width A(code) in the train's steady state (its line through |code| ≥ 4: gain
   per code and offset at code 0; ±2 show the dead zone around 0) and τ_syn;
 - learning block: its effective bounds at two codes, pulsed as the run pulses the loop (successive
-  refinement from three levels around each bound to ±0.0125 nA, at most four rounds) → I_rest,
+  refinement from two levels around each bound to ±0.0125 nA, at most four rounds) → I_rest,
   I_SL, g, k;
 - weight DAC: the all-code sweep of the synapse's DAC (its own netlist: another draw of the same
   distribution) → LSB, offset, DNL and the code → current curve.

@@ -107,9 +107,9 @@ def _brackets(pulses: pd.DataFrame, span: float, split: float | None = None) -> 
     if decided.empty:
         raise ConfigError("learning-block bounds: no pulse of the column was decided (no flag set)")
     x, d = decided["i_before"].to_numpy(), decided["decision"].to_numpy()
-    below = x < split if split is not None else np.ones(x.shape, bool)
-    above = ~below if split is not None else below
-    below, above = (below if below.any() else ~below), (above if above.any() else ~above)
+    everywhere = np.ones(x.shape, bool)
+    below, above = (x < split, x >= split) if split is not None else (everywhere, everywhere)
+    below, above = (side if side.any() else everywhere for side in (below, above))
     return {"lower": _bracket(x[below], d[below] == INC, True, span),
             "upper": _bracket(x[above], d[above] == DEC, False, span)}
 
