@@ -377,6 +377,42 @@ def test_at_scale_zero_a_chip_with_skewed_synapse_offsets_has_no_offset_left():
     assert np.max(np.abs(flat.dac[..., -params.code_min])) < 1e-9 * params.delta
 
 
+def test_a_chip_keeping_one_blocks_mismatch_takes_it_from_its_own_draw_and_the_rest_from_zero_spread():
+    from ebn_circuit.network.params import NetworkParams
+    from ebn_circuit.network.substrate import Substrate
+
+    chip = chip_with_dac_curves(30, np.random.default_rng(8))
+    params = NetworkParams(n_neurons=10)
+    full = Substrate.from_chip(chip, params, np.random.default_rng(3), scale=1.0)
+    flat = Substrate.from_chip(chip, params, np.random.default_rng(4), scale=0.0)
+    neurons = full.keeping_mismatch_of(["neuron"], flat)
+    for name in ("gain", "lambda_v", "threshold_scale"):
+        np.testing.assert_array_equal(getattr(neurons, name), getattr(full, name))
+    for name in ("dac", "bound_lo", "bound_hi"):
+        np.testing.assert_array_equal(getattr(neurons, name), getattr(flat, name))
+    assert np.std(neurons.gain) > 0 and np.std(neurons.bound_lo) == 0
+    with pytest.raises(ConfigError, match="unknown block"):
+        full.keeping_mismatch_of(["neurons"], flat)
+
+
+def test_learning_blocks_offsets_act_only_through_learning(tmp_path):
+    """A study whose chips keep only their learning blocks' mismatch: the optimal weights deployed
+    (no learning) run exactly as on chips without mismatch, the weights learned on them do not."""
+    from ebn_circuit.experiments import network_study
+
+    folder = chip_with_dac_curves(6, np.random.default_rng(7)).save(tmp_path / "chip")
+    kwargs = dict(seeds=[0], instances=2, trials=2, chip_dir=folder)
+    network_study.mismatch(tmp_path / "none", scales=(0.0,), **kwargs)
+    network_study.mismatch(tmp_path / "blocks", scales=(3.0,), mismatch_in=("learning-block",), **kwargs)
+    none, blocks = (pd.read_csv(tmp_path / name / "mismatch_study.csv").set_index(["instance", "case"])
+                    for name in ("none", "blocks"))
+    deployed = [(i, "a_optimal_deployed") for i in range(2)]
+    np.testing.assert_allclose(blocks.loc[deployed, "reconstruction_error"], none.loc[deployed, "reconstruction_error"],
+                               rtol=1e-12)
+    learned = [(i, "b_learned_on_chip") for i in range(2)]
+    assert not np.allclose(blocks.loc[learned, "reconstruction_error"], none.loc[learned, "reconstruction_error"])
+
+
 def test_network_study_runs_on_a_chip_folder(tmp_path):
     folder = chip_with_dac_curves(6, np.random.default_rng(7)).save(tmp_path / "chip")
     proc = subprocess.run([sys.executable, "-m", "ebn_circuit.cli", "network", "study", "--chip", str(folder),

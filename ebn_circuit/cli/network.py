@@ -8,6 +8,7 @@ from pathlib import Path
 from ebn_circuit.cli.common import show_progress
 from ebn_circuit.cli.parsers import Out, command_parser, group_parser
 from ebn_circuit.errors import ConfigError
+from ebn_circuit.network.substrate import MISMATCH_BLOCKS
 
 QUIET_HELP = "no progress bar (the summary still prints)"
 
@@ -68,7 +69,8 @@ def register(subparsers) -> None:
 
     study = command("study", "mismatch study: (a) optimal deployed, (b) learned on chip, (c) ideal",
                     ["ebn-circuit network study --chip chips/sky130_tt",
-                     "ebn-circuit network study --synthetic --instances 5 --mismatch-scale 0.5 1 2"])
+                     "ebn-circuit network study --synthetic --instances 5 --mismatch-scale 0.5 1 2",
+                     "ebn-circuit network study --chip chips/sky130_tt --mismatch-in neuron --seeds 0-3"])
     seeds(study, "0")
     study.add_argument("--instances", type=int, default=10, metavar="N",
                        help="chip instances per seed and mismatch level (default 10)")
@@ -79,6 +81,9 @@ def register(subparsers) -> None:
     chip_options(study)
     study.add_argument("--keep-learning", action="store_true",
                        help="case (b) goes on learning during the test trial (as a chip does); default frozen")
+    study.add_argument("--mismatch-in", nargs="+", default=list(MISMATCH_BLOCKS), choices=list(MISMATCH_BLOCKS),
+                       metavar="BLOCK", help="the blocks whose mismatch the chips keep, the others nominal: which "
+                       "block's mismatch costs what (default: all of %(choices)s)")
     study.set_defaults(func=_study)
 
 
@@ -177,7 +182,7 @@ def _study(args: argparse.Namespace) -> int:
         summary = network_study.mismatch(args.out, seeds, instances=args.instances, scales=args.mismatch_scale,
                                          params=params, trials=args.trials, dac_table=args.dac_table,
                                          keep_learning=args.keep_learning, progress=bar.update, chip_dir=args.chip,
-                                         synthetic=args.synthetic)
+                                         synthetic=args.synthetic, mismatch_in=args.mismatch_in)
     for line in network_study.describe_mismatch(summary):
         print(line)
     print(f"wrote {args.out}/mismatch_study.csv, .json, .png")

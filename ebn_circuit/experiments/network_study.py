@@ -28,7 +28,7 @@ from ebn_circuit.network.study import (
     summarise_seeds,
     summarise_study,
 )
-from ebn_circuit.network.substrate import Substrate
+from ebn_circuit.network.substrate import MISMATCH_BLOCKS, Substrate
 from ebn_circuit.network.training import Figure1Run, reproduce_figure1
 from ebn_circuit.network.units import Units
 
@@ -163,10 +163,11 @@ def sweep(out: Path, param: str, values: Sequence, seeds: Sequence[int], *, para
 def mismatch(out: Path, seeds: Sequence[int], *, instances: int = 10, scales: Sequence[float] = (1.0, 2.0, 3.0),
              params: NetworkParams | None = None, trials: int = 51, dac_table: Path | None = None,
              keep_learning: bool = False, progress: Progress = None, chip_dir: Path | None = None,
-             synthetic: bool = False) -> dict:
+             synthetic: bool = False, mismatch_in: Sequence[str] = tuple(MISMATCH_BLOCKS)) -> dict:
     """`network study`: the mismatch study for each network seed and mismatch level; writes
     mismatch_study.csv/.json/.png; returns, per level, medians and ranges over seeds of the
-    per-seed medians over chips."""
+    per-seed medians over chips. ``mismatch_in``: the blocks whose mismatch the chips keep, the
+    others nominal (the same chips otherwise: which block's mismatch costs what)."""
     check_trials(trials)
     if instances < 1:
         raise ConfigError(f"--instances must be >= 1, got {instances}")
@@ -174,6 +175,8 @@ def mismatch(out: Path, seeds: Sequence[int], *, instances: int = 10, scales: Se
     table = read_dac_table(dac_table) if dac_table else None
     extracted = chip_source(chip_dir, synthetic, dac_table)
     levels = [(s, SyntheticMismatch().scaled(s)) for s in scales]  # validates before running
+    nominal = nominal_chip(extracted, params)
+    nominal.keeping_mismatch_of(mismatch_in, nominal)  # validates the block names before running
     folder = out_dir(out)
     tables, summary = [], {}
     for s, spreads in levels:
@@ -182,6 +185,7 @@ def mismatch(out: Path, seeds: Sequence[int], *, instances: int = 10, scales: Se
             rng = np.random.default_rng([seed, 2])
             chips = [Substrate.from_chip(extracted, params, rng, scale=s) if extracted is not None else
                      Substrate.synthetic(params, rng, mismatch=spreads, dac_table=table) for _ in range(instances)]
+            chips = [c.keeping_mismatch_of(mismatch_in, nominal) for c in chips]
             t = mismatch_study(params, chips, int(seed), trials, keep_learning=keep_learning, progress=progress)
             tables.append(t.assign(mismatch_scale=s, seed=seed))
             per_seed.append(_flat_study_summary(summarise_study(t)))
@@ -193,9 +197,18 @@ def mismatch(out: Path, seeds: Sequence[int], *, instances: int = 10, scales: Se
     figures.mismatch_figure(full, folder / "mismatch_study.png")
     write_json(folder / "mismatch_study.json", {"seeds": list(map(int, seeds)), "trials": trials,
                                                 "instances": instances, "keep_learning": keep_learning,
+                                                "mismatch_in": list(mismatch_in),
                                                 "chip": None if extracted is None else str(chip_dir or DEFAULT_CHIP),
                                                 "params": asdict(params), "summary": summary})
     return summary
+
+
+def nominal_chip(extracted, params: NetworkParams) -> Substrate:
+    """A chip without mismatch: the extracted chip's at zero spread (its DAC's code range, its
+    median instance), else the ideal substrate (the synthetic generator's centre)."""
+    if extracted is None:
+        return Substrate.ideal(params)
+    return Substrate.from_chip(extracted, params, np.random.default_rng(0), scale=0.0)
 
 
 def _flat_study_summary(s: dict) -> dict:

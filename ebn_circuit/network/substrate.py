@@ -8,7 +8,9 @@ curves, per-neuron gain and leak, and per-learning-block offsets of the rule's b
 One constructor per kind: `Substrate.ideal(params)`, `Substrate.synthetic(params, rng, …)`
 (synthetic mismatch everywhere, or a measured DAC table's curves with synthetic neuron and
 learning-block spreads) and `Substrate.from_dac_table(table, params, rng, …)` (a table's
-DAC curves, the rest ideal unless given).
+DAC curves, the rest ideal unless given), `Substrate.from_chip(chip, params, rng, …)` (an
+extracted chip's mismatch model). `keeping_mismatch_of(blocks, nominal)` keeps one chip's
+mismatch in some blocks only: which block's mismatch costs what.
 """
 
 from __future__ import annotations
@@ -23,6 +25,10 @@ from ebn_circuit.network.circuit_mode import dac_curves_from_table
 from ebn_circuit.network.mismatch import SyntheticMismatch, synthetic_dac_lsb
 from ebn_circuit.network.params import NetworkParams
 from ebn_circuit.network.units import Units
+
+# the blocks whose mismatch a chip carries, and the Substrate fields each one sets
+MISMATCH_BLOCKS = {"neuron": ("lambda_v", "gain", "threshold_scale"), "synapse": ("dac",),
+                   "learning-block": ("bound_lo", "bound_hi")}
 
 
 @dataclass(frozen=True, eq=False)
@@ -126,6 +132,18 @@ class Substrate:
         from ebn_circuit.network.chip_mode import chip_substrate
 
         return chip_substrate(chip, params, rng, scale, model, units, trim_synapse_offset)
+
+    def keeping_mismatch_of(self, blocks, nominal: "Substrate") -> "Substrate":
+        """This chip with only the mismatch of ``blocks`` (names in MISMATCH_BLOCKS); every other
+        block as in ``nominal``, the same source of chips at zero spread. The kept blocks are this
+        chip's own draws, so a study that keeps fewer blocks compares the same chips."""
+        unknown = set(blocks) - set(MISMATCH_BLOCKS)
+        if unknown:
+            raise ConfigError(f"unknown block(s) {sorted(unknown)}: the mismatch of "
+                              f"{', '.join(MISMATCH_BLOCKS)} can be kept")
+        fields = {name: getattr(nominal, name) for names in MISMATCH_BLOCKS.values() for name in names}
+        fields.update({name: getattr(self, name) for block in blocks for name in MISMATCH_BLOCKS[block]})
+        return Substrate(**fields)
 
     # -- use ------------------------------------------------------------------------------
 
