@@ -70,7 +70,8 @@ def register(subparsers) -> None:
     study = command("study", "mismatch study: (a) optimal deployed, (b) learned on chip, (c) ideal",
                     ["ebn-circuit network study --chip chips/sky130_tt",
                      "ebn-circuit network study --synthetic --instances 5 --mismatch-scale 0.5 1 2",
-                     "ebn-circuit network study --chip chips/sky130_tt --mismatch-in neuron --seeds 0-3"])
+                     "ebn-circuit network study --chip chips/sky130_tt --mismatch-in neuron --seeds 0-3",
+                     "ebn-circuit network study --chip chips/sky130_tt --trim-thresholds --seeds 0-7"])
     seeds(study, "0")
     study.add_argument("--instances", type=int, default=10, metavar="N",
                        help="chip instances per seed and mismatch level (default 10)")
@@ -84,6 +85,9 @@ def register(subparsers) -> None:
     study.add_argument("--mismatch-in", nargs="+", default=list(MISMATCH_BLOCKS), choices=list(MISMATCH_BLOCKS),
                        metavar="BLOCK", help="the blocks whose mismatch the chips keep, the others nominal: which "
                        "block's mismatch costs what (default: all of %(choices)s)")
+    study.add_argument("--trim-thresholds", action="store_true",
+                       help="every chip neuron's threshold trimmed to its own gain (one calibration knob per "
+                       "neuron): the mismatch the learning rule cannot absorb")
     study.set_defaults(func=_study)
 
 
@@ -182,7 +186,8 @@ def _study(args: argparse.Namespace) -> int:
         summary = network_study.mismatch(args.out, seeds, instances=args.instances, scales=args.mismatch_scale,
                                          params=params, trials=args.trials, dac_table=args.dac_table,
                                          keep_learning=args.keep_learning, progress=bar.update, chip_dir=args.chip,
-                                         synthetic=args.synthetic, mismatch_in=args.mismatch_in)
+                                         synthetic=args.synthetic, mismatch_in=args.mismatch_in,
+                                         trim_thresholds=args.trim_thresholds)
     for line in network_study.describe_mismatch(summary):
         print(line)
     print(f"wrote {args.out}/mismatch_study.csv, .json, .png")

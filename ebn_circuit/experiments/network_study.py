@@ -163,11 +163,14 @@ def sweep(out: Path, param: str, values: Sequence, seeds: Sequence[int], *, para
 def mismatch(out: Path, seeds: Sequence[int], *, instances: int = 10, scales: Sequence[float] = (1.0, 2.0, 3.0),
              params: NetworkParams | None = None, trials: int = 51, dac_table: Path | None = None,
              keep_learning: bool = False, progress: Progress = None, chip_dir: Path | None = None,
-             synthetic: bool = False, mismatch_in: Sequence[str] = tuple(MISMATCH_BLOCKS)) -> dict:
+             synthetic: bool = False, mismatch_in: Sequence[str] = tuple(MISMATCH_BLOCKS),
+             trim_thresholds: bool = False) -> dict:
     """`network study`: the mismatch study for each network seed and mismatch level; writes
     mismatch_study.csv/.json/.png; returns, per level, medians and ranges over seeds of the
     per-seed medians over chips. ``mismatch_in``: the blocks whose mismatch the chips keep, the
-    others nominal (the same chips otherwise: which block's mismatch costs what)."""
+    others nominal (the same chips otherwise: which block's mismatch costs what).
+    ``trim_thresholds``: every chip's neuron thresholds trimmed to their gains (all three cases run
+    on the trimmed chip)."""
     check_trials(trials)
     if instances < 1:
         raise ConfigError(f"--instances must be >= 1, got {instances}")
@@ -186,6 +189,8 @@ def mismatch(out: Path, seeds: Sequence[int], *, instances: int = 10, scales: Se
             chips = [Substrate.from_chip(extracted, params, rng, scale=s) if extracted is not None else
                      Substrate.synthetic(params, rng, mismatch=spreads, dac_table=table) for _ in range(instances)]
             chips = [c.keeping_mismatch_of(mismatch_in, nominal) for c in chips]
+            if trim_thresholds:
+                chips = [c.with_thresholds_trimmed() for c in chips]
             t = mismatch_study(params, chips, int(seed), trials, keep_learning=keep_learning, progress=progress)
             tables.append(t.assign(mismatch_scale=s, seed=seed))
             per_seed.append(_flat_study_summary(summarise_study(t)))
@@ -197,7 +202,7 @@ def mismatch(out: Path, seeds: Sequence[int], *, instances: int = 10, scales: Se
     figures.mismatch_figure(full, folder / "mismatch_study.png")
     write_json(folder / "mismatch_study.json", {"seeds": list(map(int, seeds)), "trials": trials,
                                                 "instances": instances, "keep_learning": keep_learning,
-                                                "mismatch_in": list(mismatch_in),
+                                                "mismatch_in": list(mismatch_in), "trim_thresholds": trim_thresholds,
                                                 "chip": None if extracted is None else str(chip_dir or DEFAULT_CHIP),
                                                 "params": asdict(params), "summary": summary})
     return summary

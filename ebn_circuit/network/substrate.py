@@ -10,12 +10,13 @@ One constructor per kind: `Substrate.ideal(params)`, `Substrate.synthetic(params
 learning-block spreads) and `Substrate.from_dac_table(table, params, rng, …)` (a table's
 DAC curves, the rest ideal unless given), `Substrate.from_chip(chip, params, rng, …)` (an
 extracted chip's mismatch model). `keeping_mismatch_of(blocks, nominal)` keeps one chip's
-mismatch in some blocks only: which block's mismatch costs what.
+mismatch in some blocks only: which block's mismatch costs what; `with_thresholds_trimmed()` is
+the chip after a per-neuron threshold trim.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -144,6 +145,14 @@ class Substrate:
         fields = {name: getattr(nominal, name) for names in MISMATCH_BLOCKS.values() for name in names}
         fields.update({name: getattr(self, name) for block in blocks for name in MISMATCH_BLOCKS[block]})
         return Substrate(**fields)
+
+    def with_thresholds_trimmed(self) -> "Substrate":
+        """This chip with every neuron's threshold (and its reset to rest) trimmed to the neuron's own
+        gain, as a one-knob-per-neuron calibration would set it: a neuron then fires at the ideal
+        potential whatever its gain. The learning rule moves recurrent weights only, so it cannot
+        absorb a neuron's threshold-to-gain ratio (docs/chip.md); the trim removes it, the leak's
+        mismatch stays."""
+        return replace(self, threshold_scale=np.array(self.gain, float))
 
     # -- use ------------------------------------------------------------------------------
 
