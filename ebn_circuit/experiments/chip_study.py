@@ -237,12 +237,15 @@ def chip_stage(section: Section, folder: str, tech: Technology, settings: SimSet
     twin = twin_check(chip, tech, settings, out / "twin", runs, chip.instances[:2 if quick else 10],
                       executor=executor, workers=workers, resume=resume, log=log)
     scales, trials = (0.5, 1.0, 2.0), 3 if quick else 51
-    studies = {}
-    with tqdm(total=2 * len(scales) * trials, desc="mismatch study", unit="trial", disable=not progress) as bar:
-        for name, trim in (("study", False), ("study_trimmed", True)):
-            studies[name] = network_study.mismatch(out / name, [0], instances=2 if quick else 10, scales=scales,
-                                                   trials=trials, chip_dir=out / "chip", progress=bar.update,
-                                                   trim_thresholds=trim)
+    variants = {"study": ("as built", False), "study_trimmed": ("thresholds trimmed", True)}   # folder: neurons, trim
+    rows = []
+    with tqdm(total=len(variants) * len(scales) * trials, desc="mismatch study", unit="trial",
+              disable=not progress) as bar:
+        for name, (neurons, trim) in variants.items():
+            study = network_study.mismatch(out / name, [0], instances=2 if quick else 10, scales=scales, trials=trials,
+                                           chip_dir=out / "chip", progress=bar.update, trim_thresholds=trim)
+            rows.append(network_study.mismatch_rows(study))
+            rows[-1].insert(0, "neurons", neurons)
     chip_section(section.subsection("The chip: mismatch model from sky130 Monte Carlo"), summary,
                  f"{folder}/chip/summary.json")
     checked = section.subsection("The twin against the transistor-level loop")
@@ -257,9 +260,6 @@ def chip_stage(section: Section, folder: str, tech: Technology, settings: SimSet
                   "The rule moves recurrent weights only and cannot absorb a neuron's threshold-to-gain ratio; the "
                   "rows 'neuron thresholds trimmed' run the same chips with each neuron's threshold trimmed to its "
                   "gain, one calibration knob per neuron (docs/chip.md).")
-    rows = pd.concat([network_study.mismatch_rows(studies["study"]).assign(neurons="as built"),
-                      network_study.mismatch_rows(studies["study_trimmed"]).assign(neurons="thresholds trimmed")],
-                     ignore_index=True)
-    mismatch.table(rows[["neurons", *rows.columns[:-1]]], "reconstruction errors and their ratios per mismatch level",
+    mismatch.table(pd.concat(rows, ignore_index=True), "reconstruction errors and their ratios per mismatch level",
                    f"{folder}/study/mismatch_study.csv")
     mismatch.figure(f"{folder}/study/mismatch_study.png", "error against mismatch scale: deployed, learned, ideal")

@@ -28,7 +28,7 @@ from ebn_circuit.network.study import (
     summarise_seeds,
     summarise_study,
 )
-from ebn_circuit.network.substrate import MISMATCH_BLOCKS, Substrate
+from ebn_circuit.network.substrate import MISMATCH_BLOCKS, Substrate, check_mismatch_blocks
 from ebn_circuit.network.training import Figure1Run, reproduce_figure1
 from ebn_circuit.network.units import Units
 
@@ -178,8 +178,8 @@ def mismatch(out: Path, seeds: Sequence[int], *, instances: int = 10, scales: Se
     table = read_dac_table(dac_table) if dac_table else None
     extracted = chip_source(chip_dir, synthetic, dac_table)
     levels = [(s, SyntheticMismatch().scaled(s)) for s in scales]  # validates before running
-    nominal = nominal_chip(extracted, params)
-    nominal.keeping_mismatch_of(mismatch_in, nominal)  # validates the block names before running
+    check_mismatch_blocks(mismatch_in)
+    nominal = None if set(mismatch_in) == set(MISMATCH_BLOCKS) else nominal_chip(extracted, params)
     folder = out_dir(out)
     tables, summary = [], {}
     for s, spreads in levels:
@@ -188,7 +188,8 @@ def mismatch(out: Path, seeds: Sequence[int], *, instances: int = 10, scales: Se
             rng = np.random.default_rng([seed, 2])
             chips = [Substrate.from_chip(extracted, params, rng, scale=s) if extracted is not None else
                      Substrate.synthetic(params, rng, mismatch=spreads, dac_table=table) for _ in range(instances)]
-            chips = [c.keeping_mismatch_of(mismatch_in, nominal) for c in chips]
+            if nominal is not None:
+                chips = [c.keeping_mismatch_of(mismatch_in, nominal) for c in chips]
             if trim_thresholds:
                 chips = [c.with_thresholds_trimmed() for c in chips]
             t = mismatch_study(params, chips, int(seed), trials, keep_learning=keep_learning, progress=progress)

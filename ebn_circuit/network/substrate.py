@@ -32,6 +32,14 @@ MISMATCH_BLOCKS = {"neuron": ("lambda_v", "gain", "threshold_scale"), "synapse":
                    "learning-block": ("bound_lo", "bound_hi")}
 
 
+def check_mismatch_blocks(blocks) -> None:
+    """Raise ConfigError unless every name is one of MISMATCH_BLOCKS."""
+    unknown = set(blocks) - set(MISMATCH_BLOCKS)
+    if unknown:
+        raise ConfigError(f"unknown block(s) {sorted(unknown)}: the mismatch of "
+                          f"{', '.join(MISMATCH_BLOCKS)} can be kept")
+
+
 @dataclass(frozen=True, eq=False)
 class Substrate:
     """Per-instance transfer curves, in the network's dimensionless units.
@@ -138,10 +146,7 @@ class Substrate:
         """This chip with only the mismatch of ``blocks`` (names in MISMATCH_BLOCKS); every other
         block as in ``nominal``, the same source of chips at zero spread. The kept blocks are this
         chip's own draws, so a study that keeps fewer blocks compares the same chips."""
-        unknown = set(blocks) - set(MISMATCH_BLOCKS)
-        if unknown:
-            raise ConfigError(f"unknown block(s) {sorted(unknown)}: the mismatch of "
-                              f"{', '.join(MISMATCH_BLOCKS)} can be kept")
+        check_mismatch_blocks(blocks)
         fields = {name: getattr(nominal, name) for names in MISMATCH_BLOCKS.values() for name in names}
         fields.update({name: getattr(self, name) for block in blocks for name in MISMATCH_BLOCKS[block]})
         return Substrate(**fields)
