@@ -34,7 +34,8 @@ def test_main_job_quick_runs_every_stage_end_to_end(tmp_path):
                  "extract/neuron/neuron_fi.parquet", "extract/synapse/synapse_tau_gain.parquet",
                  "extract/learning-block/learning_block_bounds.parquet", "extract/summary.json",
                  "chip_twin/chip/neuron.parquet", "chip_twin/chip/summary.md", "chip_twin/twin/twin_check.csv",
-                 "chip_twin/study/mismatch_study.csv", "chip_twin/study_trimmed/mismatch_study.csv"):
+                 "chip_twin/study/mismatch_study.csv", "chip_twin/study_trimmed/mismatch_study.csv",
+                 "chip_twin/study_calibrated/mismatch_study.csv"):
         assert (results / name).stat().st_size > 0, name
     assert (tmp_path / "netlists" / "device_idvg_nfet.spice").is_file()
     report = (results / "report.md").read_text()

@@ -157,3 +157,41 @@ def test_learning_cannot_absorb_a_neurons_threshold_to_gain_ratio_and_the_trim_r
     ideal = median_error([Substrate.ideal(PARAMS)] * chips)
     assert median_error(as_built) > 2 * ideal
     assert median_error(trimmed) <= 1.2 * ideal
+
+
+def test_a_self_synapses_offset_at_code_0_spoils_learning_and_gating_it_removes_it():
+    """The rule never moves a neuron's code onto itself (learn_diagonal off): a learned chip keeps it
+    at 0, where the synapse pair's offset still acts on every spike, an error in the neuron's reset
+    the rule cannot absorb. Chips whose synapses (a linear DAC) carry offsets of 8 codes, nothing else
+    mismatched: weights learned with zero self codes decode far worse than on the ideal network;
+    with the self synapses gated at code 0 they decode within 20 % of it (docs/chip.md)."""
+    from ebn_circuit.network.metrics import reconstruction_error
+    from ebn_circuit.network.params import optimal_codes
+    from ebn_circuit.network.training import train_batch
+
+    rng = np.random.default_rng(0)
+    decoder = make_decoder(PARAMS, rng)
+    n, chips = PARAMS.n_neurons, 4
+    codes = np.arange(PARAMS.code_min, PARAMS.code_max + 1, dtype=float)
+    as_built = [Substrate(lambda_v=np.full(n, PARAMS.lambda_v), gain=np.ones(n),
+                          dac=PARAMS.delta * (codes + 8.0 * rng.standard_normal((n, n, 1)))) for _ in range(chips)]
+    gated = [chip.with_self_synapses_gated() for chip in as_built]
+    changed = gated[0].dac != as_built[0].dac
+    zero = -PARAMS.code_min
+    assert changed.sum() == n and np.all(changed[np.arange(n), np.arange(n), zero])
+    assert np.all(gated[0].dac[np.arange(n), np.arange(n), zero] == 0.0)
+    command = command_signal(PARAMS, np.random.default_rng(5), 10_000)
+    noise = np.random.default_rng(6).standard_normal((chips, 10_000, n))
+
+    def median_error(substrates):
+        start = optimal_codes(decoder, PARAMS)
+        np.fill_diagonal(start, 0)  # as the study's case (b): initial codes have zero self codes
+        learned = train_batch(PARAMS, decoder, np.repeat(start[None], chips, 0), substrates,
+                              np.random.default_rng(1), 5)
+        assert np.all(learned[:, np.arange(n), np.arange(n)] == 0)
+        runs = run_batch(PARAMS, decoder, learned, command, substrates=substrates, noise=noise)
+        return float(np.median([reconstruction_error(r.x, r.x_hat) for r in runs]))
+
+    ideal = median_error([Substrate.ideal(PARAMS)] * chips)
+    assert median_error(as_built) > 2 * ideal
+    assert median_error(gated) <= 1.2 * ideal

@@ -46,10 +46,10 @@ def test_circuit_mode_with_a_dac_table(tmp_path):
 def test_study_runs_and_summarises(tmp_path):
     assert main(["network", "study", "--instances", "2", "--trials", "1", "--mismatch-scale", "1",
                  "--seeds", "0-1", "--keep-learning", "--synthetic", "--mismatch-in", "neuron", "synapse",
-                 "--trim-thresholds", "--out", str(tmp_path), "--quiet"]) == 0
+                 "--trim-thresholds", "--gate-self-synapses", "--out", str(tmp_path), "--quiet"]) == 0
     written = json.loads((tmp_path / "mismatch_study.json").read_text())
     assert written["keep_learning"] is True and written["mismatch_in"] == ["neuron", "synapse"]
-    assert written["trim_thresholds"] is True
+    assert written["trim_thresholds"] is True and written["gate_self_synapses"] is True
     summary = written["summary"]
     ratios = summary["mismatch_x1"]
     assert ratios["min"]["ratio_b_over_c"] <= ratios["median"]["ratio_b_over_c"] <= ratios["max"]["ratio_b_over_c"]

@@ -71,7 +71,8 @@ def register(subparsers) -> None:
                     ["ebn-circuit network study --chip chips/sky130_tt",
                      "ebn-circuit network study --synthetic --instances 5 --mismatch-scale 0.5 1 2",
                      "ebn-circuit network study --chip chips/sky130_tt --mismatch-in neuron --seeds 0-3",
-                     "ebn-circuit network study --chip chips/sky130_tt --trim-thresholds --seeds 0-7"])
+                     "ebn-circuit network study --chip chips/sky130_tt --trim-thresholds --seeds 0-7",
+                     "ebn-circuit network study --chip chips/sky130_tt --trim-thresholds --gate-self-synapses"])
     seeds(study, "0")
     study.add_argument("--instances", type=int, default=10, metavar="N",
                        help="chip instances per seed and mismatch level (default 10)")
@@ -88,6 +89,9 @@ def register(subparsers) -> None:
     study.add_argument("--trim-thresholds", action="store_true",
                        help="every chip neuron's threshold trimmed to its own gain (one calibration knob per "
                        "neuron): the mismatch the learning rule cannot absorb")
+    study.add_argument("--gate-self-synapses", action="store_true",
+                       help="no neuron's synapse onto itself is pulsed while its code is 0 (one enable bit per "
+                       "neuron): the rule never moves that code, and its pair's offset would act on every spike")
     study.set_defaults(func=_study)
 
 
@@ -187,7 +191,8 @@ def _study(args: argparse.Namespace) -> int:
                                          params=params, trials=args.trials, dac_table=args.dac_table,
                                          keep_learning=args.keep_learning, progress=bar.update, chip_dir=args.chip,
                                          synthetic=args.synthetic, mismatch_in=args.mismatch_in,
-                                         trim_thresholds=args.trim_thresholds)
+                                         trim_thresholds=args.trim_thresholds,
+                                         gate_self_synapses=args.gate_self_synapses)
     for line in network_study.describe_mismatch(summary):
         print(line)
     print(f"wrote {args.out}/mismatch_study.csv, .json, .png")

@@ -226,8 +226,8 @@ def chip_stage(section: Section, folder: str, tech: Technology, settings: SimSet
                log=print, progress: bool = False) -> None:
     """The main job's chip stage: build a chip (4 instances quick, 30 full), check its twin against
     transistor level (2 / 10 instances; quick: 12-pulse runs) and run the mismatch study on twins
-    drawn from it (×0.5, ×1, ×2; ``progress``: its bar), into ``section`` (``folder``: ``out``
-    relative to the report)."""
+    drawn from it (×0.5, ×1, ×2; as built, thresholds trimmed, and trimmed with self synapses gated;
+    ``progress``: its bar), into ``section`` (``folder``: ``out`` relative to the report)."""
     from ebn_circuit.experiments import network_study
 
     out = Path(out)
@@ -237,15 +237,18 @@ def chip_stage(section: Section, folder: str, tech: Technology, settings: SimSet
     twin = twin_check(chip, tech, settings, out / "twin", runs, chip.instances[:2 if quick else 10],
                       executor=executor, workers=workers, resume=resume, log=log)
     scales, trials = (0.5, 1.0, 2.0), 3 if quick else 51
-    variants = {"study": ("as built", False), "study_trimmed": ("thresholds trimmed", True)}   # folder: neurons, trim
+    variants = {"study": ("as built", False, False),                       # folder: calibration, trim, gate
+                "study_trimmed": ("thresholds trimmed", True, False),
+                "study_calibrated": ("thresholds trimmed, self synapses gated", True, True)}
     rows = []
     with tqdm(total=len(variants) * len(scales) * trials, desc="mismatch study", unit="trial",
               disable=not progress) as bar:
-        for name, (neurons, trim) in variants.items():
+        for name, (calibration, trim, gate) in variants.items():
             study = network_study.mismatch(out / name, [0], instances=2 if quick else 10, scales=scales, trials=trials,
-                                           chip_dir=out / "chip", progress=bar.update, trim_thresholds=trim)
+                                           chip_dir=out / "chip", progress=bar.update, trim_thresholds=trim,
+                                           gate_self_synapses=gate)
             rows.append(network_study.mismatch_rows(study))
-            rows[-1].insert(0, "neurons", neurons)
+            rows[-1].insert(0, "calibration", calibration)
     chip_section(section.subsection("The chip: mismatch model from sky130 Monte Carlo"), summary,
                  f"{folder}/chip/summary.json")
     checked = section.subsection("The twin against the transistor-level loop")
@@ -257,9 +260,12 @@ def chip_stage(section: Section, folder: str, tech: Technology, settings: SimSet
                   "network. Medians over seeds and chips; the goal is b/c ≤ 1.2 at ×1 and ×2. The protocol reads every "
                   "network with its decoder D; the *_calibrated_readout columns read each with a per-neuron decoder "
                   "fitted on a second trial (learned weights encode the chip's own mismatch, and a decoder with it). "
-                  "The rule moves recurrent weights only and cannot absorb a neuron's threshold-to-gain ratio; the "
-                  "rows 'neuron thresholds trimmed' run the same chips with each neuron's threshold trimmed to its "
-                  "gain, one calibration knob per neuron (docs/chip.md).")
+                  "The rule moves recurrent weights only, so it cannot absorb what acts on a neuron's own spikes: "
+                  "its threshold-to-gain ratio, and the offset its synapse onto itself (whose code the rule never "
+                  "moves from 0) adds at every spike. The rows 'thresholds trimmed' run the same chips with each "
+                  "neuron's threshold trimmed to its gain (one calibration knob per neuron); the rows '…, self "
+                  "synapses gated' also leave each neuron's synapse onto itself unpulsed while its code is 0 (one "
+                  "enable bit per neuron; docs/chip.md).")
     mismatch.table(pd.concat(rows, ignore_index=True), "reconstruction errors and their ratios per mismatch level",
                    f"{folder}/study/mismatch_study.csv")
     mismatch.figure(f"{folder}/study/mismatch_study.png", "error against mismatch scale: deployed, learned, ideal")

@@ -164,13 +164,14 @@ def mismatch(out: Path, seeds: Sequence[int], *, instances: int = 10, scales: Se
              params: NetworkParams | None = None, trials: int = 51, dac_table: Path | None = None,
              keep_learning: bool = False, progress: Progress = None, chip_dir: Path | None = None,
              synthetic: bool = False, mismatch_in: Sequence[str] = tuple(MISMATCH_BLOCKS),
-             trim_thresholds: bool = False) -> dict:
+             trim_thresholds: bool = False, gate_self_synapses: bool = False) -> dict:
     """`network study`: the mismatch study for each network seed and mismatch level; writes
     mismatch_study.csv/.json/.png; returns, per level, medians and ranges over seeds of the
     per-seed medians over chips. ``mismatch_in``: the blocks whose mismatch the chips keep, the
     others nominal (the same chips otherwise: which block's mismatch costs what).
     ``trim_thresholds``: every chip's neuron thresholds trimmed to their gains (all three cases run
-    on the trimmed chip)."""
+    on the trimmed chip). ``gate_self_synapses``: no chip pulses a neuron's synapse onto itself while
+    its code is 0."""
     check_trials(trials)
     if instances < 1:
         raise ConfigError(f"--instances must be >= 1, got {instances}")
@@ -192,6 +193,8 @@ def mismatch(out: Path, seeds: Sequence[int], *, instances: int = 10, scales: Se
                 chips = [c.keeping_mismatch_of(mismatch_in, nominal) for c in chips]
             if trim_thresholds:
                 chips = [c.with_thresholds_trimmed() for c in chips]
+            if gate_self_synapses:
+                chips = [c.with_self_synapses_gated() for c in chips]
             t = mismatch_study(params, chips, int(seed), trials, keep_learning=keep_learning, progress=progress)
             tables.append(t.assign(mismatch_scale=s, seed=seed))
             per_seed.append(_flat_study_summary(summarise_study(t)))
@@ -204,6 +207,7 @@ def mismatch(out: Path, seeds: Sequence[int], *, instances: int = 10, scales: Se
     write_json(folder / "mismatch_study.json", {"seeds": list(map(int, seeds)), "trials": trials,
                                                 "instances": instances, "keep_learning": keep_learning,
                                                 "mismatch_in": list(mismatch_in), "trim_thresholds": trim_thresholds,
+                                                "gate_self_synapses": gate_self_synapses,
                                                 "chip": None if extracted is None else str(chip_dir or DEFAULT_CHIP),
                                                 "params": asdict(params), "summary": summary})
     return summary

@@ -11,7 +11,8 @@ learning-block spreads) and `Substrate.from_dac_table(table, params, rng, …)` 
 DAC curves, the rest ideal unless given), `Substrate.from_chip(chip, params, rng, …)` (an
 extracted chip's mismatch model). `keeping_mismatch_of(blocks, nominal)` keeps one chip's
 mismatch in some blocks only: which block's mismatch costs what; `with_thresholds_trimmed()` is
-the chip after a per-neuron threshold trim.
+the chip after a per-neuron threshold trim, `with_self_synapses_gated()` the chip that does not
+pulse a neuron's synapse onto itself while its code is 0.
 """
 
 from __future__ import annotations
@@ -158,6 +159,19 @@ class Substrate:
         absorb a neuron's threshold-to-gain ratio (docs/chip.md); the trim removes it, the leak's
         mismatch stays."""
         return replace(self, threshold_scale=np.array(self.gain, float))
+
+    def with_self_synapses_gated(self) -> "Substrate":
+        """This chip with each neuron's synapse onto itself not pulsed while its code is 0 (one
+        enable bit per neuron). The rule never moves that code (learn_diagonal off), so a learned
+        chip keeps it at 0, where the synapse pair still adds its net offset to every spike: an
+        error in the neuron's reset the rule cannot absorb (docs/chip.md). Codes other than 0, as
+        the optimal weights' self-inhibition uses, are unchanged."""
+        if self.dac is None:  # the linear DAC's code 0 is no jump already
+            return self
+        dac = np.array(self.dac, float)
+        own = np.arange(self.n_neurons)
+        dac[own, own, dac.shape[2] // 2] = 0.0  # codes run from -2^(bits-1): code 0 sits at n_codes/2
+        return replace(self, dac=dac)
 
     # -- use ------------------------------------------------------------------------------
 
