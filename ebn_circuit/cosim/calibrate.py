@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
@@ -164,10 +165,12 @@ def synapse_jump(design: HybridDesign, tech, neuron: NeuronCalibration, code: in
                           + f"{code} {every} {neuron}").encode()).hexdigest()[:20]
     cached = _read_cache(cache_dir, key)
     if cached is None:
-        plus, _ = synapse_drive(design, tech, neuron.drive_rest, code, every=every, steps=30 * every,
-                                average=20 * every)
-        minus, _ = synapse_drive(design, tech, neuron.drive_rest, -code, every=every, steps=30 * every,
-                                 average=20 * every)
+        def net_current(signed_code: int) -> float:
+            return synapse_drive(design, tech, neuron.drive_rest, signed_code, every=every, steps=30 * every,
+                                 average=20 * every)[0]
+
+        with ThreadPoolExecutor(2) as pool:  # each run is its own child process: the two signs at once
+            plus, minus = pool.map(net_current, (code, -code))
         if min(plus, minus) < -0.9 * neuron.drive_rest:
             raise WaveformError(f"cosim calibration: the synapse's inhibition at code {-code} clips the neuron's "
                                 f"input ({minus * 1e9:.3g} nA against {neuron.drive_rest * 1e9:.3g} nA at rest)")
