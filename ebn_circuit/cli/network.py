@@ -88,7 +88,7 @@ def register(subparsers) -> None:
                        "block's mismatch costs what (default: all of %(choices)s)")
     study.add_argument("--trim-thresholds", action="store_true",
                        help="every chip neuron's threshold trimmed to its own gain (one calibration knob per "
-                       "neuron): the mismatch the learning rule cannot absorb")
+                       "neuron): a mismatch the learning rule cannot absorb")
     study.add_argument("--gate-self-synapses", action="store_true",
                        help="no neuron's synapse onto itself is pulsed while its code is 0 (one enable bit per "
                        "neuron): the rule never moves that code, and its pair's offset would act on every spike")
