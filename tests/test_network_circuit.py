@@ -129,14 +129,27 @@ def test_learning_on_strongly_mismatched_chips_beats_deploying_optimal_weights()
     assert learned["reconstruction_error_calibrated"] < 0.5 * learned["reconstruction_error"]
 
 
+def learned_median_error(decoder, start, substrates, trials: int = 5):
+    """(median test error, learned codes) of weights learned from ``start`` on each substrate, all
+    tested on the same command and noise."""
+    from ebn_circuit.network.metrics import reconstruction_error
+    from ebn_circuit.network.training import train_batch
+
+    chips, n = len(substrates), PARAMS.n_neurons
+    learned = train_batch(PARAMS, decoder, np.repeat(start[None], chips, 0), substrates,
+                          np.random.default_rng(1), trials)
+    command = command_signal(PARAMS, np.random.default_rng(5), 10_000)
+    noise = np.random.default_rng(6).standard_normal((chips, 10_000, n))
+    runs = run_batch(PARAMS, decoder, learned, command, substrates=substrates, noise=noise)
+    return float(np.median([reconstruction_error(r.x, r.x_hat) for r in runs])), learned
+
+
 def test_learning_cannot_absorb_a_neurons_threshold_to_gain_ratio_and_the_trim_removes_it():
     """The rule moves recurrent weights only: on chips whose neurons' gains and thresholds spread
     30 % (nothing else mismatched) weights learned from the optimal ones decode far worse than
     weights learned the same way on the ideal network; with each threshold trimmed to its neuron's
     gain they decode within 20 % of it (docs/chip.md, tenth session)."""
-    from ebn_circuit.network.metrics import reconstruction_error
     from ebn_circuit.network.params import optimal_codes
-    from ebn_circuit.network.training import train_batch
 
     rng = np.random.default_rng(0)
     decoder = make_decoder(PARAMS, rng)
@@ -145,14 +158,9 @@ def test_learning_cannot_absorb_a_neurons_threshold_to_gain_ratio_and_the_trim_r
                           threshold_scale=np.exp(0.3 * rng.standard_normal(n))) for _ in range(chips)]
     trimmed = [chip.with_thresholds_trimmed() for chip in as_built]
     np.testing.assert_array_equal(trimmed[0].threshold_scale, as_built[0].gain)
-    command = command_signal(PARAMS, np.random.default_rng(5), 10_000)
-    noise = np.random.default_rng(6).standard_normal((chips, 10_000, n))
 
     def median_error(substrates):
-        start = np.repeat(optimal_codes(decoder, PARAMS)[None], chips, 0)
-        learned = train_batch(PARAMS, decoder, start, substrates, np.random.default_rng(1), 5)
-        runs = run_batch(PARAMS, decoder, learned, command, substrates=substrates, noise=noise)
-        return float(np.median([reconstruction_error(r.x, r.x_hat) for r in runs]))
+        return learned_median_error(decoder, optimal_codes(decoder, PARAMS), substrates)[0]
 
     ideal = median_error([Substrate.ideal(PARAMS)] * chips)
     assert median_error(as_built) > 2 * ideal
@@ -165,9 +173,7 @@ def test_a_self_synapses_offset_at_code_0_spoils_learning_and_gating_it_removes_
     the rule cannot absorb. Chips whose synapses (a linear DAC) carry offsets of 8 codes, nothing else
     mismatched: weights learned with zero self codes decode far worse than on the ideal network;
     with the self synapses gated at code 0 they decode within 20 % of it (docs/chip.md)."""
-    from ebn_circuit.network.metrics import reconstruction_error
     from ebn_circuit.network.params import optimal_codes
-    from ebn_circuit.network.training import train_batch
 
     rng = np.random.default_rng(0)
     decoder = make_decoder(PARAMS, rng)
@@ -180,17 +186,13 @@ def test_a_self_synapses_offset_at_code_0_spoils_learning_and_gating_it_removes_
     zero = -PARAMS.code_min
     assert changed.sum() == n and np.all(changed[np.arange(n), np.arange(n), zero])
     assert np.all(gated[0].dac[np.arange(n), np.arange(n), zero] == 0.0)
-    command = command_signal(PARAMS, np.random.default_rng(5), 10_000)
-    noise = np.random.default_rng(6).standard_normal((chips, 10_000, n))
+    start = optimal_codes(decoder, PARAMS)
+    np.fill_diagonal(start, 0)  # as the study's case (b): initial codes have zero self codes
 
     def median_error(substrates):
-        start = optimal_codes(decoder, PARAMS)
-        np.fill_diagonal(start, 0)  # as the study's case (b): initial codes have zero self codes
-        learned = train_batch(PARAMS, decoder, np.repeat(start[None], chips, 0), substrates,
-                              np.random.default_rng(1), 5)
+        error, learned = learned_median_error(decoder, start, substrates)
         assert np.all(learned[:, np.arange(n), np.arange(n)] == 0)
-        runs = run_batch(PARAMS, decoder, learned, command, substrates=substrates, noise=noise)
-        return float(np.median([reconstruction_error(r.x, r.x_hat) for r in runs]))
+        return error
 
     ideal = median_error([Substrate.ideal(PARAMS)] * chips)
     assert median_error(as_built) > 2 * ideal
